@@ -1,0 +1,112 @@
+# Unishyper: the one entry point.
+#
+#   make run     install what is missing, build, boot the default image
+#   make test    everything in tests/, ending with "N passed, N failed"
+#   make bench   side-by-side benchmarks into docs/benchmarks.md
+#   make deps    install the Debian packages and fetch the Debian sources
+#
+# Build outputs go to build/. The kernel is one relocatable object
+# (build/unishyper.o) that unishyper-gcc links into every image.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+MUSL_SRC := build/deps/src/musl-1.2.3-1
+SYSROOT := build/sysroot
+GEN := build/gen
+KOBJ := build/kernel
+KERNEL := build/unishyper.o
+MISSING := build/libunishyper-missing.a
+SPECS := build/toolchain/unishyper.specs
+UCC := toolchain/bin/unishyper-gcc
+URUN := toolchain/bin/unishyper-run
+
+ARCH_DIR := kernel/arch/x86_64
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c $(ARCH_DIR)/*.c drivers/*.c posix/*.c)
+KERNEL_S := $(wildcard $(ARCH_DIR)/*.S)
+KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.o,$(KERNEL_S)) \
+	$(KOBJ)/syscall_table.o
+
+# Kernel code uses no vector registers (interrupt handlers must not clobber
+# the program's) and keeps frame pointers for backtraces.
+KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	-ffreestanding -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
+	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -MMD -MP
+
+.PHONY: all deps run test bench clean distclean docs format compile_commands.json
+
+all: $(KERNEL) $(MISSING) $(SPECS) build/examples/hello.img build/examples/demo.img
+
+deps:
+	@toolchain/deps.sh
+
+$(MUSL_SRC)/.fetched:
+	@toolchain/deps.sh
+
+$(GEN)/.stamp: posix/syscalls.list posix/gen-syscalls.py
+	python3 posix/gen-syscalls.py posix/syscalls.list $(GEN) docs/syscalls.md
+	@touch $@
+
+docs: $(GEN)/.stamp
+
+$(SYSROOT)/.stamp: $(MUSL_SRC)/.fetched $(GEN)/.stamp $(shell find toolchain/musl -type f)
+	toolchain/musl/build.sh $(MUSL_SRC) $(GEN) $(SYSROOT)
+
+$(KOBJ)/%.o: %.c $(SYSROOT)/.stamp
+	@mkdir -p $(@D)
+	@echo "  CC  $<"; gcc $(KCFLAGS) -c -o $@ $<
+
+$(KOBJ)/%.o: %.S
+	@mkdir -p $(@D)
+	gcc -Iinclude -I$(ARCH_DIR)/include -c -o $@ $<
+
+$(KOBJ)/syscall_table.o: $(GEN)/.stamp $(SYSROOT)/.stamp
+	@mkdir -p $(@D)
+	gcc $(KCFLAGS) -c -o $@ $(GEN)/syscall_table.c
+
+$(KERNEL): $(KERNEL_OBJS)
+	ld -r -o $@ $^
+
+$(MISSING): $(GEN)/.stamp
+	@rm -rf build/missing && mkdir -p build/missing
+	@for s in $(GEN)/missing/*.s; do as -o build/missing/$$(basename $${s%.s}).o $$s || exit 1; done
+	@rm -f $@ && ar rcs $@ build/missing/*.o
+
+$(SPECS): toolchain/unishyper.specs.in
+	@mkdir -p $(@D)
+	sed -e 's|@SYSROOT@|$(CURDIR)/$(SYSROOT)|g' -e 's|@KERNEL@|$(CURDIR)/$(KERNEL)|g' \
+	    -e 's|@MISSING@|$(CURDIR)/$(MISSING)|g' -e 's|@LDSCRIPT@|$(CURDIR)/toolchain/image.ld|g' $< > $@
+
+TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) toolchain/image.ld $(UCC)
+
+build/examples/%.img: examples/%/main.c $(TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(UCC) -O2 -Wall -o $@ $<
+
+run: deps all
+	$(URUN) build/examples/demo.img
+
+test: deps all
+	@tests/run.sh
+
+bench: deps all
+	@bench/run.sh
+
+format:
+	clang-format -i $(KERNEL_C) $(wildcard include/unishyper/*.h $(ARCH_DIR)/include/arch/*.h)
+
+compile_commands.json:
+	$(MAKE) clean-kernel && bear -- $(MAKE) $(KERNEL)
+
+clean-kernel:
+	rm -rf $(KOBJ) $(KERNEL)
+
+clean:
+	rm -rf $(KOBJ) $(KERNEL) $(MISSING) build/missing build/examples build/host build/fuzz build/tests build/toolchain
+
+distclean:
+	rm -rf build
+
+-include $(shell find $(KOBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,68 @@
+/*
+ * The kernel command line: kernel options, the environment and argv.
+ *
+ *     [option=value ...] [NAME=value ...] -- [argv0 arg1 ...]
+ *
+ * Words are separated by spaces, tabs, carriage returns and newlines. A
+ * double-quoted part of a word may contain separators; a backslash, inside
+ * or outside quotes, makes the next character literal (\" \\ \ ). Quoted and
+ * unquoted parts join: a"b c"d is the one word "ab cd", and "" is an empty
+ * word. Before the first word "--", a word NAME=value whose NAME is a known
+ * option sets that option (the last one wins), any other NAME=value (NAME
+ * not empty) is an environment variable, and anything else is an error.
+ * After it every word is an argument, "--" and NAME=value included.
+ */
+#ifndef UNISHYPER_CMDLINE_H
+#define UNISHYPER_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum cmdline_opt {
+	CMDLINE_CONSOLE,  /* console=... */
+	CMDLINE_SEED,     /* seed=... */
+	CMDLINE_TSC_KHZ,  /* tsc_khz=... */
+	CMDLINE_LOGLEVEL, /* loglevel=... */
+	CMDLINE_OPT_COUNT
+};
+
+struct cmdline {
+	int argc;
+	char **argv; /* argv[argc] is NULL */
+	int envc;
+	char **envp; /* envp[envc] is NULL; each entry is "NAME=value" */
+	/* The value of each option given, or NULL. */
+	const char *opt[CMDLINE_OPT_COUNT];
+	/* After a failed parse, a short static message naming the problem. */
+	const char *error;
+};
+
+/*
+ * Parses line in place: words are unquoted into the same buffer and every
+ * pointer in *out points into it. words is caller storage for max_words
+ * pointers; on success it holds argv[0..argc-1], NULL, envp[0..envc-1],
+ * NULL, and out->argv and out->envp point into it (options and the "--"
+ * take no slot). Reads nothing past the terminating NUL.
+ *
+ * Returns 0 (out->error is NULL), -EINVAL for an unterminated quote, a
+ * trailing backslash or a word before "--" that is not NAME=value, or
+ * -E2BIG when argc + envc + 2 > max_words; on failure out->error names the
+ * problem, out holds no words and line is partly rewritten.
+ */
+int cmdline_parse(char *line, char **words, int max_words, struct cmdline *out);
+
+/*
+ * Parses a whole string as an unsigned 64-bit number: decimal, or
+ * hexadecimal after "0x" or "0X". Returns 0, or -EINVAL (*out untouched)
+ * when s is empty, holds anything else or overflows.
+ */
+int cmdline_u64(const char *s, uint64_t *out);
+
+/*
+ * Parses exactly 2n hexadecimal digits (either case) into n bytes. Returns
+ * 0, or -EINVAL (out untouched) for a shorter or longer string or a
+ * character that is not a hexadecimal digit.
+ */
+int cmdline_hex_bytes(const char *s, uint8_t *out, size_t n);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * The console: the program's standard input, output and error.
+ *
+ * Output goes to COM1 (stdout) and COM2 (stderr, or COM1 when there is no
+ * COM2). Input comes from COM1. In tty mode (console=tty, the default, for
+ * a person at a terminal) input is line-edited and echoed, and ^D at the
+ * start of a line is end of file. In pipe mode (console=pipe, which
+ * unishyper-run uses when its input is not a terminal) bytes pass through
+ * unchanged and the byte 0x04 marks the end of the input.
+ */
+#ifndef UNISHYPER_CONSOLE_H
+#define UNISHYPER_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Finds the UARTs and the debug console; before anything prints. */
+void console_early_init(void);
+
+/* Sets the input mode from the console= option (NULL: tty); 0 or -EINVAL. */
+int console_set_mode(const char *mode);
+
+/* Starts interrupt-driven input; needs the interrupt controllers. */
+void console_init_irq(void);
+
+/* Writes to standard output (stream 1) or standard error (stream 2). */
+void console_write(int stream, const void *buf, size_t n);
+
+/* Blocks until input is available; returns bytes read, 0 at end of input. */
+size_t console_read(void *buf, size_t n);
+
+/* Writes to the kernel log channel. */
+void console_log(const void *buf, size_t n);
+
+/* Whether standard error and the kernel log share one channel. */
+bool console_log_is_stderr(void);
+
+bool console_is_tty(void);
+
+#endif

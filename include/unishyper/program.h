@@ -1,0 +1,11 @@
+/*
+ * Starting the program: builds a Linux-style initial stack (argc, argv,
+ * envp, auxv) on a fresh stack and jumps to the program's _start.
+ */
+#ifndef UNISHYPER_PROGRAM_H
+#define UNISHYPER_PROGRAM_H
+
+/* Never returns: the program ends through exit_group(). */
+_Noreturn void program_start(int argc, char **argv, int envc, char **envp);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * Kernel randomness: a ChaCha20 generator seeded at boot from RDRAND where
+ * the CPU has it, the seed= option (unishyper-run passes host entropy) and
+ * the TSC. Feeds getrandom(), /dev/urandom and AT_RANDOM.
+ */
+#ifndef UNISHYPER_RANDOM_H
+#define UNISHYPER_RANDOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* seed: bytes from the command line (may be NULL). */
+void random_init(const uint8_t *seed, size_t len);
+
+void random_bytes(void *buf, size_t n);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * Writing a system call handler.
+ *
+ * A handler is defined once with SYSCALL_DEFINEn(name, type, arg, ...) and
+ * listed once in posix/syscalls.list. At the ABI level every handler is
+ * long sys_NAME(long, long, long, long, long, long), so the dispatch table
+ * has one type; the macro converts the longs to the declared types and calls
+ * the typed body. Handlers return the result or a negative errno.
+ */
+#ifndef UNISHYPER_SYSCALL_H
+#define UNISHYPER_SYSCALL_H
+
+#include <unishyper/syscalls.h>
+
+#define SYSCALL_ABI_ARGS long x1, long x2, long x3, long x4, long x5, long x6
+
+#define SYSCALL_DEFINE0(name)                                                  \
+	static long do_sys_##name(void);                                       \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x1, (void)x2, (void)x3, (void)x4, (void)x5, (void)x6;    \
+		return do_sys_##name();                                        \
+	}                                                                      \
+	static long do_sys_##name(void)
+
+#define SYSCALL_DEFINE1(name, t1, a1)                                          \
+	static long do_sys_##name(t1 a1);                                      \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x2, (void)x3, (void)x4, (void)x5, (void)x6;              \
+		return do_sys_##name((t1)x1);                                  \
+	}                                                                      \
+	static long do_sys_##name(t1 a1)
+
+#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                  \
+	static long do_sys_##name(t1 a1, t2 a2);                               \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x3, (void)x4, (void)x5, (void)x6;                        \
+		return do_sys_##name((t1)x1, (t2)x2);                          \
+	}                                                                      \
+	static long do_sys_##name(t1 a1, t2 a2)
+
+#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                          \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3);                        \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x4, (void)x5, (void)x6;                                  \
+		return do_sys_##name((t1)x1, (t2)x2, (t3)x3);                  \
+	}                                                                      \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3)
+
+#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                  \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);                 \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x5, (void)x6;                                            \
+		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4);          \
+	}                                                                      \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4)
+
+#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)          \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);          \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		(void)x6;                                                      \
+		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4, (t5)x5);  \
+	}                                                                      \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
+
+#define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)  \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);   \
+	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	{                                                                      \
+		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4, (t5)x5,   \
+				     (t6)x6);                                  \
+	}                                                                      \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6)
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Kernel time: a monotonic clock in nanoseconds counted from the first
+ * instruction of the kernel (the PVH entry), the wall clock, and sleeping.
+ */
+#ifndef UNISHYPER_TIME_H
+#define UNISHYPER_TIME_H
+
+#include <stdint.h>
+
+/* Finds the TSC rate: tsc_khz from the command line (0: ask the CPU or
+ * calibrate), and reads the wall clock. Returns 0 or -errno. */
+int time_init(uint64_t tsc_khz);
+
+/* Nanoseconds since the PVH entry. */
+uint64_t time_ns(void);
+
+/* Nanoseconds since 1970-01-01 UTC. */
+uint64_t time_realtime_ns(void);
+
+/* Halts until time_ns() reaches deadline. */
+void time_sleep_until(uint64_t deadline);
+
+/* The TSC rate in kHz. */
+uint64_t time_tsc_khz(void);
+
+/* Architecture parts: the TSC rate (0 when it cannot be found) and the
+ * real-time clock in seconds since the epoch (-1 when absent). */
+uint64_t arch_tsc_khz(void);
+int64_t arch_rtc_seconds(void);
+
+#endif

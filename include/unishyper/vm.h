@@ -1,0 +1,64 @@
+/*
+ * The address space of the program: areas, lazy allocation, brk, mmap.
+ *
+ * Every valid address lies in an area with permissions. The image's
+ * sections are areas from the start; brk, mmap and stacks add areas whose
+ * pages are allocated, zeroed, on first touch. An address outside every
+ * area is invalid: system calls answer -EFAULT, program accesses are fatal.
+ */
+#ifndef UNISHYPER_VM_H
+#define UNISHYPER_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_READ 1u
+#define VM_WRITE 2u
+#define VM_EXEC 4u
+
+/* Registers the image's sections and sets the brk start after the image. */
+void vm_init(void);
+
+/*
+ * Reserves len bytes (page-rounded) with prot. With fixed, exactly at addr,
+ * replacing what is there; otherwise addr is a hint. Returns the address or
+ * -ENOMEM / -EINVAL.
+ */
+long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed);
+
+/* Removes the areas in [addr, addr+len), freeing their pages. 0 or -EINVAL. */
+int vm_unmap(uintptr_t addr, size_t len);
+
+/* Changes permissions of [addr, addr+len); -ENOMEM where not all mapped. */
+int vm_protect(uintptr_t addr, size_t len, unsigned prot);
+
+/* mremap(2): resizes or moves an area, moving its pages without copying. */
+long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      bool fixed, uintptr_t new_addr);
+
+/* Drops the pages of [addr, addr+len); they read as zero when touched
+ * again. 0 or -EINVAL for areas that are not anonymous memory. */
+int vm_discard(uintptr_t addr, size_t len);
+
+/* brk(2): sets the program break (0: query) and returns the break. */
+uintptr_t vm_brk(uintptr_t brk);
+
+/* Allocates a stack of size bytes with an unmapped guard page below it;
+ * returns its top, or 0. */
+uintptr_t vm_stack(size_t size);
+
+/* The page-fault handler: maps the page if the access is allowed. */
+bool vm_fault(uintptr_t addr, bool write, bool exec);
+
+/* Whether [p, p+len) lies in areas that allow the access (VM_READ/WRITE). */
+bool vm_check(const void *p, size_t len, unsigned access);
+bool vm_readable(const void *p, size_t len);
+
+/* A short description of what lies at addr ("stack guard page", ...). */
+const char *vm_describe(uintptr_t addr);
+
+/* Pages of RAM the areas hold now. */
+uint64_t vm_resident_pages(void);
+
+#endif

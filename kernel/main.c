@@ -1,0 +1,149 @@
+/*
+ * kernel_main: brings the kernel up in a fixed order and starts the
+ * program.
+ *
+ * Order matters: the console first so that everything can report; CPU
+ * tables before anything can fault; the boot block is read before its
+ * memory is handed to the page allocator; the final page tables need the
+ * allocator; the timer needs the TSC rate; the program comes last.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/trap.h>
+#include <unishyper/boot.h>
+#include <unishyper/cmdline.h>
+#include <unishyper/console.h>
+#include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
+#include <unishyper/pmem.h>
+#include <unishyper/power.h>
+#include <unishyper/printk.h>
+#include <unishyper/program.h>
+#include <unishyper/random.h>
+#include <unishyper/time.h>
+#include <unishyper/vm.h>
+
+#define CMDLINE_WORDS 4096
+#define BAD_CMDLINE_STATUS 2
+
+extern char __image_end[];
+
+static char *cmdline_words[CMDLINE_WORDS];
+
+void pmem_bug(const char *msg)
+{
+	panic("pmem: %s", msg);
+}
+
+void kmalloc_bug(const char *msg)
+{
+	panic("kmalloc: %s", msg);
+}
+
+static void *heap_pages(size_t n)
+{
+	uint64_t phys = pmem_alloc(n);
+
+	return phys ? phys_to_virt(phys) : NULL;
+}
+
+static void heap_free(void *p, size_t n)
+{
+	pmem_free(virt_to_phys(p), n);
+}
+
+/* Hands RAM to the page allocator, keeping the image and low memory. */
+static void memory_init(void)
+{
+	uint64_t ram_end = 0, image_end = virt_to_phys(__image_end);
+
+	for (int i = 0; i < boot_info.nmem; i++) {
+		struct boot_mem *m = &boot_info.mem[i];
+		if (m->type == BOOT_MEM_RAM && m->base + m->len > ram_end)
+			ram_end = m->base + m->len;
+	}
+	uint64_t npages = ram_end / PAGE_SIZE;
+	uint64_t bitmap_bytes = pmem_bitmap_words(npages) * 8;
+	uint64_t bitmap = PAGE_ROUND_UP(image_end);
+
+	/* The bitmap goes right after the image, inside the first GiB that
+	 * the boot tables map; QEMU's RAM there is contiguous. */
+	if (bitmap + bitmap_bytes > ram_end || bitmap + bitmap_bytes > (1ul << 30))
+		panic("memory: no room for the page bitmap");
+	pmem_init(phys_to_virt(bitmap), 0, npages);
+	for (int i = 0; i < boot_info.nmem; i++)
+		if (boot_info.mem[i].type == BOOT_MEM_RAM)
+			pmem_add(boot_info.mem[i].base, boot_info.mem[i].len);
+	pmem_reserve(0, 1ul << 20);
+	pmem_reserve(1ul << 20, image_end - (1ul << 20));
+	pmem_reserve(bitmap, bitmap_bytes);
+	kmalloc_init(heap_pages, heap_free);
+}
+
+static void bad_cmdline(const char *what)
+{
+	static const char prefix[] = "unishyper: bad kernel command line: ";
+
+	console_write(2, prefix, sizeof(prefix) - 1);
+	console_write(2, what, strlen(what));
+	console_write(2, "\n", 1);
+	power_off(BAD_CMDLINE_STATUS);
+}
+
+void kernel_main(uint64_t start_info, uint64_t tsc0)
+{
+	struct cmdline cl;
+	uint64_t tsc_khz = 0;
+	uint8_t seed[32];
+	int have_seed = 0;
+
+	boot_info.tsc0 = tsc0;
+	console_early_init();
+	cpu_init();
+	boot_parse(start_info);
+	memory_init();
+	mmu_init();
+	vm_init();
+
+	if (boot_info.cmdline_truncated)
+		bad_cmdline("longer than 64 KiB");
+	if (cmdline_parse(boot_info.cmdline, cmdline_words, CMDLINE_WORDS, &cl))
+		bad_cmdline(cl.error);
+	if (console_set_mode(cl.opt[CMDLINE_CONSOLE]))
+		bad_cmdline("console= takes tty or pipe");
+	if (cl.opt[CMDLINE_LOGLEVEL]) {
+		uint64_t level;
+		if (cmdline_u64(cl.opt[CMDLINE_LOGLEVEL], &level) || level > 2)
+			bad_cmdline("loglevel= takes 0, 1 or 2");
+		printk_level = (int)level;
+	}
+	if (cl.opt[CMDLINE_TSC_KHZ] && cmdline_u64(cl.opt[CMDLINE_TSC_KHZ], &tsc_khz))
+		bad_cmdline("tsc_khz= takes a number");
+	if (cl.opt[CMDLINE_SEED]) {
+		if (cmdline_hex_bytes(cl.opt[CMDLINE_SEED], seed, sizeof(seed)))
+			bad_cmdline("seed= takes 64 hex digits");
+		have_seed = 1;
+	}
+	if (time_init(tsc_khz))
+		panic("time: cannot find the TSC rate (no PIT); pass tsc_khz=");
+	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
+	apic_init();
+	console_init_irq();
+	fd_init_console();
+	irq_enable();
+
+	if (printk_level > 1)
+		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",
+		       pmem_free_pages() / 256, time_tsc_khz(), time_ns() / 1000);
+	if (!cl.argc) {
+		static char *default_argv[] = { "main", NULL };
+		cl.argc = 1;
+		cl.argv = default_argv;
+	}
+	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
+}

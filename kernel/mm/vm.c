@@ -1,0 +1,348 @@
+/*
+ * Address-space areas (see vm.h).
+ *
+ * Areas are kept in a sorted singly linked list; a program has a few dozen
+ * at most. Anonymous areas get their pages on first touch through
+ * vm_fault(), zeroed; unmapping returns them to pmem. Guard pages are areas
+ * without permissions, so nothing is placed there and touching them is
+ * reported as a stack overflow. The page tables are changed only through
+ * arch/mmu.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <arch/mmu.h>
+#include <unishyper/kmalloc.h>
+#include <unishyper/pmem.h>
+#include <unishyper/printk.h>
+#include <unishyper/vm.h>
+
+#define VM_LAZY 0x100u  /* pages allocated on first touch */
+#define VM_GUARD 0x200u /* a guard page: never accessible */
+#define BRK_MAX (1ul << 30)
+
+struct vm_area {
+	uintptr_t start, end;
+	unsigned flags; /* VM_READ/WRITE/EXEC, VM_LAZY, VM_GUARD */
+	const char *name;
+	struct vm_area *next;
+};
+
+extern char __image_start[], __text_start[], __text_end[], __rodata_end[];
+extern char __data_end[], __image_end[];
+extern char __boot_stack_guard[], __ist_stack_guard[];
+
+static struct vm_area *areas;
+static uintptr_t brk_start, brk_cur;
+static uintptr_t mmap_hint = MMAP_BASE;
+static uint64_t resident;
+
+static unsigned mmu_flags(unsigned flags)
+{
+	return (flags & VM_WRITE ? MMU_WRITE : 0) | (flags & VM_EXEC ? MMU_EXEC : 0);
+}
+
+static struct vm_area *find(uintptr_t addr)
+{
+	for (struct vm_area *a = areas; a && a->start <= addr; a = a->next)
+		if (addr < a->end)
+			return a;
+	return NULL;
+}
+
+static struct vm_area *insert(uintptr_t start, uintptr_t end, unsigned flags, const char *name)
+{
+	struct vm_area *a = kmalloc(sizeof(*a)), **pp = &areas;
+
+	if (!a)
+		return NULL;
+	*a = (struct vm_area){ start, end, flags, name, NULL };
+	while (*pp && (*pp)->start < start)
+		pp = &(*pp)->next;
+	a->next = *pp;
+	*pp = a;
+	return a;
+}
+
+/* Makes addr an area boundary, splitting the area that contains it. */
+static int split(uintptr_t addr)
+{
+	struct vm_area *a = find(addr), *b;
+
+	if (!a || a->start == addr)
+		return 0;
+	if (!(b = kmalloc(sizeof(*b))))
+		return -ENOMEM;
+	*b = *a;
+	b->start = addr;
+	a->end = addr;
+	a->next = b;
+	return 0;
+}
+
+static void free_pages(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t phys = mmu_unmap(va);
+		if (phys) {
+			pmem_free(phys, 1);
+			resident--;
+		}
+	}
+}
+
+static void remove_range(uintptr_t start, uintptr_t end, bool release)
+{
+	struct vm_area **pp = &areas;
+
+	while (*pp) {
+		struct vm_area *a = *pp;
+		if (a->start >= start && a->end <= end) {
+			if (release)
+				free_pages(a->start, a->end);
+			*pp = a->next;
+			kfree(a);
+		} else {
+			pp = &a->next;
+		}
+	}
+}
+
+static bool range_free(uintptr_t start, uintptr_t end)
+{
+	for (struct vm_area *a = areas; a; a = a->next)
+		if (a->start < end && start < a->end)
+			return false;
+	return true;
+}
+
+/* First gap of len bytes in the mmap range at or after the hint. */
+static uintptr_t find_gap(size_t len)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uintptr_t at = pass ? MMAP_BASE : mmap_hint;
+		for (struct vm_area *a = areas; a; a = a->next) {
+			if (a->end <= at)
+				continue;
+			if (a->start >= at + len)
+				break;
+			at = a->end;
+		}
+		if (at + len <= MMAP_END && at + len > at)
+			return at;
+	}
+	return 0;
+}
+
+void vm_init(void)
+{
+	insert((uintptr_t)__image_start, (uintptr_t)__text_start, VM_READ, "image headers");
+	insert((uintptr_t)__text_start, (uintptr_t)__text_end, VM_READ | VM_EXEC, "text");
+	insert((uintptr_t)__text_end, (uintptr_t)__rodata_end, VM_READ, "rodata");
+	insert((uintptr_t)__rodata_end, (uintptr_t)__boot_stack_guard, VM_READ | VM_WRITE, "data");
+	insert((uintptr_t)__boot_stack_guard, (uintptr_t)__boot_stack_guard + PAGE_SIZE,
+	       VM_GUARD, "kernel stack guard page");
+	insert((uintptr_t)__boot_stack_guard + PAGE_SIZE, (uintptr_t)__ist_stack_guard,
+	       VM_READ | VM_WRITE, "kernel stack");
+	insert((uintptr_t)__ist_stack_guard, (uintptr_t)__ist_stack_guard + PAGE_SIZE,
+	       VM_GUARD, "interrupt stack guard page");
+	insert((uintptr_t)__ist_stack_guard + PAGE_SIZE, (uintptr_t)__data_end,
+	       VM_READ | VM_WRITE, "interrupt stack");
+	insert((uintptr_t)__data_end, (uintptr_t)__image_end, VM_READ, "symbols");
+	brk_start = brk_cur = ((uintptr_t)__image_end + (2ul << 20) - 1) & ~((2ul << 20) - 1);
+}
+
+long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
+{
+	if (!len || (addr & (PAGE_SIZE - 1)) || len > MMAP_END)
+		return -EINVAL;
+	len = PAGE_ROUND_UP(len);
+	if (fixed) {
+		if (addr + len < addr || addr + len > MMAP_END || addr < 0x10000)
+			return -EINVAL;
+		if (vm_unmap(addr, len))
+			return -ENOMEM;
+	} else if (!addr || addr < MMAP_BASE || !range_free(addr, addr + len) ||
+		   addr + len > MMAP_END) {
+		if (!(addr = find_gap(len)))
+			return -ENOMEM;
+		mmap_hint = addr + len;
+	}
+	if (!insert(addr, addr + len, (prot & 7) | VM_LAZY, "mmap"))
+		return -ENOMEM;
+	return (long)addr;
+}
+
+int vm_unmap(uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + PAGE_ROUND_UP(len);
+
+	if ((addr & (PAGE_SIZE - 1)) || !len || end < addr)
+		return -EINVAL;
+	for (struct vm_area *a = areas; a; a = a->next)
+		if (a->start < end && addr < a->end && !(a->flags & VM_LAZY))
+			return -EINVAL; /* the image and guard pages stay */
+	if (split(addr) || split(end))
+		return -ENOMEM;
+	remove_range(addr, end, true);
+	return 0;
+}
+
+int vm_protect(uintptr_t addr, size_t len, unsigned prot)
+{
+	uintptr_t end = addr + PAGE_ROUND_UP(len);
+
+	if (addr & (PAGE_SIZE - 1) || end < addr)
+		return -EINVAL;
+	for (uintptr_t p = addr; p < end;) {
+		struct vm_area *a = find(p);
+		if (!a || (a->flags & VM_GUARD))
+			return -ENOMEM;
+		p = a->end;
+	}
+	if (split(addr) || split(end))
+		return -ENOMEM;
+	for (struct vm_area *a = find(addr); a && a->start < end; a = a->next) {
+		a->flags = (a->flags & ~7u) | (prot & 7);
+		for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
+			mmu_protect(va, mmu_flags(a->flags));
+	}
+	return 0;
+}
+
+long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      bool fixed, uintptr_t new_addr)
+{
+	struct vm_area *a = find(old);
+
+	old_len = PAGE_ROUND_UP(old_len);
+	new_len = PAGE_ROUND_UP(new_len);
+	if ((old & (PAGE_SIZE - 1)) || !new_len || (fixed && !may_move))
+		return -EINVAL;
+	if (!a || !(a->flags & VM_LAZY) || old + old_len > a->end)
+		return -EFAULT;
+	if (!fixed && new_len <= old_len) {
+		if (new_len < old_len)
+			vm_unmap(old + new_len, old_len - new_len);
+		return (long)old;
+	}
+	if (!fixed && a->end == old + old_len && range_free(a->end, old + new_len) &&
+	    old + new_len <= MMAP_END) {
+		a->end = old + new_len;
+		return (long)old;
+	}
+	if (!may_move)
+		return -ENOMEM;
+	long to = vm_map(fixed ? new_addr : 0, new_len, a->flags & 7, fixed);
+	if (to < 0)
+		return to;
+	size_t move = old_len < new_len ? old_len : new_len;
+	for (size_t off = 0; off < move; off += PAGE_SIZE) {
+		uint64_t phys = mmu_unmap(old + off);
+		if (phys && mmu_map((uintptr_t)to + off, phys, mmu_flags(a->flags)))
+			return -ENOMEM;
+	}
+	vm_unmap(old, old_len);
+	return to;
+}
+
+int vm_discard(uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + PAGE_ROUND_UP(len);
+
+	for (uintptr_t p = addr; p < end;) {
+		struct vm_area *a = find(p);
+		if (!a || !(a->flags & VM_LAZY))
+			return -EINVAL;
+		p = a->end;
+	}
+	free_pages(addr, end);
+	return 0;
+}
+
+uintptr_t vm_brk(uintptr_t brk)
+{
+	uintptr_t old_end = PAGE_ROUND_UP(brk_cur), new_end = PAGE_ROUND_UP(brk);
+
+	if (brk < brk_start || brk > brk_start + BRK_MAX)
+		return brk_cur;
+	if (new_end > old_end) {
+		if (!range_free(old_end, new_end) ||
+		    !insert(old_end, new_end, VM_READ | VM_WRITE | VM_LAZY, "brk heap"))
+			return brk_cur;
+	} else if (new_end < old_end) {
+		if (split(new_end))
+			return brk_cur;
+		remove_range(new_end, old_end, true);
+	}
+	brk_cur = brk;
+	return brk_cur;
+}
+
+uintptr_t vm_stack(size_t size)
+{
+	size = PAGE_ROUND_UP(size);
+	uintptr_t base = find_gap(size + PAGE_SIZE);
+
+	if (!base || !insert(base, base + PAGE_SIZE, VM_GUARD, "stack guard page") ||
+	    !insert(base + PAGE_SIZE, base + PAGE_SIZE + size,
+		    VM_READ | VM_WRITE | VM_LAZY, "stack"))
+		return 0;
+	mmap_hint = base + PAGE_SIZE + size;
+	return base + PAGE_SIZE + size;
+}
+
+bool vm_fault(uintptr_t addr, bool write, bool exec)
+{
+	struct vm_area *a = find(addr);
+	uintptr_t va = PAGE_ROUND_DOWN(addr);
+
+	if (!a || !(a->flags & VM_LAZY) || (write && !(a->flags & VM_WRITE)) ||
+	    (exec && !(a->flags & VM_EXEC)) || !(a->flags & VM_READ))
+		return false;
+	uint64_t phys = pmem_alloc(1);
+	if (!phys)
+		panic("out of memory: no page for address %#lx (%s)", addr, a->name);
+	memset(phys_to_virt(phys), 0, PAGE_SIZE);
+	if (mmu_map(va, phys, mmu_flags(a->flags)))
+		panic("out of memory: no page table for address %#lx", addr);
+	resident++;
+	return true;
+}
+
+bool vm_check(const void *p, size_t len, unsigned access)
+{
+	uintptr_t addr = (uintptr_t)p, end = addr + len;
+
+	if (end < addr)
+		return false;
+	while (addr < end || (!len && addr == end)) {
+		struct vm_area *a = find(addr);
+		if (!a || (a->flags & access) != access || (a->flags & VM_GUARD))
+			return false;
+		if (!len)
+			break;
+		addr = a->end;
+	}
+	return true;
+}
+
+bool vm_readable(const void *p, size_t len)
+{
+	return vm_check(p, len, VM_READ);
+}
+
+const char *vm_describe(uintptr_t addr)
+{
+	struct vm_area *a = find(addr);
+
+	if (a)
+		return a->flags & VM_GUARD && !strcmp(a->name, "stack guard page") ?
+			       "a stack guard page: stack overflow" : a->name;
+	return addr >= PHYS_MAP_BASE ? "kernel memory" : "no mapped area";
+}
+
+uint64_t vm_resident_pages(void)
+{
+	return resident;
+}

@@ -1,0 +1,75 @@
+/*
+ * The kernel log and fatal reports.
+ *
+ * printk() goes to the kernel-log channel only, so the program's output
+ * stays clean. A panic goes to the log and to the program's standard error,
+ * ends with a symbolised backtrace, and powers off with status 134.
+ */
+#include <stdarg.h>
+
+#include <unishyper/console.h>
+#include <unishyper/format.h>
+#include <unishyper/ksyms.h>
+#include <unishyper/power.h>
+#include <unishyper/printk.h>
+
+int printk_level = 1;
+static int panicking;
+
+static void vlog(int to_stderr, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	console_log(buf, n);
+	if (to_stderr && !console_log_is_stderr())
+		console_write(2, buf, n);
+}
+
+void printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (printk_level <= 0)
+		return;
+	va_start(ap, fmt);
+	vlog(0, fmt, ap);
+	va_end(ap);
+}
+
+void panic_begin(void)
+{
+	if (panicking++ > 1)
+		power_off(POWER_PANIC_STATUS);
+	panic_printf("unishyper: panic: ");
+}
+
+void panic_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(1, fmt, ap);
+	va_end(ap);
+}
+
+_Noreturn void panic_end(unsigned long rip, unsigned long rbp)
+{
+	ksyms_backtrace(rip, rbp);
+	power_off(POWER_PANIC_STATUS);
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	panic_begin();
+	va_start(ap, fmt);
+	vlog(1, fmt, ap);
+	va_end(ap);
+	panic_printf("\n");
+	panic_end((unsigned long)__builtin_return_address(0),
+		  (unsigned long)__builtin_frame_address(0));
+}

@@ -1,0 +1,99 @@
+/*
+ * ChaCha20-based random bytes (see random.h). The key is the 256-bit seed
+ * pool; each request runs ChaCha20 blocks with a fresh counter, and the
+ * first block after a request rekeys the generator, so earlier output
+ * cannot be recomputed from the state.
+ */
+#include <string.h>
+
+#include <arch/cpu.h>
+#include <unishyper/random.h>
+
+static uint32_t key[8];
+static uint64_t counter;
+
+#define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
+#define QR(a, b, c, d)                                                         \
+	do {                                                                   \
+		a += b, d ^= a, d = ROTL(d, 16);                               \
+		c += d, b ^= c, b = ROTL(b, 12);                               \
+		a += b, d ^= a, d = ROTL(d, 8);                                \
+		c += d, b ^= c, b = ROTL(b, 7);                                \
+	} while (0)
+
+static void chacha_block(uint32_t out[16])
+{
+	uint32_t s[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 }, x[16];
+
+	memcpy(s + 4, key, sizeof(key));
+	s[12] = (uint32_t)counter;
+	s[13] = (uint32_t)(counter >> 32);
+	s[14] = s[15] = 0;
+	counter++;
+	memcpy(x, s, sizeof(x));
+	for (int i = 0; i < 10; i++) {
+		QR(x[0], x[4], x[8], x[12]);
+		QR(x[1], x[5], x[9], x[13]);
+		QR(x[2], x[6], x[10], x[14]);
+		QR(x[3], x[7], x[11], x[15]);
+		QR(x[0], x[5], x[10], x[15]);
+		QR(x[1], x[6], x[11], x[12]);
+		QR(x[2], x[7], x[8], x[13]);
+		QR(x[3], x[4], x[9], x[14]);
+	}
+	for (int i = 0; i < 16; i++)
+		out[i] = x[i] + s[i];
+}
+
+static void mix(const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)key)[i % sizeof(key)] ^= p[i];
+	uint32_t b[16];
+	chacha_block(b);
+	memcpy(key, b, sizeof(key));
+}
+
+static int rdrand64(uint64_t *v)
+{
+	unsigned char ok;
+
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+	return ok;
+}
+
+void random_init(const uint8_t *seed, size_t len)
+{
+	uint64_t t = rdtsc();
+
+	mix(&t, sizeof(t));
+	if (seed && len)
+		mix(seed, len);
+	if (cpu_has.rdrand) {
+		uint64_t r[4];
+		int got = 0;
+		for (int tries = 0; tries < 40 && got < 4; tries++)
+			got += rdrand64(&r[got]);
+		mix(r, got * sizeof(r[0]));
+	}
+}
+
+void random_bytes(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	uint32_t b[16];
+	uint64_t t = rdtsc();
+
+	mix(&t, sizeof(t));
+	while (n) {
+		size_t k = n < sizeof(b) ? n : sizeof(b);
+		chacha_block(b);
+		memcpy(p, b, k);
+		p += k;
+		n -= k;
+	}
+	chacha_block(b);
+	memcpy(key, b, sizeof(key));
+}

@@ -1,0 +1,65 @@
+/*
+ * Clocks from the TSC.
+ *
+ * CLOCK_MONOTONIC is the TSC since the PVH entry scaled to nanoseconds
+ * with a 32.32 fixed-point factor; CLOCK_REALTIME adds the wall-clock time
+ * read from the RTC at boot. Sleeping arms the local APIC timer and halts,
+ * so a sleeping CPU does not spin.
+ */
+#include <errno.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <unishyper/boot.h>
+#include <unishyper/printk.h>
+#include <unishyper/time.h>
+
+static uint64_t tsc_khz, ns_mult; /* ns = ticks * ns_mult >> 32 */
+static uint64_t realtime_base;
+
+static uint64_t ticks_to_ns(uint64_t t)
+{
+	return (uint64_t)(((unsigned __int128)t * ns_mult) >> 32);
+}
+
+int time_init(uint64_t khz)
+{
+	if (!khz)
+		khz = arch_tsc_khz();
+	if (!khz)
+		return -ENODEV;
+	tsc_khz = khz;
+	ns_mult = (1000000ull << 32) / khz;
+	int64_t rtc = arch_rtc_seconds();
+	uint64_t now = time_ns();
+	realtime_base = rtc > 0 ? (uint64_t)rtc * 1000000000ull - now : 0;
+	return 0;
+}
+
+uint64_t time_tsc_khz(void)
+{
+	return tsc_khz;
+}
+
+uint64_t time_ns(void)
+{
+	return ticks_to_ns(rdtsc() - boot_info.tsc0);
+}
+
+uint64_t time_realtime_ns(void)
+{
+	return realtime_base + time_ns();
+}
+
+void time_sleep_until(uint64_t deadline)
+{
+	unsigned long flags = irq_save();
+	uint64_t now;
+
+	while ((now = time_ns()) < deadline) {
+		apic_timer_oneshot(deadline - now);
+		cpu_idle();
+	}
+	apic_timer_oneshot(0);
+	irq_restore(flags);
+}

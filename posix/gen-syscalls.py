@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Generates everything that depends on the list of system calls.
+
+usage: gen-syscalls.py LIST OUTDIR [DOC]
+
+From LIST (posix/syscalls.list) it writes into OUTDIR:
+  unishyper/syscalls.h   handler prototypes, table declarations, SYS_TABLE_SIZE
+  syscall_direct.h       the inline dispatcher musl's syscall_arch.h uses: a
+                         constant number resolves to its handler at compile time
+  syscall_table.c        the dispatch table and the name table
+  missing/NR_NAME.s      one stub per missing call: returns -ENOSYS through
+                         sys_missing() and carries a link-time warning
+and, when DOC is given, the coverage page docs/syscalls.md.
+Stops with an error when a number or a name appears twice, or a line is
+malformed, so the tables can never go out of sync with the list.
+"""
+import os
+import sys
+
+
+def parse(path):
+    calls = []
+    seen_nr, seen_name = set(), set()
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].rstrip()
+            if not line:
+                continue
+            words = line.split(None, 4)
+            if len(words) < 4:
+                sys.exit(f"{path}:{lineno}: want 'nr name args handler [note]'")
+            nr, name, nargs, handler = words[:4]
+            note = words[4] if len(words) > 4 else ""
+            if not nr.isdigit() or not nargs.isdigit() or int(nargs) > 6:
+                sys.exit(f"{path}:{lineno}: bad number or argument count")
+            if not name.isidentifier() or not (handler == "-" or handler.isidentifier()):
+                sys.exit(f"{path}:{lineno}: bad name or handler")
+            if int(nr) in seen_nr or name in seen_name:
+                sys.exit(f"{path}:{lineno}: {name} ({nr}) listed twice")
+            seen_nr.add(int(nr))
+            seen_name.add(name)
+            calls.append((int(nr), name, int(nargs), handler, note))
+    return sorted(calls)
+
+
+def callee(name, handler):
+    return handler if handler != "-" else f"sys_missing_{name}"
+
+
+ARGS = "long a1, long a2, long a3, long a4, long a5, long a6"
+HEADER = "/* Generated from posix/syscalls.list by posix/gen-syscalls.py: do not edit. */\n"
+
+
+def write_header(out, calls, size):
+    handlers = sorted({h for _, _, _, h, _ in calls if h != "-"})
+    lines = [HEADER,
+             "#ifndef UNISHYPER_SYSCALLS_H", "#define UNISHYPER_SYSCALLS_H", "",
+             f"#define SYS_TABLE_SIZE {size}", "",
+             "/* Every handler takes six longs and returns a result or -errno. */",
+             f"typedef long (*sys_handler_t)({ARGS});", "",
+             "/* Calls number n; an unknown or missing n gives -ENOSYS. */",
+             f"long sys_dispatch(long n, {ARGS});", "",
+             "/* Logs the name of missing call n once and returns -ENOSYS. */",
+             "long sys_missing(long n);", "",
+             "/* Handlers by number (NULL where missing) and names by number. */",
+             "extern const sys_handler_t sys_table[SYS_TABLE_SIZE];",
+             "extern const char *const sys_names[SYS_TABLE_SIZE];", ""]
+    lines += [f"long {h}({ARGS});" for h in handlers]
+    lines += [""]
+    lines += [f"long sys_missing_{n}({ARGS});" for _, n, _, h, _ in calls if h == "-"]
+    lines += ["", "#endif", ""]
+    with open(os.path.join(out, "unishyper", "syscalls.h"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_direct(out, calls):
+    lines = [HEADER,
+             "#ifndef UNISHYPER_SYSCALL_DIRECT_H", "#define UNISHYPER_SYSCALL_DIRECT_H", "",
+             "#include <unishyper/syscalls.h>", "",
+             "/*",
+             " * A system call as a function call. With a constant n the switch folds",
+             " * away and the handler is called directly; otherwise sys_dispatch()",
+             " * looks it up in the table.",
+             " */",
+             "static __inline __attribute__((__always_inline__)) long",
+             f"__unishyper_syscall(long n, {ARGS})",
+             "{",
+             "\tif (__builtin_constant_p(n)) {",
+             "\t\tswitch (n) {"]
+    for nr, name, _, handler, _ in calls:
+        lines.append(f"\t\tcase {nr}: return {callee(name, handler)}(a1, a2, a3, a4, a5, a6);")
+    lines += ["\t\t}", "\t}", "\treturn sys_dispatch(n, a1, a2, a3, a4, a5, a6);", "}", "",
+              "#endif", ""]
+    with open(os.path.join(out, "syscall_direct.h"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_table(out, calls):
+    lines = [HEADER, "#include <stddef.h>", "", "#include <unishyper/syscalls.h>", "",
+             "const sys_handler_t sys_table[SYS_TABLE_SIZE] = {"]
+    lines += [f"\t[{nr}] = {h}," for nr, _, _, h, _ in calls if h != "-"]
+    lines += ["};", "", "const char *const sys_names[SYS_TABLE_SIZE] = {"]
+    lines += [f'\t[{nr}] = "{name}",' for nr, name, _, _, _ in calls]
+    lines += ["};", ""]
+    with open(os.path.join(out, "syscall_table.c"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_missing(out, calls):
+    d = os.path.join(out, "missing")
+    os.makedirs(d, exist_ok=True)
+    for old in os.listdir(d):
+        os.remove(os.path.join(d, old))
+    for nr, name, _, handler, _ in calls:
+        if handler != "-":
+            continue
+        sym = f"sys_missing_{name}"
+        text = (f"# Generated by posix/gen-syscalls.py: do not edit.\n"
+                f"\t.text\n\t.globl {sym}\n\t.type {sym}, @function\n{sym}:\n"
+                f"\tmov ${nr}, %edi\n\tjmp sys_missing\n\t.size {sym}, . - {sym}\n"
+                f"\t.section .gnu.warning.{sym}\n"
+                f'\t.string "the {name} system call is not implemented by Unishyper; '
+                f'it fails with ENOSYS"\n'
+                f'\t.section .note.GNU-stack, "", @progbits\n')
+        with open(os.path.join(d, f"{nr:03d}_{name}.s"), "w") as f:
+            f.write(text)
+
+
+def write_doc(path, calls):
+    done = [c for c in calls if c[3] != "-" and not c[4].startswith("partial")]
+    part = [c for c in calls if c[3] != "-" and c[4].startswith("partial")]
+    lines = ["# System-call coverage", "",
+             "Generated from `posix/syscalls.list` by `posix/gen-syscalls.py`; do not edit.",
+             "Numbers are Linux x86_64's. A missing call returns `-ENOSYS`, logs its",
+             "name once and makes the link print a warning.", "",
+             f"{len(done)} implemented, {len(part)} partial, "
+             f"{len(calls) - len(done) - len(part)} missing, of {len(calls)}.", "",
+             "| nr | name | args | status | handler | note |",
+             "|---:|---|---:|---|---|---|"]
+    for nr, name, nargs, handler, note in calls:
+        status = "missing" if handler == "-" else ("partial" if note.startswith("partial") else "implemented")
+        h = f"`{handler}`" if handler != "-" else ""
+        lines.append(f"| {nr} | {name} | {nargs} | {status} | {h} | {note} |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    calls = parse(sys.argv[1])
+    out = sys.argv[2]
+    os.makedirs(os.path.join(out, "unishyper"), exist_ok=True)
+    size = max(nr for nr, *_ in calls) + 1
+    write_header(out, calls, size)
+    write_direct(out, calls)
+    write_table(out, calls)
+    write_missing(out, calls)
+    if len(sys.argv) == 4:
+        write_doc(sys.argv[3], calls)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+/*
+ * Process system calls of the one process: exit, identities (pid 1, root),
+ * uname, resource limits, sysinfo, and the thread-setup calls musl makes at
+ * start (arch_prctl, set_tid_address). There is one thread until threads
+ * arrive, so exit and exit_group both end the machine.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include <arch/cpu.h>
+#include <unishyper/pmem.h>
+#include <unishyper/power.h>
+#include <unishyper/syscall.h>
+#include <unishyper/time.h>
+#include <unishyper/vm.h>
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+static int *clear_child_tid;
+
+static struct rlimit limits[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
+	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
+	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_NPROC] = { 1, 1 },
+	[RLIMIT_NOFILE] = { 1024, 1024 },
+	[RLIMIT_MEMLOCK] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_SIGPENDING] = { 0, 0 },
+	[RLIMIT_MSGQUEUE] = { 0, 0 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+};
+
+SYSCALL_DEFINE1(exit, int, status)
+{
+	power_off(status);
+}
+
+SYSCALL_DEFINE1(exit_group, int, status)
+{
+	power_off(status);
+}
+
+SYSCALL_DEFINE0(getpid) { return 1; }
+SYSCALL_DEFINE0(getppid) { return 0; }
+SYSCALL_DEFINE0(gettid) { return 1; }
+SYSCALL_DEFINE0(getuid) { return 0; }
+SYSCALL_DEFINE0(geteuid) { return 0; }
+SYSCALL_DEFINE0(getgid) { return 0; }
+SYSCALL_DEFINE0(getegid) { return 0; }
+SYSCALL_DEFINE0(getpgrp) { return 1; }
+
+SYSCALL_DEFINE1(getpgid, int, pid)
+{
+	return pid == 0 || pid == 1 ? 1 : -ESRCH;
+}
+
+SYSCALL_DEFINE1(getsid, int, pid)
+{
+	return pid == 0 || pid == 1 ? 1 : -ESRCH;
+}
+
+static long put_ids(unsigned *a, unsigned *b, unsigned *c)
+{
+	if (!vm_check(a, 4, VM_WRITE) || !vm_check(b, 4, VM_WRITE) || !vm_check(c, 4, VM_WRITE))
+		return -EFAULT;
+	*a = *b = *c = 0;
+	return 0;
+}
+
+SYSCALL_DEFINE3(getresuid, unsigned *, r, unsigned *, e, unsigned *, s)
+{
+	return put_ids(r, e, s);
+}
+
+SYSCALL_DEFINE3(getresgid, unsigned *, r, unsigned *, e, unsigned *, s)
+{
+	return put_ids(r, e, s);
+}
+
+SYSCALL_DEFINE0(sched_yield) { return 0; }
+
+SYSCALL_DEFINE1(set_tid_address, int *, tidptr)
+{
+	clear_child_tid = tidptr;
+	return 1;
+}
+
+SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		/* A non-canonical base would fault at wrmsr. */
+		if ((long)(addr << 16) >> 16 != (long)addr)
+			return -EPERM;
+		wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+	case ARCH_GET_GS:
+		if (!vm_check((void *)addr, 8, VM_WRITE))
+			return -EFAULT;
+		*(unsigned long *)addr = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL_DEFINE1(uname, struct utsname *, u)
+{
+	if (!vm_check(u, sizeof(*u), VM_WRITE))
+		return -EFAULT;
+	memset(u, 0, sizeof(*u));
+	strcpy(u->sysname, "Unishyper");
+	strcpy(u->nodename, "unishyper");
+	strcpy(u->release, "0.1.0");
+	strcpy(u->version, "#1");
+	strcpy(u->machine, "x86_64");
+	strcpy(u->domainname, "(none)");
+	return 0;
+}
+
+SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
+		struct rlimit *, old)
+{
+	if (pid != 0 && pid != 1)
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (new && !vm_check(new, sizeof(*new), VM_READ))
+		return -EFAULT;
+	if (old && !vm_check(old, sizeof(*old), VM_WRITE))
+		return -EFAULT;
+	if (new && new->rlim_cur > new->rlim_max)
+		return -EINVAL;
+	if (new && new->rlim_max > limits[res].rlim_max)
+		return -EPERM;
+	if (old)
+		*old = limits[res];
+	if (new)
+		limits[res] = *new;
+	return 0;
+}
+
+SYSCALL_DEFINE2(getrlimit, unsigned, res, struct rlimit *, old)
+{
+	return sys_prlimit64(0, res, 0, (long)old, 0, 0);
+}
+
+SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit *, new)
+{
+	return sys_prlimit64(0, res, (long)new, 0, 0, 0);
+}
+
+SYSCALL_DEFINE1(sysinfo, struct sysinfo *, si)
+{
+	if (!vm_check(si, sizeof(*si), VM_WRITE))
+		return -EFAULT;
+	memset(si, 0, sizeof(*si));
+	si->uptime = (long)(time_ns() / 1000000000ull);
+	si->totalram = pmem_total_pages() * PMEM_PAGE_SIZE;
+	si->freeram = pmem_free_pages() * PMEM_PAGE_SIZE;
+	si->procs = 1;
+	si->mem_unit = 1;
+	return 0;
+}

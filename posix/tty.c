@@ -1,0 +1,74 @@
+/*
+ * The console as a file: read and write, and the terminal ioctls that
+ * programs and musl's stdio use (TCGETS/TCSETS*, TIOCGWINSZ). In pipe mode
+ * the console is not a terminal, so those answer -ENOTTY and stdio buffers
+ * fully, as it would with a pipe on Linux.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <unishyper/console.h>
+#include <unishyper/file.h>
+#include <unishyper/vm.h>
+
+/* The kernel's struct termios (not libc's larger one). */
+struct ktermios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line, c_cc[19];
+};
+
+static struct ktermios tty_termios = {
+	.c_iflag = 0x0500,		/* ICRNL | IXON */
+	.c_oflag = 0x0005,		/* OPOST | ONLCR */
+	.c_cflag = 0x00bf,		/* B38400 | CS8 | CREAD */
+	.c_lflag = 0x8a3b,		/* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22 },
+};
+
+static long tty_read(struct file *f, void *buf, size_t n)
+{
+	(void)f;
+	return (long)console_read(buf, n);
+}
+
+static long tty_write(struct file *f, const void *buf, size_t n)
+{
+	console_write(f->stream, buf, n);
+	return (long)n;
+}
+
+static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
+{
+	void *p = (void *)arg;
+
+	(void)f;
+	if (!console_is_tty())
+		return -ENOTTY;
+	switch (cmd) {
+	case TCGETS:
+		if (!vm_check(p, sizeof(tty_termios), VM_WRITE))
+			return -EFAULT;
+		memcpy(p, &tty_termios, sizeof(tty_termios));
+		return 0;
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		if (!vm_check(p, sizeof(tty_termios), VM_READ))
+			return -EFAULT;
+		memcpy(&tty_termios, p, sizeof(tty_termios));
+		return 0;
+	case TIOCGWINSZ: {
+		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+		if (!vm_check(p, sizeof(ws), VM_WRITE))
+			return -EFAULT;
+		memcpy(p, &ws, sizeof(ws));
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_ops tty_ops = { tty_read, tty_write, tty_ioctl };
