@@ -109,4 +109,6 @@ clean:
 distclean:
 	rm -rf build
 
+include tests/host/rules.mk
+
 -include $(shell find $(KOBJ) -name '*.d' 2>/dev/null)

@@ -3,14 +3,15 @@
  *
  * A UART is detected by writing and reading back its scratch register, so
  * an absent COM2 is noticed and its stream falls back to COM1. The line
- * speed is irrelevant in a virtual machine and left at 115200 baud.
+ * speed is irrelevant in a virtual machine and left at 115200 baud. The
+ * FIFOs stay off: turning them on discards what has already been received,
+ * and QEMU starts sending input before the kernel runs.
  */
 #include <arch/cpu.h>
 #include <unishyper/uart.h>
 
 #define THR 0 /* transmit holding (write) / receive buffer (read) */
 #define IER 1
-#define FCR 2
 #define LCR 3
 #define MCR 4
 #define LSR 5
@@ -31,7 +32,6 @@ bool uart_probe(uint16_t base)
 	outb(base + 0, 1);
 	outb(base + 1, 0);
 	outb(base + LCR, 0x03); /* 8N1 */
-	outb(base + FCR, 0x07); /* FIFO on, cleared */
 	outb(base + MCR, 0x0b); /* DTR, RTS, OUT2 (interrupts to the PIC/IOAPIC) */
 	return true;
 }
@@ -40,12 +40,10 @@ void uart_write(uint16_t base, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
 
-	while (n) {
+	while (n--) {
 		while (!(inb(base + LSR) & LSR_THRE))
 			cpu_pause();
-		/* An empty transmitter takes a whole 16-byte FIFO. */
-		for (int i = 0; i < 16 && n; i++, n--)
-			outb(base + THR, *p++);
+		outb(base + THR, *p++);
 	}
 }
 

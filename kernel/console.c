@@ -86,6 +86,20 @@ static int rx_get(void)
 	return c;
 }
 
+bool console_input_ready(void)
+{
+	unsigned long flags = irq_save();
+	bool ready = input_ended || line_ready;
+
+	rx_drain();
+	for (unsigned i = rx_tail; !ready && i != rx_head; i++) {
+		unsigned char c = rx[i % RX_SIZE];
+		ready = !tty_mode || c == '\r' || c == '\n' || c == EOT;
+	}
+	irq_restore(flags);
+	return ready;
+}
+
 void console_write(int stream, const void *buf, size_t n)
 {
 	uart_write(stream == 2 && have_com2 ? UART_COM2 : UART_COM1, buf, n);

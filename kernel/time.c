@@ -51,15 +51,23 @@ uint64_t time_realtime_ns(void)
 	return realtime_base + time_ns();
 }
 
-void time_sleep_until(uint64_t deadline)
+bool time_wait(bool (*ready)(void), uint64_t deadline)
 {
 	unsigned long flags = irq_save();
 	uint64_t now;
+	bool done;
 
-	while ((now = time_ns()) < deadline) {
-		apic_timer_oneshot(deadline - now);
+	while (!(done = ready && ready()) && (now = time_ns()) < deadline) {
+		if (deadline != UINT64_MAX)
+			apic_timer_oneshot(deadline - now);
 		cpu_idle();
 	}
 	apic_timer_oneshot(0);
 	irq_restore(flags);
+	return done;
+}
+
+void time_sleep_until(uint64_t deadline)
+{
+	time_wait(NULL, deadline);
 }

@@ -29,6 +29,9 @@ void console_write(int stream, const void *buf, size_t n);
 /* Blocks until input is available; returns bytes read, 0 at end of input. */
 size_t console_read(void *buf, size_t n);
 
+/* Whether console_read() would return without waiting. */
+bool console_input_ready(void);
+
 /* Writes to the kernel log channel. */
 void console_log(const void *buf, size_t n);
 

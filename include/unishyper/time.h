@@ -5,6 +5,7 @@
 #ifndef UNISHYPER_TIME_H
 #define UNISHYPER_TIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Finds the TSC rate: tsc_khz from the command line (0: ask the CPU or
@@ -19,6 +20,10 @@ uint64_t time_realtime_ns(void);
 
 /* Halts until time_ns() reaches deadline. */
 void time_sleep_until(uint64_t deadline);
+
+/* Halts until ready() is true (checked after every interrupt) or time_ns()
+ * reaches deadline (UINT64_MAX: no deadline). Returns ready()'s last answer. */
+bool time_wait(bool (*ready)(void), uint64_t deadline);
 
 /* The TSC rate in kHz. */
 uint64_t time_tsc_khz(void);

@@ -44,7 +44,7 @@ int vm_discard(uintptr_t addr, size_t len);
 /* brk(2): sets the program break (0: query) and returns the break. */
 uintptr_t vm_brk(uintptr_t brk);
 
-/* Allocates a stack of size bytes with an unmapped guard page below it;
+/* Allocates a stack of size bytes with an unmapped guard region below it;
  * returns its top, or 0. */
 uintptr_t vm_stack(size_t size);
 

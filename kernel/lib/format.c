@@ -167,8 +167,11 @@ static int parse_num(const char **fmt)
 {
 	int v = 0;
 
-	for (; **fmt >= '0' && **fmt <= '9'; (*fmt)++)
-		v = v > (__INT_MAX__ - 9) / 10 ? __INT_MAX__ : v * 10 + (**fmt - '0');
+	for (; **fmt >= '0' && **fmt <= '9'; (*fmt)++) {
+		int d = **fmt - '0';
+
+		v = v > (__INT_MAX__ - 9) / 10 ? __INT_MAX__ : v * 10 + d;
+	}
 	return v;
 }
 
@@ -270,7 +273,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			put_signed(&o, &sp, arg_signed(&args, len));
 			break;
 		case 'u':
-			put_number(&o, &sp, arg_unsigned(&args, len), 10, false, "");
+			put_number(&o, &sp, arg_unsigned(&args, len), 10, false,
+				   "");
 			break;
 		case 'x':
 		case 'X':
@@ -278,14 +282,16 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				   *fmt == 'X', "");
 			break;
 		case 'o':
-			put_number(&o, &sp, arg_unsigned(&args, len), 8, false, "");
+			put_number(&o, &sp, arg_unsigned(&args, len), 8, false,
+				   "");
 			break;
 		case 'p': {
 			void *p = va_arg(args, void *);
 
 			if (p) {
 				sp.flags |= FL_ALT;
-				put_number(&o, &sp, (uintptr_t)p, 16, false, "");
+				put_number(&o, &sp, (uintptr_t)p, 16, false,
+					   "");
 			} else {
 				sp.prec = -1;
 				put_text(&o, &sp, "(nil)");
@@ -307,7 +313,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			put_str(&o, "%", 1);
 			break;
 		case '\0':
-			/* A lone '%' at the end: copy it, and stop on the NUL. */
+			/* A '%' spec cut off by the end: copy it, stop. */
 			put_str(&o, start, (size_t)(fmt - start));
 			continue;
 		default:

@@ -110,9 +110,12 @@ void pmem_init(uint64_t *bitmap, uint64_t base, uint64_t npages)
 void pmem_add(uint64_t start, uint64_t len)
 {
 	uint64_t end = range_end(start, len) >> PAGE_SHIFT;
-	uint64_t first = (start >> PAGE_SHIFT) + !!(start & (PMEM_PAGE_SIZE - 1));
+	uint64_t first = start >> PAGE_SHIFT;
 	uint64_t from, to;
 
+	/* Round up without overflowing at the top of the address space. */
+	if (start & (PMEM_PAGE_SIZE - 1))
+		first++;
 	/* Frame 0 stays reserved: address 0 means "no frame". */
 	if (first == 0)
 		first = 1;

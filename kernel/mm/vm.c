@@ -5,7 +5,7 @@
  * at most. Anonymous areas get their pages on first touch through
  * vm_fault(), zeroed; unmapping returns them to pmem. Guard pages are areas
  * without permissions, so nothing is placed there and touching them is
- * reported as a stack overflow. The page tables are changed only through
+ * reported as a stack overflow; under a stack the guard is 1 MiB. The page tables are changed only through
  * arch/mmu.h.
  */
 #include <errno.h>
@@ -20,6 +20,9 @@
 #define VM_LAZY 0x100u  /* pages allocated on first touch */
 #define VM_GUARD 0x200u /* a guard page: never accessible */
 #define BRK_MAX (1ul << 30)
+/* Below every stack: 1 MiB of address space, no memory. A page would do
+ * for small frames, but one frame larger than the gap could step over it. */
+#define STACK_GUARD (1ul << 20)
 
 struct vm_area {
 	uintptr_t start, end;
@@ -282,14 +285,14 @@ uintptr_t vm_brk(uintptr_t brk)
 uintptr_t vm_stack(size_t size)
 {
 	size = PAGE_ROUND_UP(size);
-	uintptr_t base = find_gap(size + PAGE_SIZE);
+	uintptr_t base = find_gap(size + STACK_GUARD);
 
-	if (!base || !insert(base, base + PAGE_SIZE, VM_GUARD, "stack guard page") ||
-	    !insert(base + PAGE_SIZE, base + PAGE_SIZE + size,
+	if (!base || !insert(base, base + STACK_GUARD, VM_GUARD, "stack guard page") ||
+	    !insert(base + STACK_GUARD, base + STACK_GUARD + size,
 		    VM_READ | VM_WRITE | VM_LAZY, "stack"))
 		return 0;
-	mmap_hint = base + PAGE_SIZE + size;
-	return base + PAGE_SIZE + size;
+	mmap_hint = base + STACK_GUARD + size;
+	return base + STACK_GUARD + size;
 }
 
 bool vm_fault(uintptr_t addr, bool write, bool exec)

@@ -1,0 +1,38 @@
+/*
+ * A program that crashes, chosen by its argument: the runner expects a
+ * report on standard error naming the fault and the function, and the
+ * panic status 134. ("null", "overflow", "divide", "ud")
+ */
+#include <stdio.h>
+#include <string.h>
+
+static int recurse(volatile int n)
+{
+	volatile char pad[1024];
+
+	pad[0] = (char)n;
+	return recurse(n + 1) + pad[0];
+}
+
+__attribute__((noinline)) static void write_null(volatile int *p)
+{
+	*p = 42;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "null";
+	volatile int zero = 0;
+
+	printf("crashing: %s\n", what);
+	fflush(stdout);
+	if (!strcmp(what, "null"))
+		write_null(NULL);
+	else if (!strcmp(what, "overflow"))
+		return recurse(0);
+	else if (!strcmp(what, "divide"))
+		return 10 / zero;
+	else if (!strcmp(what, "ud"))
+		__builtin_trap();
+	return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, and
+ * malloc over many sizes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static int all(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+int main(void)
+{
+	const size_t pg = 4096;
+
+	/* brk */
+	char *b0 = (char *)syscall(SYS_brk, 0);
+	CHECK(b0 && (uintptr_t)b0 % pg == 0, "brk(0) gives a page-aligned break");
+	char *b1 = (char *)syscall(SYS_brk, b0 + 3 * pg + 5);
+	CHECK(b1 == b0 + 3 * pg + 5, "brk grows");
+	CHECK(all((unsigned char *)b0, 3 * pg, 0), "new brk memory reads as zero");
+	memset(b0, 7, 3 * pg + 5);
+	CHECK((char *)syscall(SYS_brk, b0 + pg) == b0 + pg, "brk shrinks");
+	CHECK((char *)syscall(SYS_brk, b0 - pg) == b0 + pg, "brk below its start is refused");
+
+	/* mmap */
+	unsigned char *m = mmap(NULL, 10 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED && all(m, 10 * pg, 0), "anonymous mmap is zeroed");
+	memset(m, 0xab, 10 * pg);
+	CHECK(all(m, 10 * pg, 0xab), "anonymous mmap is writable");
+	CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == EINVAL,
+	      "mmap of length 0: EINVAL");
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, 0, 0) == MAP_FAILED && errno == ENODEV,
+	      "mmap of the console: ENODEV");
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == EINVAL,
+	      "mmap without MAP_PRIVATE or MAP_SHARED: EINVAL");
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 123) == MAP_FAILED &&
+		      errno == EINVAL, "mmap at an unaligned offset: EINVAL");
+	unsigned char *fx = mmap(m + 2 * pg, pg, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(fx == m + 2 * pg && all(fx, pg, 0) && all(m + 3 * pg, pg, 0xab),
+	      "MAP_FIXED replaces exactly its pages");
+	CHECK(mmap(m, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) ==
+		      MAP_FAILED && errno == EEXIST, "MAP_FIXED_NOREPLACE over a mapping: EEXIST");
+
+	/* mprotect, madvise, munmap */
+	CHECK(mprotect(m, pg, PROT_READ) == 0, "mprotect to read-only");
+	CHECK(m[0] == 0xab, "read-only page still reads");
+	CHECK(read(0, m, 1) == -1 && errno == EFAULT, "read into a read-only page: EFAULT");
+	CHECK(mprotect(m, pg, PROT_READ | PROT_WRITE) == 0 && (m[0] = 1) == 1, "mprotect back to writable");
+	CHECK(syscall(SYS_mprotect, m + 1, pg, PROT_READ) == -1 && errno == EINVAL, "mprotect unaligned: EINVAL");
+	CHECK(madvise(m + pg, pg, MADV_DONTNEED) == 0 && all(m + pg, pg, 0),
+	      "MADV_DONTNEED pages read as zero again");
+	CHECK(munmap(m + 5 * pg, pg) == 0, "munmap a page in the middle");
+	CHECK(write(1, m + 5 * pg, 1) == -1 && errno == EFAULT, "an unmapped hole gives EFAULT");
+	CHECK(all(m + 6 * pg, 4 * pg, 0xab), "pages after the hole are intact");
+	CHECK(munmap(m + 1, pg) == -1 && errno == EINVAL, "munmap unaligned: EINVAL");
+	CHECK(munmap((void *)main, pg) == -1 && errno == EINVAL, "munmap of program text: EINVAL");
+
+	/* mremap */
+	unsigned char *r = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(r, 0x3c, 2 * pg);
+	unsigned char *blocker = mmap(r + 2 * pg, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(blocker == r + 2 * pg, "a mapping right after");
+	CHECK(mremap(r, 2 * pg, 8 * pg, 0) == MAP_FAILED && errno == ENOMEM,
+	      "mremap cannot grow in place without MREMAP_MAYMOVE");
+	unsigned char *r2 = mremap(r, 2 * pg, 8 * pg, MREMAP_MAYMOVE);
+	CHECK(r2 != MAP_FAILED && r2 != r && all(r2, 2 * pg, 0x3c) && all(r2 + 2 * pg, 6 * pg, 0),
+	      "mremap moves the data and zero-fills the growth");
+	CHECK(mremap(r2, 8 * pg, pg, 0) == r2 && r2[0] == 0x3c, "mremap shrinks in place");
+	CHECK(mremap((void *)0x10000, pg, 2 * pg, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT,
+	      "mremap of nothing: EFAULT");
+
+	/* malloc */
+	int ok = 1;
+	void *keep[64];
+	for (int i = 0; i < 64; i++) {
+		size_t size = (size_t)1 << (i % 22);
+		keep[i] = malloc(size);
+		if (!keep[i])
+			ok = 0;
+		else
+			memset(keep[i], i, size);
+	}
+	for (int i = 0; i < 64; i++) {
+		size_t size = (size_t)1 << (i % 22);
+		if (keep[i] && !all(keep[i], size, (unsigned char)i))
+			ok = 0;
+		free(keep[i]);
+	}
+	CHECK(ok, "malloc of sizes 1 B to 2 MiB keeps every block intact");
+	void *big = malloc(64 << 20);
+	CHECK(big && memset(big, 1, 64 << 20), "malloc of 64 MiB");
+	free(big);
+	return tap_done();
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# make test: runs every test of the tree and ends with "N passed, N failed".
+#
+# Every part prints TAP lines ("ok ..." / "not ok ..."); this script
+# prefixes them with the part's name, counts them, and counts a part that
+# fails without saying why as one failure. Parts: host unit tests (ASan and
+# UBSan), the fuzz pass, the libc and system-call-list checks, the guest
+# tests booted on microvm and q35 under TCG, and the tool tests.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0
+out=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-test.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+# part NAME COMMAND...: runs COMMAND, relays and counts its TAP lines.
+part() {
+	local name=$1 log=$out/part.log rc p f
+	shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok' "$log")
+	f=$(grep -c '^not ok' "$log")
+	sed -n "s/^\(ok\|not ok\)/\1 [$name]/p; /^#/p" "$log"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok [$name] exited with status $rc"
+		tail -n 15 "$log" | sed 's/^/# /'
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+docs_current() {
+	python3 posix/gen-syscalls.py posix/syscalls.list "$out/gen" "$out/syscalls.md" &&
+		if cmp -s "$out/syscalls.md" docs/syscalls.md; then
+			echo "ok - docs/syscalls.md matches posix/syscalls.list"
+		else
+			echo "not ok - docs/syscalls.md is stale: run make docs"
+		fi
+}
+
+# guest NAME MACHINE [unishyper-run options...]: boots tests/guest/NAME.c.
+guest() {
+	local name=$1 machine=$2 rc
+	shift 2
+	toolchain/bin/unishyper-run "build/tests/$name.img" --machine "$machine" --timeout 120 "$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - $name exits with status 0 on $machine"
+	else
+		echo "not ok - $name exits with status $rc on $machine"
+	fi
+}
+
+build_guest_tests() {
+	local ok=0
+	mkdir -p build/tests
+	for src in tests/guest/*.c; do
+		local name
+		name=$(basename "$src" .c)
+		if toolchain/bin/unishyper-gcc -O2 -Wall -o "build/tests/$name.img" "$src" -lm \
+			2>"$out/$name.build"; then
+			echo "ok - builds $name"
+		else
+			echo "not ok - builds $name"
+			sed 's/^/# /' "$out/$name.build"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+part host make -s host-tests-run
+part fuzz make -s fuzz-run
+part libc tests/integration/libc-no-syscall.sh build/sysroot
+part syscalls docs_current
+part build build_guest_tests
+for m in microvm q35; do
+	part "console $m" guest console "$m" < <(printf 'line one\nline two\n')
+	part "memory $m" guest memory "$m" </dev/null
+	part "time $m" guest time "$m" </dev/null
+	part "process $m" guest process "$m" --env "UNISHYPER_TEST=a=b c" -- "two words" 'q"uote\' </dev/null
+	part "trap $m" guest trap "$m" </dev/null
+	part "fpu $m" guest fpu "$m" </dev/null
+done
+part tools tests/integration/tools.sh
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
