@@ -38,6 +38,11 @@ docs_current() {
 		else
 			echo "not ok - docs/syscalls.md is stale: run make docs"
 		fi
+	if python3 posix/gen-syscalls.py tests/host/fixtures/duplicate.list "$out/dup" 2>/dev/null; then
+		echo "not ok - the generator accepts a number listed twice"
+	else
+		echo "ok - the generator refuses a number listed twice"
+	fi
 }
 
 # guest NAME MACHINE [unishyper-run options...]: boots tests/guest/NAME.c.

@@ -20,7 +20,7 @@ HOST_SRCS_format := kernel/lib/format.c
 HOST_SRCS_cmdline := kernel/cmdline.c
 HOST_SRCS_pmem := kernel/mm/pmem.c
 HOST_SRCS_kmalloc := kernel/mm/kmalloc.c
-HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%)
+HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%) build/host/test_syscall_gen
 
 FUZZ_NAMES := cmdline
 FUZZ_SRCS_cmdline := kernel/cmdline.c
@@ -39,6 +39,16 @@ build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(HOST_HEADERS)
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $$(FUZZ_SRCS_$(1))
 endef
+
+# The generator's output for a small fixture list, with the dispatcher.
+build/host/gen/.stamp: posix/gen-syscalls.py tests/host/fixtures/syscalls.list
+	@mkdir -p $(@D)
+	python3 posix/gen-syscalls.py tests/host/fixtures/syscalls.list build/host/gen
+	@touch $@
+
+build/host/test_syscall_gen: tests/host/test_syscall_gen.c posix/dispatch.c build/host/gen/.stamp
+	$(HOST_CC) $(HOST_CFLAGS) -Wno-unused-parameter -Ibuild/host/gen -o $@ $< posix/dispatch.c \
+		build/host/gen/syscall_table.c -lcmocka
 
 $(foreach t,$(HOST_TEST_NAMES),$(eval $(call host_test_rule,$(t))))
 $(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))

@@ -48,6 +48,26 @@ check "--verbose shows the kernel log on standard error" \
 echo "hello world" | $RUN build/examples/demo.img >$tmp/out
 check "standard input reaches the program" grep -q 'dlrow olleh' $tmp/out
 
+# A terminal: unishyper-run under a pseudo-terminal, as a person uses it.
+# Type only once the guest has printed, when QEMU has put the terminal in
+# raw mode (before that the pty itself would edit the line).
+mkfifo $tmp/tty.in
+timeout 60 script -qec "$RUN build/tests/tty.img" /dev/null <$tmp/tty.in >$tmp/tty 2>&1 &
+pid=$!
+exec 3>$tmp/tty.in
+for _ in $(seq 300); do grep -q 'ok 6' $tmp/tty && break; sleep 0.1; done
+printf 'abc\177d\rx\004\004' >&3
+wait $pid
+rc=$?
+exec 3>&-
+sed -n 's/^.*\(not ok\|ok\) [0-9]* - /# tty: \1 - /p' $tmp/tty
+check "on a terminal: line editing, echo and the terminal ioctls (tests/guest/tty.c)" \
+	bash -c "[ $rc = 0 ] && ! grep -q 'not ok' $tmp/tty && [ \$(grep -c 'ok ' $tmp/tty) = 9 ]"
+
+$RUN build/tests/process.img --log $tmp/klog -- "two words" 'q"uote\' >/dev/null 2>&1 </dev/null
+check "a missing system call is logged once, by name" \
+	bash -c "[ \$(grep -c 'system call fork (57) is not implemented' $tmp/klog) = 1 ]"
+
 $RUN build/tests/streams.img --timeout 2 -- 100 >/dev/null 2>$tmp/err </dev/null
 check "--timeout stops a program that runs too long (124)" status_is $? 124
 
