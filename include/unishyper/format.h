@@ -5,7 +5,8 @@
  * Conversions: %d %i %u %x %X %o %p %s %c %%, with the length modifiers
  * hh h l ll z t j, the flags '-' '0' ' ' '+' '#', a width and a precision
  * (numbers or '*'). Returns the length the full result would have (like
- * snprintf); writes at most size bytes including the terminating NUL.
+ * snprintf), or -1 when that does not fit an int; writes at most size
+ * bytes including the terminating NUL.
  */
 #ifndef UNISHYPER_FORMAT_H
 #define UNISHYPER_FORMAT_H

@@ -51,7 +51,8 @@ uintptr_t vm_stack(size_t size);
 /* The page-fault handler: maps the page if the access is allowed. */
 bool vm_fault(uintptr_t addr, bool write, bool exec);
 
-/* Whether [p, p+len) lies in areas that allow the access (VM_READ/WRITE). */
+/* Whether [p, p+len) lies in areas that allow the access (VM_READ/WRITE);
+ * an empty range always does. */
 bool vm_check(const void *p, size_t len, unsigned access);
 bool vm_readable(const void *p, size_t len);
 

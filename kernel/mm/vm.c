@@ -317,14 +317,15 @@ bool vm_check(const void *p, size_t len, unsigned access)
 {
 	uintptr_t addr = (uintptr_t)p, end = addr + len;
 
+	/* As on Linux, an empty range is never a fault. */
+	if (!len)
+		return true;
 	if (end < addr)
 		return false;
-	while (addr < end || (!len && addr == end)) {
+	while (addr < end) {
 		struct vm_area *a = find(addr);
 		if (!a || (a->flags & access) != access || (a->flags & VM_GUARD))
 			return false;
-		if (!len)
-			break;
 		addr = a->end;
 	}
 	return true;
