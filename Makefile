@@ -91,7 +91,8 @@ run: deps all
 test: deps all
 	@tests/run.sh
 
-bench: deps all
+bench: all
+	@toolchain/deps.sh --bench
 	@bench/run.sh
 
 format:

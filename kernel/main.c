@@ -103,6 +103,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	int have_seed = 0;
 
 	boot_info.tsc0 = tsc0;
+	arch_clock_start();
 	console_early_init();
 	cpu_init();
 	boot_parse(start_info);

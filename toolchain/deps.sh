@@ -7,13 +7,23 @@
 # every "deb" entry turned into "deb-src", so no archive is named anywhere in
 # the tree. Both steps are idempotent: a second run does nothing.
 #
-# usage: toolchain/deps.sh [--check]   (--check: report, install nothing)
+# usage: toolchain/deps.sh [--check] [--bench]
+#   --check: report what is missing, install nothing
+#   --bench: also the packages only `make bench` needs (the Linux peer)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 list="$top/toolchain/packages.txt"
 deps="$top/build/deps"
-check_only=${1:-}
+check_only=
+kinds=bin
+for arg in "$@"; do
+	case "$arg" in
+	--check) check_only=yes ;;
+	--bench) kinds="bin bench" ;;
+	*) echo "usage: toolchain/deps.sh [--check] [--bench]" >&2; exit 2 ;;
+	esac
+done
 
 die() { echo "deps: $*" >&2; exit 1; }
 
@@ -28,7 +38,7 @@ as_root() {
 
 missing=""
 while read -r kind name version; do
-	case "$kind" in bin) ;; *) continue ;; esac
+	case " $kinds " in *" $kind "*) ;; *) continue ;; esac
 	have=$(installed_version "$name")
 	if [ -n "$have" ] && { [ "$version" = "*" ] || [ "$have" = "$version" ]; }; then
 		continue

@@ -28,8 +28,10 @@ bool time_wait(bool (*ready)(void), uint64_t deadline);
 /* The TSC rate in kHz. */
 uint64_t time_tsc_khz(void);
 
-/* Architecture parts: the TSC rate (0 when it cannot be found) and the
- * real-time clock in seconds since the epoch (-1 when absent). */
+/* Architecture parts: starts measuring the TSC rate (first thing at boot),
+ * the TSC rate (0 when it cannot be found) and the real-time clock in
+ * seconds since the epoch (-1 when absent). */
+void arch_clock_start(void);
 uint64_t arch_tsc_khz(void);
 int64_t arch_rtc_seconds(void);
 

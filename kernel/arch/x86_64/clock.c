@@ -2,8 +2,9 @@
  * Hardware clocks of a PC: the TSC rate and the CMOS real-time clock.
  *
  * The TSC rate comes from CPUID leaf 0x15 where the CPU reports it, else
- * it is measured against channel 0 of the 8254 PIT (1.193182 MHz) over
- * 2 ms. QEMU's default CPU models do not report the rate, and TCG's TSC
+ * it is measured against channel 0 of the 8254 PIT (1.193182 MHz) over at
+ * least 2 ms, counted from arch_clock_start() at the top of boot (the
+ * 16-bit count wraps after 55 ms, far longer than boot takes). QEMU's default CPU models do not report the rate, and TCG's TSC
  * runs at the host's rate, so measuring is the common case.
  */
 #include <arch/cpu.h>
@@ -20,23 +21,34 @@ static uint16_t pit_read(void)
 	return (uint16_t)(inb(PIT_CH0) << 8 | lo);
 }
 
-static uint64_t pit_calibrate(void)
-{
-	const unsigned span = PIT_HZ / 500; /* 2 ms */
+static uint16_t pit_start;
+static uint64_t tsc_start;
 
+void arch_clock_start(void)
+{
 	outb(PIT_CMD, 0x34); /* channel 0, lo/hi, mode 2 (rate generator) */
 	outb(PIT_CH0, 0xff);
 	outb(PIT_CH0, 0xff);
-	uint16_t start = pit_read(), now;
-	uint64_t t0 = rdtsc(), t1;
+	pit_start = pit_read();
+	tsc_start = rdtsc();
+}
+
+/* The PIT has counted since arch_clock_start(); the boot work in between
+ * is most of the measuring window, so only a short wait remains. */
+static uint64_t pit_calibrate(void)
+{
+	const unsigned span = PIT_HZ / 500; /* 2 ms */
+	uint16_t now;
+	uint64_t t1;
 	unsigned guard = 0;
+
 	do {
 		now = pit_read();
 		t1 = rdtsc();
 		if (++guard > 10000000) /* no PIT: the count never moves */
 			return 0;
-	} while ((uint16_t)(start - now) < span);
-	return (t1 - t0) * PIT_HZ / (uint16_t)(start - now) / 1000;
+	} while ((uint16_t)(pit_start - now) < span);
+	return (t1 - tsc_start) * PIT_HZ / (uint16_t)(pit_start - now) / 1000;
 }
 
 uint64_t arch_tsc_khz(void)

@@ -32,6 +32,13 @@ extern char __boot_stack_guard[], __ist_stack_guard[];
 
 static uint64_t *mmu_pml4;
 static uint64_t mmu_nx;
+static bool mmu_live; /* the tables are loaded: changes need a TLB flush */
+
+static void flush(uintptr_t va)
+{
+	if (mmu_live)
+		flush(va);
+}
 
 static uint64_t *table_alloc(void)
 {
@@ -83,7 +90,7 @@ int mmu_map(uintptr_t va, uint64_t phys, unsigned flags)
 	if (!e)
 		return -ENOMEM;
 	*e = (phys & PTE_ADDR) | pte_flags(flags);
-	invlpg(va);
+	flush(va);
 	return 0;
 }
 
@@ -94,7 +101,7 @@ bool mmu_protect(uintptr_t va, unsigned flags)
 	if (!e || !(*e & PTE_P))
 		return false;
 	*e = (*e & PTE_ADDR) | pte_flags(flags);
-	invlpg(va);
+	flush(va);
 	return true;
 }
 
@@ -107,7 +114,7 @@ uint64_t mmu_unmap(uintptr_t va)
 		return 0;
 	phys = *e & PTE_ADDR;
 	*e = 0;
-	invlpg(va);
+	flush(va);
 	return phys;
 }
 
@@ -175,4 +182,5 @@ void mmu_init(void)
 	mmu_unmap((uintptr_t)__ist_stack_guard);
 
 	write_cr3(virt_to_phys(mmu_pml4));
+	mmu_live = true;
 }
