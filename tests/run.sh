@@ -5,7 +5,8 @@
 # prefixes them with the part's name, counts them, and counts a part that
 # fails without saying why as one failure. Parts: host unit tests (ASan and
 # UBSan), the fuzz pass, the libc and system-call-list checks, the guest
-# tests booted on microvm and q35 under TCG, and the tool tests.
+# tests booted on microvm and q35 under TCG, the tool tests and the ported
+# programs.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -90,6 +91,8 @@ for m in microvm q35; do
 	part "fpu $m" guest fpu "$m" </dev/null
 done
 part tools tests/integration/tools.sh
+part "port hello" ports/hello/test.sh
+part "port hello" ports/hello/test.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

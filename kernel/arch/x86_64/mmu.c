@@ -37,7 +37,7 @@ static bool mmu_live; /* the tables are loaded: changes need a TLB flush */
 static void flush(uintptr_t va)
 {
 	if (mmu_live)
-		flush(va);
+		invlpg(va);
 }
 
 static uint64_t *table_alloc(void)

@@ -1,0 +1,80 @@
+#!/bin/bash
+# build.sh - build the Linux microVM peer of the benchmarks.
+#
+#   bench/linuxvm/build.sh OUTDIR
+#
+# OUTDIR/vmlinux        the uncompressed kernel, cut out of Debian's
+#                       /boot/vmlinuz-* (newest, or $KERNEL): an ELF with a
+#                       PVH entry note, so QEMU boots it with -kernel and no
+#                       decompressor runs in the guest
+# OUTDIR/initramfs.cpio the guest programs built with musl-gcc -static -O2
+#                       plus linux_pid1.c: /hello, /sysbench, /boottime.
+#                       The kernel runs one of them directly as init
+#                       (rdinit=/hello), so nothing else is needed: no
+#                       shell, no busybox, no modules.  /dev/console comes
+#                       from the kernel's own built-in initramfs.  The
+#                       archive is left uncompressed: nothing to inflate.
+# OUTDIR/kernel.txt     which kernel file was used
+# vmlinux is kept when it is newer than the kernel it came from.
+set -eu
+
+OUT="${1:?usage: build.sh OUTDIR}"
+SRC="$(cd "$(dirname "$0")/../src" && pwd)"
+KERNEL="${KERNEL:-$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)}"
+[ -f "$KERNEL" ] || { echo "linuxvm: no /boot/vmlinuz-* (package linux-image-amd64)" >&2; exit 1; }
+for t in musl-gcc cpio readelf strip; do
+	command -v "$t" >/dev/null || { echo "linuxvm: missing tool $t" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+
+# has_pvh_note FILE: an ELF with XEN_ELFNOTE_PHYS32_ENTRY (type 18 = 0x12)
+has_pvh_note() {
+	readelf -nW "$1" 2>/dev/null | grep -q 'Xen.*0x00000012'
+}
+
+# extract_vmlinux BZIMAGE OUT: what linux/scripts/extract-vmlinux does.
+# The payload of a bzImage is one compressed stream; try every place where
+# a known magic number starts one, and keep the first that inflates to an
+# ELF with a PVH note.  The decompressors complain about the data after the
+# stream; that is expected.
+extract_vmlinux() {
+	local img="$1" out="$2" fmt magic off
+	for fmt in xz zstd gzip lzma lz4; do
+		case "$fmt" in
+		xz) magic='\xFD7zXZ\x00' ;;
+		zstd) magic='\x28\xB5\x2F\xFD' ;;
+		gzip) magic='\x1F\x8B\x08' ;;
+		lzma) magic='\x5D\x00\x00\x00' ;;
+		lz4) magic='\x02\x21\x4C\x18' ;;
+		esac
+		command -v "$fmt" >/dev/null || continue
+		for off in $(LC_ALL=C grep -aboP "$magic" "$img" | cut -d: -f1 | head -n 8); do
+			tail -c +$((off + 1)) "$img" | "$fmt" -dc > "$out.tmp" 2>/dev/null || true
+			if has_pvh_note "$out.tmp"; then
+				mv "$out.tmp" "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	return 1
+}
+
+if [ ! -s "$OUT/vmlinux" ] || [ "$KERNEL" -nt "$OUT/vmlinux" ] ||
+	[ "$(cat "$OUT/kernel.txt" 2>/dev/null)" != "$KERNEL" ]; then
+	extract_vmlinux "$KERNEL" "$OUT/vmlinux" ||
+		{ echo "linuxvm: no PVH vmlinux found inside $KERNEL" >&2; exit 1; }
+	echo "$KERNEL" > "$OUT/kernel.txt"
+fi
+
+root="$OUT/rootfs"
+rm -rf "$root"
+mkdir -p "$root/dev"
+for p in hello sysbench boottime; do
+	musl-gcc -static -O2 -Wall -o "$root/$p" "$SRC/$p.c" "$SRC/linux_pid1.c"
+	strip "$root/$p"
+done
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc --owner=0:0 --reproducible --quiet) > "$OUT/initramfs.cpio.tmp"
+mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"

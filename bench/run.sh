@@ -1,0 +1,542 @@
+#!/bin/bash
+# run.sh - the foundation benchmarks (`make bench`): Unishyper against its
+# peers in one run, written to docs/benchmarks.md.
+#
+# Every guest runs on the same QEMU with -accel tcg and the same -m and -smp:
+#   floor     bench/floor/: the smallest PVH guest (a marker on COM1, then
+#             isa-debug-exit): what QEMU and its firmware cost by themselves
+#   Unishyper the image from toolchain/bin/unishyper-gcc, launched with the
+#             raw QEMU command `unishyper-run --dry-run` prints, and once
+#             more through unishyper-run itself to show the wrapper's cost
+#   Linux     Debian's kernel as a PVH vmlinux, an initramfs whose init is
+#             the benchmark program itself (bench/linuxvm/build.sh)
+#   native    the same program, musl-gcc -static -O2, run on the host
+# Figures: (a) image size, (b) smallest -m that runs hello, (c) launch to
+# exit against the floor, (d) PVH entry to main read in the guest, (e) ns/op
+# of getpid() and write(1, buf, 0) against a function call.
+#
+# Without the Unishyper tools its rows read "not yet built" and the rest
+# still runs.  Build outputs and raw logs: build/bench/.
+#
+# Environment: BENCH_RUNS (launches per boot-time case, default 10),
+# BENCH_BOOT_RUNS (boots per figure (d), 3), BENCH_MEM (MiB for every
+# guest, 256), BENCH_OUT (docs/benchmarks.md), QEMU (qemu-system-x86_64),
+# UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
+set -eu
+
+TOP="$(cd "$(dirname "$0")/.." && pwd)"
+B="$TOP/build/bench"
+L="$B/logs"
+OUT="${BENCH_OUT:-$TOP/docs/benchmarks.md}"
+RUNS="${BENCH_RUNS:-10}"
+BOOT_RUNS="${BENCH_BOOT_RUNS:-3}"
+MEM="${BENCH_MEM:-256}"
+SMP=1
+QEMU="${QEMU:-qemu-system-x86_64}"
+UGCC="${UNISHYPER_GCC:-$TOP/toolchain/bin/unishyper-gcc}"
+URUN="${UNISHYPER_RUN:-$TOP/toolchain/bin/unishyper-run}"
+MACHINES="microvm q35"
+LINUX_TIMEOUT=20 # s; a Linux hello boots in ~2.5 s under TCG
+LINUX_MEM_TIMEOUT=10 # too little memory can hang Linux silently before its console is up
+UNI_TIMEOUT=20
+UNI_MEM_TIMEOUT=5 # hello takes well under a second; too little memory can hang it
+T_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cleanup() {
+	# launchtime kills its own QEMU on a signal; remove what a cut-short
+	# run leaves half written
+	rm -f "$OUT.tmp" "$B"/*.tmp
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# shell-quoted rendering of a command line, for the report
+qcmd() {
+	local a s=""
+	for a in "$@"; do
+		if [[ "$a" =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then
+			s+="$a "
+		else
+			s+="'${a//\'/\'\\\'\'}' "
+		fi
+	done
+	printf '%s\n' "${s% }"
+}
+
+# ---------------------------------------------------------------- build
+for t in "$QEMU" gcc musl-gcc as ld strip cpio readelf; do
+	command -v "$t" >/dev/null || die "missing tool: $t"
+done
+rm -rf "$L"
+mkdir -p "$B/host" "$B/native" "$B/floor" "$B/unishyper" "$L"
+
+log "building host helpers, floor guest, native programs"
+gcc -O2 -Wall -o "$B/host/launchtime" "$TOP/bench/src/launchtime.c"
+gcc -O2 -Wall -o "$B/host/tsckhz" "$TOP/bench/src/tsckhz.c"
+LT="$B/host/launchtime"
+KHZ=$("$B/host/tsckhz")
+as --32 -o "$B/floor/floor.o" "$TOP/bench/floor/floor.S"
+ld -m elf_i386 -T "$TOP/bench/floor/floor.ld" -o "$B/floor/floor.elf" "$B/floor/floor.o"
+FLOOR="$B/floor/floor.elf"
+for p in hello sysbench; do
+	musl-gcc -static -O2 -Wall -o "$B/native/$p" "$TOP/bench/src/$p.c"
+done
+strip -o "$B/native/hello.stripped" "$B/native/hello"
+
+# LNX=1 when the Linux peer is built
+log "building the Linux microVM peer"
+LNX=1
+LNX_WHY="not built: bench/linuxvm/build.sh failed, see build/bench/logs/linuxvm-build.log"
+"$TOP/bench/linuxvm/build.sh" "$B/linuxvm" > "$L/linuxvm-build.log" 2>&1 || LNX=0
+[ "$LNX" = 1 ] || log "Linux rows skipped: $LNX_WHY"
+VMLINUX="$B/linuxvm/vmlinux"
+INITRD="$B/linuxvm/initramfs.cpio"
+BZIMAGE="$(cat "$B/linuxvm/kernel.txt" 2>/dev/null || echo -)"
+LINUX_APPEND="console=ttyS0 quiet panic=-1 tsc=reliable tsc_early_khz=$KHZ"
+
+# runs_hello IMAGE LOG: unishyper-run IMAGE prints hello and exits 0
+runs_hello() {
+	"$LT" -t "$UNI_TIMEOUT" -l "$2" -m 'hello, world' -- \
+		"$URUN" "$1" --mem "$MEM" --smp "$SMP" --accel tcg |
+		grep -q 'marker_ms=[0-9].* status=0 timeout=0'
+}
+
+# Unishyper: UNI=1 when the tools exist, build the images and hello runs
+UNI=0
+UNI_WHY="not yet built: $UGCC or $URUN is missing"
+STRIPPED_RUNS=no
+if [ -x "$UGCC" ] && [ -x "$URUN" ]; then
+	log "building the Unishyper images"
+	UNI_WHY="unishyper-gcc failed, see build/bench/logs/unishyper-build.log"
+	if (for p in hello sysbench boottime; do
+		"$UGCC" -O2 -o "$B/unishyper/$p.img" "$TOP/bench/src/$p.c" || exit 1
+	done) > "$L/unishyper-build.log" 2>&1; then
+		UNI_WHY="hello.img does not run, see build/bench/logs/unishyper-smoke.log"
+		if runs_hello "$B/unishyper/hello.img" "$L/unishyper-smoke.log"; then UNI=1; fi
+		if strip -o "$B/unishyper/hello.stripped.img" "$B/unishyper/hello.img" &&
+			runs_hello "$B/unishyper/hello.stripped.img" "$L/unishyper-stripped.log"; then
+			STRIPPED_RUNS=yes
+		fi
+	fi
+fi
+[ "$UNI" = 1 ] || log "Unishyper rows skipped: $UNI_WHY"
+
+# have GUEST: the guest can run in this run
+have() {
+	case "$1" in
+	uni | wrap | ufloor) [ "$UNI" = 1 ] ;;
+	linux) [ "$LNX" = 1 ] ;;
+	*) true ;;
+	esac
+}
+
+# ---------------------------------------------------------- command lines
+# qemu_base MACHINE MIB: the QEMU flags of the floor and the Linux guest,
+# into the array BASE: the devices unishyper-run gives its guests (no
+# defaults, COM1 on standard output, isa-debug-exit), less its kernel-log
+# port.  microvm gets pit=on: without an i8254 Linux cannot calibrate its
+# clocks under TCG.
+qemu_base() {
+	local m="$1"
+	[ "$m" = microvm ] && m=microvm,pit=on
+	BASE=("$QEMU" -M "$m" -accel tcg -m "${2}M" -smp "$SMP" -nodefaults -no-user-config
+		-display none -no-reboot -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4")
+}
+
+# uni_cmd MACHINE PROGRAM MIB: Unishyper's raw QEMU command into the array
+# CMD, as `unishyper-run --dry-run` prints it, with the kernel log sent to
+# a file that outlives the dry run and -m set to MIB (the wrapper itself
+# takes no less than 2 MiB).  Standard input is not a terminal, as in
+# every timed launch.
+uni_cmd() {
+	local line i
+	line=$("$URUN" "$B/unishyper/$2.img" --dry-run --log "$L/klog-$2-$1.log" \
+		--mem "$MEM" --smp "$SMP" --machine "$1" --accel tcg < /dev/null | head -n 1) || true
+	[ -n "$line" ] || line=false # no command: every launch fails
+	eval "CMD=($line)"
+	for i in "${!CMD[@]}"; do
+		[ "${CMD[$i]}" = -m ] && CMD[i + 1]="$3"
+	done
+	return 0
+}
+
+# set_cmd GUEST MACHINE PROGRAM [MIB]: the command line into the array CMD
+#   GUEST: floor  the floor guest with the flags the Linux guest gets
+#          ufloor the floor guest with Unishyper's flags (its raw command
+#                 with the floor in place of the image, no -append)
+#          uni    Unishyper, raw QEMU       wrap  Unishyper, unishyper-run
+#          linux  the Linux microVM
+set_cmd() {
+	local mib="${4:-$MEM}" i
+	qemu_base "$2" "$mib"
+	case "$1" in
+	floor) CMD=("${BASE[@]}" -kernel "$FLOOR") ;;
+	linux) CMD=("${BASE[@]}" -kernel "$VMLINUX" -initrd "$INITRD"
+		-append "$LINUX_APPEND rdinit=/$3") ;;
+	wrap) CMD=("$URUN" "$B/unishyper/$3.img" --mem "$mib" --smp "$SMP" --machine "$2"
+		--accel tcg) ;;
+	uni) uni_cmd "$2" "$3" "$mib" ;;
+	ufloor)
+		uni_cmd "$2" "$3" "$mib"
+		local out=()
+		for ((i = 0; i < ${#CMD[@]}; i++)); do
+			case "${CMD[$i]}" in
+			-kernel) out+=(-kernel "$FLOOR"); i=$((i + 1)) ;;
+			-append) i=$((i + 1)) ;;
+			*) out+=("${CMD[$i]}") ;;
+			esac
+		done
+		CMD=("${out[@]}")
+		;;
+	esac
+}
+
+# ------------------------------------------------------------ launching
+# launch CASE WANT TIMEOUT MARKER FAILMARK CMD...: one timed launch.  Appends
+# "ok=0|1 <launchtime line>" to $L/CASE.txt and keeps the output in
+# $L/CASE.N.log.  ok: the marker appeared, no timeout or failure marker,
+# and the exit status matches the regular expression WANT.
+launch() {
+	local c="$1" want="$2" tmo="$3" marker="$4" fail="$5" n line ok=0
+	shift 5
+	n=$(($(wc -l 2>/dev/null < "$L/$c.txt" || echo 0) + 1))
+	line=$("$LT" -t "$tmo" -l "$L/$c.$n.log" -m "$marker" ${fail:+-f "$fail"} -- "$@") || true
+	if [[ "$line" != marker_ms=-1* && "$line" == *" timeout=0 fail=0 "* &&
+		"$line" =~ status=([0-9]+) ]] && [[ "${BASH_REMATCH[1]}" =~ ^($want)$ ]]; then
+		ok=1
+	fi
+	echo "ok=$ok $line" >> "$L/$c.txt"
+	LAST_OK=$ok
+}
+
+# stats FILE FIELD: "n median min max" of FIELD over the ok=1 lines
+stats() {
+	awk -v f="$2" '$1 == "ok=1" { for (i = 2; i <= NF; i++) {
+		split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1" 2>/dev/null |
+		sort -g | awk '{ a[NR] = $1 } END {
+		if (NR == 0) { print "0 - - -"; exit }
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		printf "%d %.1f %.1f %.1f\n", NR, m, a[1], a[NR] }'
+}
+
+# "median min" of the numbers on stdin, "- -" when there are none
+med_min() {
+	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "- -"; exit }
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		printf "%.2f %.2f\n", m, a[1] }'
+}
+
+# ratio A B [DIGITS]: A / B, "-" when either is not a number
+ratio() {
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"
+		else printf "%.*f\n", d, a / b }'
+}
+
+# diff A B: A - B in ms, "-" when either is not a number
+diff_ms() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "-"
+		else printf "%+.1f\n", a - b }'
+}
+
+GUESTS=""
+for g in ufloor uni wrap floor linux; do
+	if have "$g"; then GUESTS="$GUESTS $g"; fi
+done
+# raw Unishyper: isa-debug-exit makes QEMU exit with 2 * status + 1
+declare -A WANT=([floor]=1 [ufloor]=1 [uni]=1 [wrap]=0 [linux]=0)
+declare -A MARK=([floor]=FLOOR [ufloor]=FLOOR [uni]='hello, world' [wrap]='hello, world'
+	[linux]='hello, world')
+declare -A TMO=([floor]=10 [ufloor]=10 [uni]=$UNI_TIMEOUT [wrap]=$UNI_TIMEOUT
+	[linux]=$LINUX_TIMEOUT)
+declare -A CMDLINES=() EXIT=()
+
+# ------------------------------------------------- (c) launch to exit
+for m in $MACHINES; do
+	log "(c) launch to exit, -M $m: $RUNS rounds of: $GUESTS"
+	for i in $(seq 0 "$RUNS"); do
+		for g in $GUESTS; do
+			set_cmd "$g" "$m" hello
+			CMDLINES["c-$m-$g"]="$(qcmd "${CMD[@]}")"
+			c="boot-$m-$g"
+			[ "$i" = 0 ] && c="warmup-$m-$g" # round 0 only warms caches
+			launch "$c" "${WANT[$g]}" "${TMO[$g]}" "${MARK[$g]}" "Kernel panic" "${CMD[@]}"
+		done
+	done
+done
+
+# ------------------------------------------------- (d) PVH entry to main
+for m in $MACHINES; do
+	log "(d) entry to main, -M $m: $BOOT_RUNS boots per guest"
+	for g in uni linux; do
+		have "$g" || continue
+		set_cmd "$g" "$m" boottime
+		CMDLINES["d-$m-$g"]="$(qcmd "${CMD[@]}")"
+		for i in $(seq 1 "$BOOT_RUNS"); do
+			launch "boottime-$m-$g" "${WANT[$g]}" "${TMO[$g]}" BOOTTIME "Kernel panic" "${CMD[@]}"
+		done
+	done
+done
+
+# ------------------------------------------------- (e) system-call cost
+log "(e) sysbench: native"
+"$B/native/sysbench" > "$L/sysbench-native.log" 2>&1 || true
+CMDLINES[e-host-native]="$(qcmd "$B/native/sysbench") > $L/sysbench-native.log"
+for g in linux uni; do
+	have "$g" || continue
+	log "(e) sysbench: $g"
+	set_cmd "$g" microvm sysbench
+	CMDLINES["e-microvm-$g"]="$(qcmd "${CMD[@]}")"
+	launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
+	cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
+done
+
+# ------------------------------------------------- (b) smallest memory
+# mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
+# exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
+# assuming that more memory never breaks a boot; "-" when MEM itself fails.
+mem_ok() {
+	local g="$1" mib="$2" k tmo
+	tmo="${TMO[$g]}"
+	[ "$g" = linux ] && tmo=$LINUX_MEM_TIMEOUT
+	[ "$g" = uni ] && tmo=$UNI_MEM_TIMEOUT
+	set_cmd "$g" microvm hello "$mib"
+	for k in $(seq 1 "$3"); do
+		launch "mem-$1-${mib}M" "${WANT[$g]}" "$tmo" 'hello, world' "Kernel panic" "${CMD[@]}"
+		[ "$LAST_OK" = 1 ] || { echo "$mib fail" >> "$L/mem-$1.txt"; return 1; }
+	done
+	echo "$mib pass" >> "$L/mem-$1.txt"
+}
+bisect() {
+	local lo=0 hi="$MEM" mid
+	mem_ok "$1" "$hi" "$2" || { echo -; return; }
+	while [ $((hi - lo)) -gt 1 ]; do
+		mid=$(((lo + hi) / 2))
+		if mem_ok "$1" "$mid" "$2"; then hi=$mid; else lo=$mid; fi
+	done
+	echo "$hi"
+}
+MEM_UNI=-
+MEM_LINUX=-
+if have uni; then
+	log "(b) smallest -m: Unishyper"
+	MEM_UNI=$(bisect uni 3)
+fi
+if have linux; then
+	log "(b) smallest -m: Linux"
+	MEM_LINUX=$(bisect linux 2)
+fi
+
+# ------------------------------------------------------------- report
+log "writing $OUT"
+T_END=$(date +%s)
+fsize() { if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi; }
+ssize() { # stripped size of an ELF, without touching it
+	if [ -f "$1" ] && strip -o "$B/strip.tmp" "$1" 2>/dev/null; then
+		stat -c %s "$B/strip.tmp"
+	else echo -; fi
+	rm -f "$B/strip.tmp"
+}
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) print a + b; else print "-" }'; }
+mib() { awk -v a="$1" 'BEGIN { if (a ~ /^[0-9]+$/) printf "%.1f MiB", a / 1048576; else print "-" }'; }
+kib2mib() { awk -v a="$1" 'BEGIN { if (a ~ /^[0-9.]+$/) printf "%.1f", a / 1024; else print "-" }'; }
+# field NAME FILE...: the numbers after NAME= in the given logs
+field() { local n="$1"; shift; cat "$@" 2>/dev/null | tr -d '\r' | grep -o "$n=[0-9]*" | cut -d= -f2; }
+# floor_tsc MACHINE GUEST: "median min" TSC (ms) at a floor's first instruction
+floor_tsc() {
+	cat "$L"/boot-"$1"-"$2".*.log 2>/dev/null | tr -d '\r' |
+		sed -n 's/.*FLOOR tsc=\([0-9a-f]*\).*/\1/p' |
+		while read -r h; do echo $((16#$h)); done | awk -v k="$KHZ" '{ print $1 / k }' | med_min
+}
+tried() { awk '{ printf "%s%s: %s", (NR > 1 ? ", " : ""), $1, $2 }' "$L/mem-$1.txt" 2>/dev/null || true; }
+# cell GUEST VALUE: VALUE, or why the guest has no figures
+cell() {
+	if have "$1"; then
+		echo "$2"
+	elif [ "$1" = linux ]; then
+		echo "not built"
+	else
+		echo "not yet built"
+	fi
+}
+declare -A NAME=([floor]="floor, Linux's flags" [ufloor]="floor, Unishyper's flags"
+	[uni]="Unishyper (raw QEMU)" [wrap]="Unishyper (unishyper-run)" [linux]="Linux microVM")
+# the floor each guest is divided by: the one with its own QEMU flags
+declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [wrap]=ufloor)
+
+{
+	echo "# Benchmarks"
+	echo
+	echo "Generated by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), in $((T_END - T_START)) s."
+	echo "Every guest ran in this same run, on the same QEMU, with \`-accel tcg\`, \`-m ${MEM}M\`"
+	echo "(except in b) and \`-smp $SMP\`; ratios compare figures of this run only."
+	echo "BENCH_RUNS, BENCH_BOOT_RUNS and BENCH_MEM change the number of launches, of boots"
+	echo "for (d) and the memory of every guest."
+	echo
+	echo "| | |"
+	echo "|---|---|"
+	echo "| machine | \`$(uname -srm)\`, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), host TSC $KHZ kHz |"
+	echo "| QEMU | $("$QEMU" --version | head -n 1) |"
+	echo "| accelerator | TCG: this machine's /dev/kvm is kvm_pvm, unusable for these guests |"
+	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=) |"
+	echo "| native | static musl $(dpkg-query -W -f '${Version}' musl-tools 2>/dev/null || true) (musl-gcc -static -O2) on the host itself |"
+	echo "| load average | $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: a shared host, figures move between runs |"
+	have uni || echo "| Unishyper | **$UNI_WHY**: no figures |"
+	have linux || echo "| Linux peer | **$LNX_WHY**: no figures |"
+	echo
+
+	echo "## (a) Image size of hello"
+	echo
+	U=$(fsize "$B/unishyper/hello.img")
+	US=$(fsize "$B/unishyper/hello.stripped.img")
+	LK=$(sum "$(fsize "$VMLINUX")" "$(fsize "$INITRD")")
+	LKS=$(sum "$(ssize "$VMLINUX")" "$(fsize "$INITRD")")
+	echo "| what QEMU boots | bytes | stripped | stripped, ÷ Unishyper |"
+	echo "|---|---:|---:|---:|"
+	echo "| Unishyper hello.img: kernel, musl and program in one ELF | $(cell uni "$U") | $(cell uni "$US") | $(cell uni 1) |"
+	echo "| Linux: vmlinux + initramfs ($(cell linux "$(mib "$LK")")) | $(cell linux "$LK") | $(cell linux "$LKS") | $(cell linux "$(ratio "$LKS" "$US" 0)") |"
+	echo "| Linux: Debian's bzImage as shipped + initramfs | $(cell linux "$(sum "$(fsize "$BZIMAGE")" "$(fsize "$INITRD")")") | | |"
+	echo "| the static musl hello by itself (Linux's init; native) | $(fsize "$B/native/hello") | $(fsize "$B/native/hello.stripped") | $(ratio "$(fsize "$B/native/hello.stripped")" "$US" 3) |"
+	echo "| floor guest | $(fsize "$FLOOR") | | |"
+	echo
+	have uni && echo "The stripped Unishyper image (strip, which keeps the PVH note) runs hello: $STRIPPED_RUNS." && echo
+
+	echo "## (b) Smallest -m that runs hello"
+	echo
+	echo "Bisection over whole MiB in 1..$MEM on \`-M microvm\`, assuming more memory never breaks"
+	echo "a boot.  A size passes when every boot prints hello and exits cleanly: 3 boots per step"
+	echo "for Unishyper (its raw QEMU command with that -m, which is what \`unishyper-run --mem\`"
+	echo "passes), 2 for Linux."
+	echo
+	echo "| guest | smallest -m (MiB) | sizes tried (MiB: result) |"
+	echo "|---|---:|---|"
+	echo "| Unishyper | $(cell uni "$MEM_UNI") | $(tried uni) |"
+	echo "| Linux microVM | $(cell linux "$MEM_LINUX") | $(tried linux) |"
+	echo "| Linux ÷ Unishyper | $(ratio "$MEM_LINUX" "$MEM_UNI" 1) | |"
+	echo
+
+	echo "## (c) Launch to exit of hello, against the QEMU floor"
+	echo
+	echo "Host wall clock (bench/src/launchtime.c) from just before QEMU starts to the hello line"
+	echo "on the serial console (marker) and to QEMU's exit: median of $RUNS launches, interleaved"
+	echo "round by round after one warm-up round.  The floor is the smallest PVH guest, what QEMU"
+	echo "and its firmware cost by themselves; each guest is divided by the floor booted with its"
+	echo "own QEMU flags (Unishyper's from \`unishyper-run --dry-run\`; Linux's add \`pit=on\`, which"
+	echo "Linux needs on microvm under TCG).  \"÷ floor\" divides medians, \"÷ floor, mins\" the"
+	echo "fastest launches, the figure least disturbed by other work on the host."
+	echo
+	echo "| guest | -M | ok | marker (ms) | exit (ms), median | min – max | ÷ floor | ÷ floor, mins | − floor (ms) | QEMU peak RSS (MiB) |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	declare -A EXIT=()
+	for m in $MACHINES; do
+		for g in ufloor uni wrap floor linux; do
+			have "$g" || { echo "| ${NAME[$g]} | $m | | $(cell "$g" -) | | | | | | |"; continue; }
+			f="$L/boot-$m-$g.txt"
+			read -r n ex exmin exmax < <(stats "$f" exit_ms)
+			read -r _ mk _ _ < <(stats "$f" marker_ms)
+			read -r _ rss _ _ < <(stats "$f" rss_kb)
+			read -r _ fex fexmin _ < <(stats "$L/boot-$m-${FLOOR_OF[$g]}.txt" exit_ms)
+			EXIT["$m-$g"]=$ex
+			echo "| ${NAME[$g]} | $m | $n/$RUNS | $mk | **$ex** | $exmin – $exmax | **$(ratio "$ex" "$fex")** | $(ratio "$exmin" "$fexmin") | $(diff_ms "$ex" "$fex") | $(kib2mib "$rss") |"
+		done
+	done
+	echo
+	if have uni; then
+		for m in $MACHINES; do
+			echo "- $m: unishyper-run's own cost (wrapper − raw QEMU, medians) $(diff_ms "${EXIT[$m-wrap]}" "${EXIT[$m-uni]}") ms;" \
+				"Linux ÷ Unishyper $(ratio "${EXIT[$m-linux]:-}" "${EXIT[$m-uni]}" 1)"
+		done
+		echo
+	fi
+
+	echo "## (d) From PVH entry to main, read in the guest"
+	echo
+	echo "bench/src/boottime.c prints its clocks at the top of main; median of $BOOT_RUNS boots."
+	echo "Unishyper's CLOCK_MONOTONIC counts from its PVH entry (the TSC read at the first"
+	echo "instruction).  Linux's clocks start later, during its early setup, so its"
+	echo "CLOCK_BOOTTIME at init's main leaves the earliest boot out.  Under TCG the raw TSC counts"
+	echo "from the moment QEMU starts the virtual CPUs: \"TSC at main\" is the same outside view"
+	echo "for every guest, firmware included.  A floor row gives the TSC at the floor's first"
+	echo "instruction (the firmware's cost), so \"TSC − floor\" is PVH entry to main seen from outside;"
+	echo "it takes the minimum of each, as other work on the host only ever adds time (SeaBIOS on"
+	echo "q35 varies by tens of ms from boot to boot)."
+	echo
+	echo "| guest | -M | in-guest clock at main (ms) | TSC at main (ms) | min | TSC − floor, mins (ms) |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for m in $MACHINES; do
+		declare -A FT=()
+		for g in ufloor floor; do
+			have "$g" || continue
+			read -r ftmed FT[$g] < <(floor_tsc "$m" "$g")
+			echo "| ${NAME[$g]}: TSC at its first instruction | $m | | $ftmed | ${FT[$g]} | |"
+		done
+		for g in uni linux; do
+			have "$g" || { echo "| ${NAME[$g]} | $m | $(cell "$g" -) | | | |"; continue; }
+			logs=("$L"/boottime-"$m"-"$g".*.log)
+			if [ "$g" = uni ]; then clk=monotonic_ns; else clk=boottime_ns; fi
+			read -r CLK _ < <(field "$clk" "${logs[@]}" | awk '{ print $1 / 1e6 }' | med_min)
+			read -r TS TSMIN < <(field tsc "${logs[@]}" | awk -v k="$KHZ" '{ print $1 / k }' | med_min)
+			clk=${clk%_ns}
+			echo "| ${NAME[$g]}: CLOCK_${clk^^} | $m | **$CLK** | $TS | $TSMIN | $(diff_ms "$TSMIN" "${FT[${FLOOR_OF[$g]}]:-}") |"
+		done
+		unset FT
+	done
+	echo
+
+	echo "## (e) System-call cost: ns per operation"
+	echo
+	echo "bench/src/sysbench.c, one source built three ways; each loop is sized to ~0.2 s and run"
+	echo "5 times, median shown.  \`write0\` is write(1, buf, 0): in the guests fd 1 is the serial"
+	echo "console, natively a file.  The guests run on \`-M microvm\`."
+	echo
+	echo "| ns/op | Unishyper (TCG) | Linux microVM (TCG) | native host | Linux ÷ Unishyper |"
+	echo "|---|---:|---:|---:|---:|"
+	declare -A NS=()
+	for g in uni linux native; do
+		for t in funccall getpid write0; do
+			NS["$g-$t"]=$(tr -d '\r' 2>/dev/null < "$L/sysbench-$g.log" |
+				sed -n "s/^RESULT $t median=\([0-9.]*\).*/\1/p" | head -n 1)
+			[ -n "${NS[$g-$t]}" ] || NS["$g-$t"]=-
+		done
+	done
+	for t in funccall getpid write0; do
+		echo "| $t | $(cell uni "${NS[uni-$t]}") | $(cell linux "${NS[linux-$t]}") | ${NS[native-$t]} | $(ratio "${NS[linux-$t]}" "${NS[uni-$t]}" 1) |"
+	done
+	for t in getpid write0; do
+		echo "| $t ÷ funccall | $(cell uni "$(ratio "${NS[uni-$t]}" "${NS[uni-funccall]}" 1)") | $(cell linux "$(ratio "${NS[linux-$t]}" "${NS[linux-funccall]}" 1)") | $(ratio "${NS[native-$t]}" "${NS[native-funccall]}" 1) | |"
+	done
+	echo
+
+	echo "## Reading these figures"
+	echo
+	echo "- Everything runs under TCG, QEMU's instruction translator: the guests' figures measure"
+	echo "  emulated code and say nothing about KVM.  The native column is the host, itself a VM."
+	echo "- The Linux peer is set up in its favour: the uncompressed vmlinux boots through PVH (no"
+	echo "  decompressor), \`quiet\`, and an initramfs of the static programs alone, one of them init."
+	echo "  Its hello, boottime and sysbench power the VM off from an atexit handler"
+	echo "  (bench/src/linux_pid1.c, linked into the Linux builds only)."
+	echo "- Unishyper's own rows use its raw QEMU command, so they hold no wrapper cost; the"
+	echo "  unishyper-run rows show what a user of the wrapper waits."
+	echo "- QEMU puts a PVH image at 1 MiB, so -m 1 cannot hold any guest."
+	echo
+
+	echo "## Command lines"
+	echo
+	echo "As run, paths relative to the top of the tree; KEY = figure-machine-guest.  (b) runs the"
+	echo "hello lines with its own -m."
+	echo
+	echo '```'
+	for k in $(printf '%s\n' "${!CMDLINES[@]}" | sort); do
+		echo "$k: ${CMDLINES[$k]//$TOP\//}"
+	done
+	echo '```'
+	echo
+	echo "Raw output of every launch: build/bench/logs/."
+} > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+log "done in $((T_END - T_START)) s: $OUT"
