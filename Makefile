@@ -31,7 +31,7 @@ KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.
 # the program's) and keeps frame pointers for backtraces.
 KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
 	-ffreestanding -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
-	-mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fvisibility=hidden \
 	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
 	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -MMD -MP
 
@@ -66,8 +66,10 @@ $(KOBJ)/syscall_table.o: $(GEN)/.stamp $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
 	gcc $(KCFLAGS) -c -o $@ $(GEN)/syscall_table.c
 
+# One object; every symbol not marked KERNEL_API becomes local to it.
 $(KERNEL): $(KERNEL_OBJS)
 	ld -r -o $@ $^
+	objcopy --localize-hidden $@
 
 $(MISSING): $(GEN)/.stamp
 	@rm -rf build/missing && mkdir -p build/missing

@@ -2,8 +2,9 @@
  * The console streams and the terminal line discipline.
  *
  * See include/unishyper/console.h for the contract. Received bytes are
- * queued by the COM1 interrupt handler; a reader sleeps with hlt until the
- * queue has what it needs (a whole line in tty mode).
+ * queued by the COM1 interrupt handler under the input queue's lock, and
+ * wake the readers sleeping on it; one reader at a time edits a line.
+ * Output takes a spinlock so that lines from several CPUs do not mix.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,18 +13,25 @@
 #include <arch/cpu.h>
 #include <arch/trap.h>
 #include <unishyper/console.h>
+#include <unishyper/mutex.h>
+#include <unishyper/sched.h>
 #include <unishyper/uart.h>
+#include <unishyper/wait.h>
 
 #define RX_SIZE 4096
 #define LINE_MAX 4096
 #define EOT 0x04
 
 static bool have_com2, have_debugcon, tty_mode = true, input_ended;
+bool console_panic;
 static unsigned char rx[RX_SIZE];
 static unsigned rx_head, rx_tail;
 static char line[LINE_MAX];
 static size_t line_len, line_pos;
 static bool line_ready, line_eof;
+static struct waitq rx_wq = WAITQ_INIT(rx_wq);  /* its lock guards rx[] */
+static struct mutex reader = MUTEX_INIT(reader); /* guards the line state */
+static spinlock_t out_lock = SPINLOCK_INIT;
 
 void console_early_init(void)
 {
@@ -60,7 +68,10 @@ static void rx_drain(void)
 static void rx_interrupt(struct trap_frame *f)
 {
 	(void)f;
+	spin_lock(&rx_wq.lock);
 	rx_drain();
+	spin_unlock(&rx_wq.lock);
+	waitq_wake_all(&rx_wq);
 }
 
 void console_init_irq(void)
@@ -70,25 +81,38 @@ void console_init_irq(void)
 	uart_enable_rx_irq(UART_COM1);
 }
 
+/* Runs under rx_wq's lock. */
+static bool rx_waiting(void *arg)
+{
+	(void)arg;
+	rx_drain();
+	return rx_head != rx_tail;
+}
+
 /* Next input byte; sleeps until one arrives. */
 static int rx_get(void)
 {
-	unsigned long flags = irq_save();
-	int c;
-
-	rx_drain();
-	while (rx_head == rx_tail) {
-		cpu_idle();
-		rx_drain();
+	for (;;) {
+		waitq_wait(&rx_wq, rx_waiting, NULL, SCHED_FOREVER, false);
+		unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+		int c = rx_head != rx_tail ? rx[rx_tail++ % RX_SIZE] : -1;
+		spin_unlock_irqrestore(&rx_wq.lock, flags);
+		if (c >= 0)
+			return c;
 	}
-	c = rx[rx_tail++ % RX_SIZE];
-	irq_restore(flags);
-	return c;
 }
 
-bool console_input_ready(void)
+static bool rx_available(void)
 {
-	unsigned long flags = irq_save();
+	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+	bool any = rx_waiting(NULL);
+
+	spin_unlock_irqrestore(&rx_wq.lock, flags);
+	return any;
+}
+
+bool console_input_ready_locked(void)
+{
 	bool ready = input_ended || line_ready;
 
 	rx_drain();
@@ -96,21 +120,44 @@ bool console_input_ready(void)
 		unsigned char c = rx[i % RX_SIZE];
 		ready = !tty_mode || c == '\r' || c == '\n' || c == EOT;
 	}
-	irq_restore(flags);
 	return ready;
+}
+
+struct waitq *console_input_queue(void)
+{
+	return &rx_wq;
+}
+
+static bool panicking(void)
+{
+	return console_panic;
 }
 
 void console_write(int stream, const void *buf, size_t n)
 {
-	uart_write(stream == 2 && have_com2 ? UART_COM2 : UART_COM1, buf, n);
+	uint16_t port = stream == 2 && have_com2 ? UART_COM2 : UART_COM1;
+
+	if (panicking()) {
+		uart_write(port, buf, n);
+		return;
+	}
+	unsigned long flags = spin_lock_irqsave(&out_lock);
+	uart_write(port, buf, n);
+	spin_unlock_irqrestore(&out_lock, flags);
 }
 
 void console_log(const void *buf, size_t n)
 {
+	unsigned long flags = 0;
+
+	if (!panicking())
+		flags = spin_lock_irqsave(&out_lock);
 	if (have_debugcon)
 		debugcon_write(buf, n);
 	else
 		uart_write(UART_COM1, buf, n);
+	if (!panicking())
+		spin_unlock_irqrestore(&out_lock, flags);
 }
 
 bool console_log_is_stderr(void)
@@ -120,7 +167,7 @@ bool console_log_is_stderr(void)
 
 static void echo(const char *s, size_t n)
 {
-	uart_write(UART_COM1, s, n);
+	console_write(1, s, n);
 }
 
 /* Reads one edited line into line[] (tty mode). */
@@ -159,13 +206,10 @@ static void read_line(void)
 	line_ready = true;
 }
 
-size_t console_read(void *buf, size_t n)
+static size_t read_locked(char *p, size_t n)
 {
-	char *p = buf;
 	size_t got = 0;
 
-	if (!n)
-		return 0;
 	if (!tty_mode) {
 		if (input_ended)
 			return 0;
@@ -177,7 +221,7 @@ size_t console_read(void *buf, size_t n)
 				break;
 			}
 			p[got++] = (char)c;
-		} while (got < n && rx_head != rx_tail);
+		} while (got < n && rx_available());
 		return got;
 	}
 	if (!line_ready)
@@ -191,5 +235,15 @@ size_t console_read(void *buf, size_t n)
 	line_pos += got;
 	if (line_pos == line_len)
 		line_ready = false;
+	return got;
+}
+
+size_t console_read(void *buf, size_t n)
+{
+	if (!n)
+		return 0;
+	mutex_lock(&reader);
+	size_t got = read_locked(buf, n);
+	mutex_unlock(&reader);
 	return got;
 }

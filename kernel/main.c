@@ -2,10 +2,11 @@
  * kernel_main: brings the kernel up in a fixed order and starts the
  * program.
  *
- * Order matters: the console first so that everything can report; CPU
- * tables before anything can fault; the boot block is read before its
+ * Order matters: the boot CPU's tables first, so that anything can fault
+ * with a report, and the console; the boot block is read before its
  * memory is handed to the page allocator; the final page tables need the
- * allocator; the timer needs the TSC rate; the program comes last.
+ * allocator; the timer needs the TSC rate; the scheduler makes this code
+ * the program's first thread; the other CPUs start last, then the program.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,26 +15,31 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <arch/trap.h>
 #include <unishyper/boot.h>
 #include <unishyper/cmdline.h>
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/futex.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
 #include <unishyper/printk.h>
 #include <unishyper/program.h>
 #include <unishyper/random.h>
+#include <unishyper/sched.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
 
 #define CMDLINE_WORDS 4096
 #define BAD_CMDLINE_STATUS 2
 
-extern char __image_end[];
+extern char __image_end[], __ist_stack_top[];
 
 static char *cmdline_words[CMDLINE_WORDS];
+static struct cpu boot_cpu;
 
 void pmem_bug(const char *msg)
 {
@@ -104,8 +110,10 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 
 	boot_info.tsc0 = tsc0;
 	arch_clock_start();
+	boot_cpu.arch.ist_top = (uintptr_t)__ist_stack_top;
+	sched_cpu_setup(&boot_cpu);
+	arch_cpu_init(&boot_cpu);
 	console_early_init();
-	cpu_init();
 	boot_parse(start_info);
 	memory_init();
 	mmu_init();
@@ -134,9 +142,14 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		panic("time: cannot find the TSC rate (no PIT); pass tsc_khz=");
 	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
 	apic_init();
+	boot_cpu.apic_id = apic_id();
+	apic_timer_calibrate();
+	futex_init();
+	sched_init();
 	console_init_irq();
 	fd_init_console();
 	irq_enable();
+	smp_init();
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",

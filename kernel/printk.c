@@ -41,6 +41,7 @@ void printk(const char *fmt, ...)
 
 void panic_begin(void)
 {
+	console_panic = true;
 	if (panicking++ > 1)
 		power_off(POWER_PANIC_STATUS);
 	panic_printf("unishyper: panic: ");

@@ -1,16 +1,19 @@
 /*
  * ChaCha20-based random bytes (see random.h). The key is the 256-bit seed
- * pool; each request runs ChaCha20 blocks with a fresh counter, and the
- * first block after a request rekeys the generator, so earlier output
- * cannot be recomputed from the state.
+ * pool; each request takes a copy of the key and a counter range of its
+ * own, and rekeys the generator before using them, so earlier output
+ * cannot be recomputed from the state and requests on several CPUs never
+ * share a keystream.
  */
 #include <string.h>
 
 #include <arch/cpu.h>
 #include <unishyper/random.h>
+#include <unishyper/spinlock.h>
 
 static uint32_t key[8];
 static uint64_t counter;
+static spinlock_t random_lock = SPINLOCK_INIT; /* key and counter */
 
 #define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
 #define QR(a, b, c, d)                                                         \
@@ -21,15 +24,14 @@ static uint64_t counter;
 		c += d, b ^= c, b = ROTL(b, 7);                                \
 	} while (0)
 
-static void chacha_block(uint32_t out[16])
+static void chacha_block_with(const uint32_t k[8], uint64_t ctr, uint32_t out[16])
 {
 	uint32_t s[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 }, x[16];
 
-	memcpy(s + 4, key, sizeof(key));
-	s[12] = (uint32_t)counter;
-	s[13] = (uint32_t)(counter >> 32);
+	memcpy(s + 4, k, 32);
+	s[12] = (uint32_t)ctr;
+	s[13] = (uint32_t)(ctr >> 32);
 	s[14] = s[15] = 0;
-	counter++;
 	memcpy(x, s, sizeof(x));
 	for (int i = 0; i < 10; i++) {
 		QR(x[0], x[4], x[8], x[12]);
@@ -43,6 +45,11 @@ static void chacha_block(uint32_t out[16])
 	}
 	for (int i = 0; i < 16; i++)
 		out[i] = x[i] + s[i];
+}
+
+static void chacha_block(uint32_t out[16])
+{
+	chacha_block_with(key, counter++, out);
 }
 
 static void mix(const void *data, size_t n)
@@ -80,20 +87,27 @@ void random_init(const uint8_t *seed, size_t len)
 	}
 }
 
+/* Fills buf from a copy of the generator state, so the lock is held only
+ * to take the copy and to rekey; buf may be program memory that faults. */
 void random_bytes(void *buf, size_t n)
 {
 	uint8_t *p = buf;
-	uint32_t b[16];
-	uint64_t t = rdtsc();
+	uint32_t b[16], k[8];
+	uint64_t t = rdtsc(), ctr;
 
+	unsigned long flags = spin_lock_irqsave(&random_lock);
 	mix(&t, sizeof(t));
-	while (n) {
-		size_t k = n < sizeof(b) ? n : sizeof(b);
-		chacha_block(b);
-		memcpy(p, b, k);
-		p += k;
-		n -= k;
-	}
+	memcpy(k, key, sizeof(k));
+	ctr = counter;
+	counter += 1ull << 40; /* this request's private counter range */
 	chacha_block(b);
 	memcpy(key, b, sizeof(key));
+	spin_unlock_irqrestore(&random_lock, flags);
+	while (n) {
+		size_t m = n < sizeof(b) ? n : sizeof(b);
+		chacha_block_with(k, ctr++, b);
+		memcpy(p, b, m);
+		p += m;
+		n -= m;
+	}
 }

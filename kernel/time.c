@@ -3,15 +3,15 @@
  *
  * CLOCK_MONOTONIC is the TSC since the PVH entry scaled to nanoseconds
  * with a 32.32 fixed-point factor; CLOCK_REALTIME adds the wall-clock time
- * read from the RTC at boot. Sleeping arms the local APIC timer and halts,
- * so a sleeping CPU does not spin.
+ * read from the RTC at boot. A sleeping thread blocks in the scheduler
+ * until its deadline, so a CPU with nothing to run halts.
  */
 #include <errno.h>
 
-#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <unishyper/boot.h>
-#include <unishyper/printk.h>
+#include <unishyper/sched.h>
+#include <unishyper/spinlock.h>
 #include <unishyper/time.h>
 
 static uint64_t tsc_khz, ns_mult; /* ns = ticks * ns_mult >> 32 */
@@ -51,23 +51,13 @@ uint64_t time_realtime_ns(void)
 	return realtime_base + time_ns();
 }
 
-bool time_wait(bool (*ready)(void), uint64_t deadline)
-{
-	unsigned long flags = irq_save();
-	uint64_t now;
-	bool done;
-
-	while (!(done = ready && ready()) && (now = time_ns()) < deadline) {
-		if (deadline != UINT64_MAX)
-			apic_timer_oneshot(deadline - now);
-		cpu_idle();
-	}
-	apic_timer_oneshot(0);
-	irq_restore(flags);
-	return done;
-}
-
 void time_sleep_until(uint64_t deadline)
 {
-	time_wait(NULL, deadline);
+	spinlock_t lock = SPINLOCK_INIT;
+
+	/* Nobody wakes this sleep but its deadline. */
+	while (time_ns() < deadline) {
+		spin_lock_irqsave(&lock);
+		sched_block(&lock, deadline, false);
+	}
 }

@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 #include <unishyper/printk.h>
-#include <unishyper/syscalls.h>
+#include <unishyper/syscall.h>
 
 /* One bit per number: whether its absence has been logged already. */
 static uint64_t sys_logged[(SYS_TABLE_SIZE + 63) / 64];
 
-long sys_missing(long n)
+KERNEL_API long sys_missing(long n)
 {
 	if (n >= 0 && n < SYS_TABLE_SIZE) {
 		uint64_t bit = 1ull << (n % 64);
@@ -34,7 +34,7 @@ long sys_missing(long n)
 	return -ENOSYS;
 }
 
-long sys_dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+KERNEL_API long sys_dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	if (n < 0 || n >= SYS_TABLE_SIZE || !sys_table[n])
 		return sys_missing(n);

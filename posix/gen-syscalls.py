@@ -56,16 +56,18 @@ def write_header(out, calls, size):
     lines = [HEADER,
              "#ifndef UNISHYPER_SYSCALLS_H", "#define UNISHYPER_SYSCALLS_H", "",
              f"#define SYS_TABLE_SIZE {size}", "",
-             "/* Every handler takes six longs and returns a result or -errno. */",
+             "/* Every handler takes six longs and returns a result or -errno. The",
+             " * kernel's own symbols are hidden; these are what libc calls. */",
+             "#define SYS_API __attribute__((visibility(\"default\")))", "",
              f"typedef long (*sys_handler_t)({ARGS});", "",
              "/* Calls number n; an unknown or missing n gives -ENOSYS. */",
-             f"long sys_dispatch(long n, {ARGS});", "",
+             f"SYS_API long sys_dispatch(long n, {ARGS});", "",
              "/* Logs the name of missing call n once and returns -ENOSYS. */",
-             "long sys_missing(long n);", "",
+             "SYS_API long sys_missing(long n);", "",
              "/* Handlers by number (NULL where missing) and names by number. */",
              "extern const sys_handler_t sys_table[SYS_TABLE_SIZE];",
              "extern const char *const sys_names[SYS_TABLE_SIZE];", ""]
-    lines += [f"long {h}({ARGS});" for h in handlers]
+    lines += [f"SYS_API long {h}({ARGS});" for h in handlers]
     lines += [""]
     lines += [f"long sys_missing_{n}({ARGS});" for _, n, _, h, _ in calls if h == "-"]
     lines += ["", "#endif", ""]

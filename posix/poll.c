@@ -1,6 +1,7 @@
 /*
  * poll(2). Today's files are the console, always writable and readable
  * when a read would not wait; sockets and pipes join with their issues.
+ * The scan runs under the console input queue's lock, which input wakes.
  */
 #include <errno.h>
 #include <poll.h>
@@ -8,20 +9,18 @@
 
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
+#include <unishyper/wait.h>
 
-static struct pollfd *poll_fds;
-static unsigned long poll_n;
-static int poll_found;
-
-static int scan(void)
+static int scan(struct pollfd *fds, unsigned long n)
 {
 	int found = 0;
 
-	for (unsigned long i = 0; i < poll_n; i++) {
-		struct pollfd *p = &poll_fds[i];
+	for (unsigned long i = 0; i < n; i++) {
+		struct pollfd *p = &fds[i];
 		p->revents = 0;
 		if (p->fd < 0)
 			continue;
@@ -29,27 +28,44 @@ static int scan(void)
 			p->revents = POLLNVAL;
 		else
 			p->revents = (p->events & (POLLOUT | POLLWRNORM)) |
-				     (console_input_ready() ? p->events & (POLLIN | POLLRDNORM) : 0);
+				     (console_input_ready_locked() ? p->events & (POLLIN | POLLRDNORM) : 0);
 		found += p->revents != 0;
 	}
 	return found;
 }
 
-static bool any_ready(void)
+struct poll_req {
+	struct pollfd *fds;
+	unsigned long n;
+	int found;
+};
+
+static bool any_ready(void *arg)
 {
-	return (poll_found = scan()) > 0;
+	struct poll_req *r = arg;
+
+	return (r->found = scan(r->fds, r->n)) > 0;
 }
 
 SYSCALL_DEFINE3(poll, struct pollfd *, fds, unsigned long, n, int, timeout)
 {
+	struct poll_req req = { fds, n, 0 };
+
 	if (n > FD_MAX)
 		return -EINVAL;
 	if (!vm_check(fds, n * sizeof(*fds), VM_READ | VM_WRITE))
 		return -EFAULT;
-	poll_fds = fds;
-	poll_n = n;
-	uint64_t deadline = timeout < 0 ? UINT64_MAX : time_ns() + (uint64_t)timeout * 1000000;
-	if (!any_ready() && timeout != 0)
-		time_wait(any_ready, deadline);
-	return poll_found;
+	/* Touch the array now: the scan below runs with interrupts off. */
+	for (unsigned long i = 0; i < n; i++)
+		fds[i].revents = 0;
+	uint64_t deadline = timeout < 0 ? SCHED_FOREVER : time_ns() + (uint64_t)timeout * 1000000;
+	if (timeout == 0) {
+		struct waitq *q = console_input_queue();
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+		int found = scan(fds, n);
+		spin_unlock_irqrestore(&q->lock, flags);
+		return found;
+	}
+	int r = waitq_wait(console_input_queue(), any_ready, &req, deadline, true);
+	return r == -EINTR ? -EINTR : req.found;
 }

@@ -1,8 +1,8 @@
 /*
  * Process system calls of the one process: exit, identities (pid 1, root),
  * uname, resource limits, sysinfo, and the thread-setup calls musl makes at
- * start (arch_prctl, set_tid_address). There is one thread until threads
- * arrive, so exit and exit_group both end the machine.
+ * start (arch_prctl, set_tid_address). exit_group ends the machine; the
+ * exit of one thread is in thread.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,21 +10,17 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
-#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
+#include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
 
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
 
-static int *clear_child_tid;
 
 static struct rlimit limits[RLIM_NLIMITS] = {
 	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
@@ -45,11 +41,6 @@ static struct rlimit limits[RLIM_NLIMITS] = {
 	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
 };
 
-SYSCALL_DEFINE1(exit, int, status)
-{
-	power_off(status);
-}
-
 SYSCALL_DEFINE1(exit_group, int, status)
 {
 	power_off(status);
@@ -57,7 +48,6 @@ SYSCALL_DEFINE1(exit_group, int, status)
 
 SYSCALL_DEFINE0(getpid) { return 1; }
 SYSCALL_DEFINE0(getppid) { return 0; }
-SYSCALL_DEFINE0(gettid) { return 1; }
 SYSCALL_DEFINE0(getuid) { return 0; }
 SYSCALL_DEFINE0(geteuid) { return 0; }
 SYSCALL_DEFINE0(getgid) { return 0; }
@@ -92,31 +82,29 @@ SYSCALL_DEFINE3(getresgid, unsigned *, r, unsigned *, e, unsigned *, s)
 	return put_ids(r, e, s);
 }
 
-SYSCALL_DEFINE0(sched_yield) { return 0; }
-
 SYSCALL_DEFINE1(set_tid_address, int *, tidptr)
 {
-	clear_child_tid = tidptr;
-	return 1;
+	current()->clear_child_tid = tidptr;
+	return current()->tid;
 }
 
 SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 {
 	switch (code) {
 	case ARCH_SET_FS:
-	case ARCH_SET_GS:
 		/* A non-canonical base would fault at wrmsr. */
 		if ((long)(addr << 16) >> 16 != (long)addr)
 			return -EPERM;
-		wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, addr);
+		current()->fs_base = addr;
+		arch_set_fs_base(addr);
 		return 0;
 	case ARCH_GET_FS:
-	case ARCH_GET_GS:
 		if (!vm_check((void *)addr, 8, VM_WRITE))
 			return -EFAULT;
-		*(unsigned long *)addr = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
+		*(unsigned long *)addr = current()->fs_base;
 		return 0;
 	default:
+		/* %gs belongs to the kernel (per-CPU data). */
 		return -EINVAL;
 	}
 }

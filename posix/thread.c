@@ -1,12 +1,22 @@
 /*
- * Thread system calls: futex. With one thread no waiter can exist, so a
- * wake finds nobody and a wait sleeps until its timeout (or, without one,
- * for good, as Linux would). The SMP issue brings the waiter queues.
+ * Thread system calls: clone (threads only: the one process cannot fork),
+ * exit, futex, set_robust_list, gettid, sched_yield and CPU affinity.
+ * sched_exit_unmap() is musl's __unmapself.
+ *
+ * clone's contract on the direct path (toolchain/musl clone.s): the sixth
+ * argument is the address where the child starts, with %rsp = stack and
+ * %rax = 0, as the `syscall` instruction's child would.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
+#include <arch/percpu.h>
+#include <unishyper/futex.h>
+#include <unishyper/power.h>
+#include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
@@ -21,10 +31,100 @@
 #define FUTEX_CLOCK_REALTIME 256
 #define NSEC 1000000000ull
 
+/* What musl's pthread_create passes: a thread sharing everything. */
+#define CLONE_THREAD_FLAGS                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+#define CLONE_KNOWN                                                            \
+	(CLONE_THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+	 CLONE_CHILD_SETTID | CLONE_DETACHED | 0xff /* exit signal */)
+
+SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int *, ctid,
+		unsigned long, tls, uintptr_t, entry)
+{
+	struct trap_frame f;
+	struct thread *self = current(), *t;
+
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
+		return -ENOSYS; /* a new process: there is only one */
+	if (flags & ~(unsigned long)CLONE_KNOWN)
+		return -EINVAL;
+	if (!stack || !vm_check((void *)(stack - 16), 16, VM_WRITE) ||
+	    !vm_check((void *)entry, 1, VM_EXEC))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && !vm_check(ptid, sizeof(*ptid), VM_WRITE))
+		return -EFAULT;
+	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
+	    !vm_check(ctid, sizeof(*ctid), VM_WRITE))
+		return -EFAULT;
+	arch_frame_init(&f, entry, stack);
+	t = sched_create(&f, flags & CLONE_SETTLS ? tls : self->fs_base, self->name);
+	if (!t)
+		return -EAGAIN;
+	arch_fpu_save(t->fpu); /* the child starts with the parent's FPU state */
+	t->affinity = self->affinity;
+	t->sig_blocked = self->sig_blocked;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = t->tid;
+	if (flags & CLONE_CHILD_SETTID)
+		*ctid = t->tid;
+	int tid = t->tid;
+	sched_start(t);
+	return tid;
+}
+
+/* Ends the calling thread: clears and wakes its tid word (what
+ * pthread_join waits on); the last thread ends the machine. */
+_Noreturn void thread_exit(int status, uintptr_t stack_base, size_t stack_size)
+{
+	struct thread *t = current();
+
+	if (t->clear_child_tid && vm_check(t->clear_child_tid, 4, VM_WRITE)) {
+		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_SEQ_CST);
+		futex_wake((uint32_t *)t->clear_child_tid, 1, FUTEX_BITSET_ANY);
+	}
+	if (sched_thread_count() == 1)
+		power_off(status);
+	sched_exit(stack_base, stack_size);
+}
+
+SYSCALL_DEFINE1(exit, int, status)
+{
+	thread_exit(status, 0, 0);
+}
+
+KERNEL_API _Noreturn void sched_exit_unmap(void *base, size_t size)
+{
+	thread_exit(0, (uintptr_t)base, size);
+}
+
+static long futex_deadline(const struct timespec *ts, int cmd, int op, uint64_t *deadline)
+{
+	*deadline = SCHED_FOREVER;
+	if (!ts)
+		return 0;
+	if (!vm_check(ts, sizeof(*ts), VM_READ))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
+		return -EINVAL;
+	uint64_t t = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
+	if (cmd == FUTEX_WAIT) {
+		t += time_ns(); /* relative */
+	} else if (op & FUTEX_CLOCK_REALTIME) {
+		uint64_t offset = time_realtime_ns() - time_ns();
+		t = t > offset ? t - offset : 0;
+	}
+	*deadline = t;
+	return 0;
+}
+
 SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 		const struct timespec *, ts, uint32_t *, uaddr2, uint32_t, val3)
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	uint64_t deadline;
+	long r;
 
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
@@ -32,37 +132,95 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 		return -EFAULT;
 	switch (cmd) {
 	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET: {
-		uint64_t deadline = UINT64_MAX;
+	case FUTEX_WAIT_BITSET:
 		if (cmd == FUTEX_WAIT_BITSET && !val3)
 			return -EINVAL;
-		if (*uaddr != val)
-			return -EAGAIN;
-		if (ts) {
-			if (!vm_check(ts, sizeof(*ts), VM_READ))
-				return -EFAULT;
-			if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
-				return -EINVAL;
-			deadline = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
-			if (cmd == FUTEX_WAIT)
-				deadline += time_ns();
-			else if (op & FUTEX_CLOCK_REALTIME)
-				deadline -= time_realtime_ns() - time_ns();
-		}
-		time_sleep_until(deadline);
-		return -ETIMEDOUT;
-	}
+		if ((r = futex_deadline(ts, cmd, op, &deadline)))
+			return r;
+		return futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3, deadline);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
-		return cmd == FUTEX_WAKE_BITSET && !val3 ? -EINVAL : 0;
-	case FUTEX_CMP_REQUEUE:
-		if (*uaddr != val3)
-			return -EAGAIN;
-		/* fall through */
+		if (cmd == FUTEX_WAKE_BITSET && !val3)
+			return -EINVAL;
+		return futex_wake(uaddr, (int)val, cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : val3);
 	case FUTEX_REQUEUE:
-		(void)uaddr2;
-		return 0;
+	case FUTEX_CMP_REQUEUE:
+		/* The fourth argument is a count here, not a timeout. */
+		if (((uintptr_t)uaddr2 & 3) || (long)ts < 0 || (int)val < 0)
+			return -EINVAL;
+		if (!vm_check(uaddr2, 4, VM_READ))
+			return -EFAULT;
+		return futex_requeue(uaddr, (int)val, uaddr2, (int)(long)ts,
+				     cmd == FUTEX_CMP_REQUEUE, val3);
 	default:
 		return -ENOSYS;
 	}
+}
+
+SYSCALL_DEFINE2(set_robust_list, void *, head, size_t, len)
+{
+	if (len != 24) /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	current()->robust_list = head;
+	return 0;
+}
+
+SYSCALL_DEFINE0(gettid)
+{
+	return current()->tid;
+}
+
+SYSCALL_DEFINE0(sched_yield)
+{
+	sched_reschedule();
+	return 0;
+}
+
+static struct thread *thread_of(int pid)
+{
+	return pid == 0 ? current() : sched_find(pid);
+}
+
+static uint64_t online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < sched_ncpus; i++)
+		if (sched_cpus[i] && sched_cpus[i]->online)
+			m |= 1ull << i;
+	return m;
+}
+
+SYSCALL_DEFINE3(sched_getaffinity, int, pid, size_t, size, uint64_t *, mask)
+{
+	struct thread *t = thread_of(pid);
+
+	if (!t)
+		return -ESRCH;
+	if (size < sizeof(*mask) || (size & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (!vm_check(mask, sizeof(*mask), VM_WRITE))
+		return -EFAULT;
+	*mask = t->affinity & online_mask();
+	return sizeof(*mask);
+}
+
+SYSCALL_DEFINE3(sched_setaffinity, int, pid, size_t, size, const uint8_t *, mask)
+{
+	struct thread *t = thread_of(pid);
+	uint64_t m = 0;
+
+	if (!t)
+		return -ESRCH;
+	if (!vm_check(mask, size, VM_READ))
+		return -EFAULT;
+	memcpy(&m, mask, size < sizeof(m) ? size : sizeof(m));
+	m &= online_mask();
+	if (!m)
+		return -EINVAL;
+	t->affinity = m;
+	/* Off an allowed CPU: move at once (the scheduler honours the mask). */
+	if (t == current() && !(m & (1ull << this_cpu()->id)))
+		sched_reschedule();
+	return 0;
 }

@@ -29,8 +29,15 @@ void console_write(int stream, const void *buf, size_t n);
 /* Blocks until input is available; returns bytes read, 0 at end of input. */
 size_t console_read(void *buf, size_t n);
 
-/* Whether console_read() would return without waiting. */
-bool console_input_ready(void);
+/* The queue that input wakes (for poll); its lock guards the input. */
+struct waitq *console_input_queue(void);
+
+/* Whether console_read() would return without waiting; call with the
+ * input queue's lock held. */
+bool console_input_ready_locked(void);
+
+/* Set on a panic: output then goes out without taking locks. */
+extern bool console_panic;
 
 /* Writes to the kernel log channel. */
 void console_log(const void *buf, size_t n);

@@ -14,9 +14,16 @@
 
 #define SYSCALL_ABI_ARGS long x1, long x2, long x3, long x4, long x5, long x6
 
+/*
+ * The kernel is built with hidden visibility and its hidden symbols are
+ * made local in build/unishyper.o, so no kernel name can collide with a
+ * program's. KERNEL_API marks what libc and programs call into.
+ */
+#define KERNEL_API __attribute__((visibility("default")))
+
 #define SYSCALL_DEFINE0(name)                                                  \
 	static long do_sys_##name(void);                                       \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x1, (void)x2, (void)x3, (void)x4, (void)x5, (void)x6;    \
 		return do_sys_##name();                                        \
@@ -25,7 +32,7 @@
 
 #define SYSCALL_DEFINE1(name, t1, a1)                                          \
 	static long do_sys_##name(t1 a1);                                      \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x2, (void)x3, (void)x4, (void)x5, (void)x6;              \
 		return do_sys_##name((t1)x1);                                  \
@@ -34,7 +41,7 @@
 
 #define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                  \
 	static long do_sys_##name(t1 a1, t2 a2);                               \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x3, (void)x4, (void)x5, (void)x6;                        \
 		return do_sys_##name((t1)x1, (t2)x2);                          \
@@ -43,7 +50,7 @@
 
 #define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                          \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3);                        \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x4, (void)x5, (void)x6;                                  \
 		return do_sys_##name((t1)x1, (t2)x2, (t3)x3);                  \
@@ -52,7 +59,7 @@
 
 #define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                  \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);                 \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x5, (void)x6;                                            \
 		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4);          \
@@ -61,7 +68,7 @@
 
 #define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)          \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);          \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		(void)x6;                                                      \
 		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4, (t5)x5);  \
@@ -70,7 +77,7 @@
 
 #define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)  \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);   \
-	long sys_##name(SYSCALL_ABI_ARGS)                                      \
+	KERNEL_API long sys_##name(SYSCALL_ABI_ARGS)                                      \
 	{                                                                      \
 		return do_sys_##name((t1)x1, (t2)x2, (t3)x3, (t4)x4, (t5)x5,   \
 				     (t6)x6);                                  \

@@ -18,12 +18,8 @@ uint64_t time_ns(void);
 /* Nanoseconds since 1970-01-01 UTC. */
 uint64_t time_realtime_ns(void);
 
-/* Halts until time_ns() reaches deadline. */
+/* Sleeps (the calling thread) until time_ns() reaches deadline. */
 void time_sleep_until(uint64_t deadline);
-
-/* Halts until ready() is true (checked after every interrupt) or time_ns()
- * reaches deadline (UINT64_MAX: no deadline). Returns ready()'s last answer. */
-bool time_wait(bool (*ready)(void), uint64_t deadline);
 
 /* The TSC rate in kHz. */
 uint64_t time_tsc_khz(void);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <unishyper/kmalloc.h>
+#include <unishyper/spinlock.h>
 
 #define PAGE_SIZE 4096
 #define ALIGN 16
@@ -52,9 +53,8 @@ _Static_assert((PAGE_SIZE - SLAB_HDR) >> MIN_SHIFT <= 64 * 4,
 _Static_assert(sizeof(struct large) == ALIGN, "large header is not 16 bytes");
 
 /*
- * The heap's whole state. No lock yet: every public function reads and
- * writes it from its first line to its last, and the SMP lock will be taken
- * around exactly those bodies.
+ * The heap's whole state, guarded by heap_lock in kmalloc() and kfree()
+ * (the only functions that change it; the page callbacks take their own).
  */
 static struct {
 	void *(*alloc_pages)(size_t npages);
@@ -212,6 +212,8 @@ void kmalloc_init(void *(*alloc_pages)(size_t npages),
 		heap.partial[c] = NULL;
 }
 
+static spinlock_t heap_lock = SPINLOCK_INIT;
+
 void *kmalloc(size_t size)
 {
 	struct large *l;
@@ -219,8 +221,12 @@ void *kmalloc(size_t size)
 
 	if (!size)
 		return NULL;
-	if (size <= MAX_SMALL)
-		return slab_alloc(class_of(size));
+	if (size <= MAX_SMALL) {
+		unsigned long flags = spin_lock_irqsave(&heap_lock);
+		void *p = slab_alloc(class_of(size));
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return p;
+	}
 	npages = large_pages(size);
 	if (!npages)
 		return NULL;
@@ -248,12 +254,19 @@ void kfree(void *p)
 	struct large *l;
 	size_t i;
 
-	if (!p || !lookup(p, &s, &i, &l))
+	if (!p)
 		return;
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	if (!lookup(p, &s, &i, &l)) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return;
+	}
 	if (s) {
 		slab_free(s, i);
+		spin_unlock_irqrestore(&heap_lock, flags);
 	} else {
 		l->magic = 0;
+		spin_unlock_irqrestore(&heap_lock, flags);
 		heap.free_pages(l, l->npages);
 	}
 }
@@ -262,13 +275,15 @@ size_t kmalloc_usable_size(void *p)
 {
 	struct slab *s;
 	struct large *l;
-	size_t i;
+	size_t i, size = 0;
 
-	if (!p || !lookup(p, &s, &i, &l))
+	if (!p)
 		return 0;
-	if (s)
-		return block_size(s->class);
-	return l->npages * PAGE_SIZE - sizeof(struct large);
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
+	if (lookup(p, &s, &i, &l))
+		size = s ? block_size(s->class) : l->npages * PAGE_SIZE - sizeof(struct large);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return size;
 }
 
 /* What kmalloc(size) would make usable, for a nonzero size that fits. */

@@ -16,13 +16,14 @@
 #include <stdint.h>
 
 #include <unishyper/pmem.h>
+#include <unishyper/spinlock.h>
 
 #define PAGE_SHIFT 12
 
 /*
- * The allocator's whole state. No lock yet: every public function below
- * reads and writes it from its first line to its last, and the SMP lock
- * will be taken around exactly those bodies.
+ * The allocator's whole state. pmem_lock guards it in pmem_alloc_aligned()
+ * and pmem_free(), which run on every CPU; pmem_init(), pmem_add() and
+ * pmem_reserve() run at boot, before other CPUs start.
  */
 static struct {
 	uint64_t *taken; /* 1: reserved or allocated; bits past npages set */
@@ -185,7 +186,9 @@ static uint64_t find_taken(uint64_t i, uint64_t end)
 	return end;
 }
 
-uint64_t pmem_alloc_aligned(size_t npages, uint64_t align)
+static spinlock_t pmem_lock = SPINLOCK_INIT;
+
+static uint64_t alloc_locked(size_t npages, uint64_t align)
 {
 	uint64_t step, lo = pmem.base >> PAGE_SHIFT;
 	uint64_t i;
@@ -216,12 +219,21 @@ uint64_t pmem_alloc_aligned(size_t npages, uint64_t align)
 	return pmem.base + (i << PAGE_SHIFT);
 }
 
+uint64_t pmem_alloc_aligned(size_t npages, uint64_t align)
+{
+	unsigned long flags = spin_lock_irqsave(&pmem_lock);
+	uint64_t phys = alloc_locked(npages, align);
+
+	spin_unlock_irqrestore(&pmem_lock, flags);
+	return phys;
+}
+
 uint64_t pmem_alloc(size_t npages)
 {
 	return pmem_alloc_aligned(npages, PMEM_PAGE_SIZE);
 }
 
-void pmem_free(uint64_t phys, size_t npages)
+static void free_locked(uint64_t phys, size_t npages)
 {
 	uint64_t i;
 
@@ -251,6 +263,14 @@ void pmem_free(uint64_t phys, size_t npages)
 	pmem.nfree += npages;
 	if (i < pmem.hint)
 		pmem.hint = i;
+}
+
+void pmem_free(uint64_t phys, size_t npages)
+{
+	unsigned long flags = spin_lock_irqsave(&pmem_lock);
+
+	free_locked(phys, npages);
+	spin_unlock_irqrestore(&pmem_lock, flags);
 }
 
 uint64_t pmem_free_pages(void)

@@ -6,7 +6,8 @@
  * vm_fault(), zeroed; unmapping returns them to pmem. Guard pages are areas
  * without permissions, so nothing is placed there and touching them is
  * reported as a stack overflow; under a stack the guard is 1 MiB. The page tables are changed only through
- * arch/mmu.h.
+ * arch/mmu.h, under vm_lock; a frame is freed only after every CPU has
+ * flushed its TLB.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
+#include <unishyper/spinlock.h>
 #include <unishyper/vm.h>
 
 #define VM_LAZY 0x100u  /* pages allocated on first touch */
@@ -35,6 +37,7 @@ extern char __image_start[], __text_start[], __text_end[], __rodata_end[];
 extern char __data_end[], __image_end[];
 extern char __boot_stack_guard[], __ist_stack_guard[];
 
+static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
 static struct vm_area *areas;
 static uintptr_t brk_start, brk_cur;
 static uintptr_t mmap_hint = MMAP_BASE;
@@ -83,14 +86,29 @@ static int split(uintptr_t addr)
 	return 0;
 }
 
+/* Unmaps the pages of [start, end) and frees their frames, in batches:
+ * other CPUs must have flushed their TLBs before a frame is reused. */
 static void free_pages(uintptr_t start, uintptr_t end)
 {
+	uint64_t batch[64];
+	int n = 0;
+
 	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t phys = mmu_unmap(va);
-		if (phys) {
-			pmem_free(phys, 1);
-			resident--;
+		if (!phys)
+			continue;
+		batch[n++] = phys;
+		resident--;
+		if (n == 64) {
+			mmu_shootdown();
+			while (n)
+				pmem_free(batch[--n], 1);
 		}
+	}
+	if (n) {
+		mmu_shootdown();
+		while (n)
+			pmem_free(batch[--n], 1);
 	}
 }
 
@@ -155,7 +173,9 @@ void vm_init(void)
 	brk_start = brk_cur = ((uintptr_t)__image_end + (2ul << 20) - 1) & ~((2ul << 20) - 1);
 }
 
-long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
+static int unmap_locked(uintptr_t addr, size_t len);
+
+static long map_locked(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 {
 	if (!len || (addr & (PAGE_SIZE - 1)) || len > MMAP_END)
 		return -EINVAL;
@@ -163,7 +183,7 @@ long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 	if (fixed) {
 		if (addr + len < addr || addr + len > MMAP_END || addr < 0x10000)
 			return -EINVAL;
-		if (vm_unmap(addr, len))
+		if (unmap_locked(addr, len))
 			return -ENOMEM;
 	} else if (!addr || addr < MMAP_BASE || !range_free(addr, addr + len) ||
 		   addr + len > MMAP_END) {
@@ -176,7 +196,7 @@ long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 	return (long)addr;
 }
 
-int vm_unmap(uintptr_t addr, size_t len)
+static int unmap_locked(uintptr_t addr, size_t len)
 {
 	uintptr_t end = addr + PAGE_ROUND_UP(len);
 
@@ -191,7 +211,7 @@ int vm_unmap(uintptr_t addr, size_t len)
 	return 0;
 }
 
-int vm_protect(uintptr_t addr, size_t len, unsigned prot)
+static int protect_locked(uintptr_t addr, size_t len, unsigned prot)
 {
 	uintptr_t end = addr + PAGE_ROUND_UP(len);
 
@@ -210,11 +230,12 @@ int vm_protect(uintptr_t addr, size_t len, unsigned prot)
 		for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
 			mmu_protect(va, mmu_flags(a->flags));
 	}
+	mmu_shootdown();
 	return 0;
 }
 
-long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
-	      bool fixed, uintptr_t new_addr)
+static long remap_locked(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+			 bool fixed, uintptr_t new_addr)
 {
 	struct vm_area *a = find(old);
 
@@ -226,7 +247,7 @@ long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 		return -EFAULT;
 	if (!fixed && new_len <= old_len) {
 		if (new_len < old_len)
-			vm_unmap(old + new_len, old_len - new_len);
+			unmap_locked(old + new_len, old_len - new_len);
 		return (long)old;
 	}
 	if (!fixed && a->end == old + old_len && range_free(a->end, old + new_len) &&
@@ -236,7 +257,7 @@ long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	}
 	if (!may_move)
 		return -ENOMEM;
-	long to = vm_map(fixed ? new_addr : 0, new_len, a->flags & 7, fixed);
+	long to = map_locked(fixed ? new_addr : 0, new_len, a->flags & 7, fixed);
 	if (to < 0)
 		return to;
 	size_t move = old_len < new_len ? old_len : new_len;
@@ -245,11 +266,12 @@ long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 		if (phys && mmu_map((uintptr_t)to + off, phys, mmu_flags(a->flags)))
 			return -ENOMEM;
 	}
-	vm_unmap(old, old_len);
+	unmap_locked(old, old_len);
+	mmu_shootdown();
 	return to;
 }
 
-int vm_discard(uintptr_t addr, size_t len)
+static int discard_locked(uintptr_t addr, size_t len)
 {
 	uintptr_t end = addr + PAGE_ROUND_UP(len);
 
@@ -263,7 +285,7 @@ int vm_discard(uintptr_t addr, size_t len)
 	return 0;
 }
 
-uintptr_t vm_brk(uintptr_t brk)
+static uintptr_t brk_locked(uintptr_t brk)
 {
 	uintptr_t old_end = PAGE_ROUND_UP(brk_cur), new_end = PAGE_ROUND_UP(brk);
 
@@ -282,7 +304,7 @@ uintptr_t vm_brk(uintptr_t brk)
 	return brk_cur;
 }
 
-uintptr_t vm_stack(size_t size)
+static uintptr_t stack_locked(size_t size)
 {
 	size = PAGE_ROUND_UP(size);
 	uintptr_t base = find_gap(size + STACK_GUARD);
@@ -295,7 +317,7 @@ uintptr_t vm_stack(size_t size)
 	return base + STACK_GUARD + size;
 }
 
-bool vm_fault(uintptr_t addr, bool write, bool exec)
+static bool fault_locked(uintptr_t addr, bool write, bool exec)
 {
 	struct vm_area *a = find(addr);
 	uintptr_t va = PAGE_ROUND_DOWN(addr);
@@ -313,7 +335,7 @@ bool vm_fault(uintptr_t addr, bool write, bool exec)
 	return true;
 }
 
-bool vm_check(const void *p, size_t len, unsigned access)
+static bool check_locked(const void *p, size_t len, unsigned access)
 {
 	uintptr_t addr = (uintptr_t)p, end = addr + len;
 
@@ -331,9 +353,10 @@ bool vm_check(const void *p, size_t len, unsigned access)
 	return true;
 }
 
+/* For fault reports: no lock, as the faulting code may hold it. */
 bool vm_readable(const void *p, size_t len)
 {
-	return vm_check(p, len, VM_READ);
+	return check_locked(p, len, VM_READ);
 }
 
 const char *vm_describe(uintptr_t addr)
@@ -349,4 +372,59 @@ const char *vm_describe(uintptr_t addr)
 uint64_t vm_resident_pages(void)
 {
 	return resident;
+}
+
+/* The public entry points: each runs its _locked body under vm_lock. */
+#define LOCKED(type, call)                                                     \
+	do {                                                                   \
+		unsigned long flags_ = spin_lock_irqsave(&vm_lock);            \
+		type r_ = call;                                                \
+		spin_unlock_irqrestore(&vm_lock, flags_);                      \
+		return r_;                                                     \
+	} while (0)
+
+long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
+{
+	LOCKED(long, map_locked(addr, len, prot, fixed));
+}
+
+int vm_unmap(uintptr_t addr, size_t len)
+{
+	LOCKED(int, unmap_locked(addr, len));
+}
+
+int vm_protect(uintptr_t addr, size_t len, unsigned prot)
+{
+	LOCKED(int, protect_locked(addr, len, prot));
+}
+
+long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move, bool fixed,
+	      uintptr_t new_addr)
+{
+	LOCKED(long, remap_locked(old, old_len, new_len, may_move, fixed, new_addr));
+}
+
+int vm_discard(uintptr_t addr, size_t len)
+{
+	LOCKED(int, discard_locked(addr, len));
+}
+
+uintptr_t vm_brk(uintptr_t brk)
+{
+	LOCKED(uintptr_t, brk_locked(brk));
+}
+
+uintptr_t vm_stack(size_t size)
+{
+	LOCKED(uintptr_t, stack_locked(size));
+}
+
+bool vm_fault(uintptr_t addr, bool write, bool exec)
+{
+	LOCKED(bool, fault_locked(addr, write, exec));
+}
+
+bool vm_check(const void *p, size_t len, unsigned access)
+{
+	LOCKED(bool, check_locked(p, len, access));
 }

@@ -10,7 +10,7 @@
 HOST_CC ?= cc
 FUZZ_CC ?= clang
 HOST_CFLAGS ?= -std=gnu11 -g -O1 -Wall -Wextra \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude
+	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Itests/host/include
 FUZZ_CFLAGS ?= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Iinclude
 FUZZ_TIME ?= 10

@@ -3,21 +3,28 @@
  *
  * Uses the memory-mapped xAPIC interface, which every QEMU machine and CPU
  * model offers, at the standard addresses (0xfee00000, 0xfec00000). The
- * local APIC timer runs one-shot; its rate is calibrated against the TSC
- * on first use, so boots that never sleep do not pay for it. ISA interrupt lines map to I/O
+ * interrupts between CPUs (reschedule, TLB flush, stop) and the start of
+ * application processors go through the interrupt command register. The
+ * local APIC timer runs one-shot for the scheduler; its rate is calibrated
+ * against the TSC at boot. ISA interrupt lines map to I/O
  * APIC pins one to one, which holds for microvm and for q35's serial lines.
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/trap.h>
+#include <unishyper/sched.h>
 #include <unishyper/time.h>
 
 #define LAPIC_BASE 0xfee00000ul
 #define IOAPIC_BASE 0xfec00000ul
 #define MSR_APIC_BASE 0x1b
 
+#define LAPIC_ID 0x020
 #define LAPIC_EOI 0x0b0
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_PENDING (1u << 12)
 #define LAPIC_SVR 0x0f0
 #define LAPIC_TPR 0x080
 #define LAPIC_LVT_TIMER 0x320
@@ -53,6 +60,66 @@ void ioapic_route(int irq, int vector)
 static void timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
+	sched_tick();
+}
+
+static void resched_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	sched_resched_ipi();
+}
+
+static void tlb_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	mmu_tlb_poll();
+}
+
+static void stop_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+uint32_t apic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
+static void icr_send(uint32_t hi, uint32_t lo)
+{
+	unsigned long flags = irq_save();
+
+	while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+		cpu_pause();
+	lapic_write(LAPIC_ICR_HI, hi);
+	lapic_write(LAPIC_ICR_LO, lo);
+	irq_restore(flags);
+}
+
+void apic_send_ipi(uint32_t id, int vector)
+{
+	icr_send(id << 24, (uint32_t)vector);
+}
+
+void apic_broadcast_ipi(int vector)
+{
+	icr_send(0, (uint32_t)vector | 3u << 18); /* all but self */
+}
+
+void apic_start_ap(uint32_t id, uint64_t entry)
+{
+	icr_send(id << 24, 0x4500); /* INIT */
+	uint64_t t0 = time_ns();
+	while (time_ns() - t0 < 10000)
+		cpu_pause();
+	for (int i = 0; i < 2; i++) {
+		icr_send(id << 24, 0x4600 | (uint32_t)(entry >> 12)); /* SIPI */
+		t0 = time_ns();
+		while (time_ns() - t0 < 200000)
+			cpu_pause();
+	}
 }
 
 /* Measures the timer's rate against the TSC over a millisecond. */
@@ -70,10 +137,16 @@ static void timer_calibrate(void)
 	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER); /* one-shot, unmasked */
 }
 
-void apic_timer_oneshot(uint64_t ns)
+/* The rate is measured once, on the boot CPU, and shared: QEMU's local
+ * APIC timers all run at the same rate. */
+void apic_timer_calibrate(void)
 {
 	if (!lapic_ticks_per_ms)
 		timer_calibrate();
+}
+
+void apic_timer_oneshot(uint64_t ns)
+{
 	uint64_t ticks = ns * lapic_ticks_per_ms / 1000000;
 
 	if (ns && !ticks)
@@ -81,19 +154,33 @@ void apic_timer_oneshot(uint64_t ns)
 	lapic_write(LAPIC_TIMER_INIT, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
 }
 
+/* This CPU's local APIC: on, no priority masking, timer masked. */
+static void lapic_setup(void)
+{
+	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffff000ull) | LAPIC_BASE | (1u << 11));
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, 0x100 | TRAP_SPURIOUS);
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER | (1u << 16)); /* masked */
+}
+
+void apic_init_ap(void)
+{
+	lapic_setup();
+	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER); /* one-shot, unmasked */
+}
+
 void apic_init(void)
 {
 	outb(0x21, 0xff); /* mask the legacy PICs */
 	outb(0xa1, 0xff);
-	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffff000ull) | LAPIC_BASE | (1u << 11));
 	lapic = mmu_map_device(LAPIC_BASE, PAGE_SIZE);
 	ioapic = mmu_map_device(IOAPIC_BASE, PAGE_SIZE);
 	for (int pin = 0; pin < 24; pin++)
 		ioapic_write(0x10 + 2 * pin, 1u << 16); /* masked */
-	lapic_write(LAPIC_TPR, 0);
-	lapic_write(LAPIC_SVR, 0x100 | TRAP_SPURIOUS);
-
+	lapic_setup();
 	trap_set_handler(TRAP_TIMER, timer_interrupt);
-	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
-	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER | (1u << 16)); /* masked */
+	trap_set_handler(TRAP_RESCHED, resched_interrupt);
+	trap_set_handler(TRAP_TLB, tlb_interrupt);
+	trap_set_handler(TRAP_STOP, stop_interrupt);
 }

@@ -1,18 +1,21 @@
 /*
- * The boot CPU: feature detection, descriptor tables and FPU state.
+ * CPU setup: feature detection, descriptor tables and FPU state.
  *
  * Reads CPUID once into cpu_has (every optional feature is checked here and
- * has a fallback elsewhere), loads the final GDT with a TSS whose IST stacks
- * take every interrupt and exception (so the red zone of interrupted code is
- * never written), fills the IDT from entry.S's vectors, points the syscall
- * MSRs at syscall_entry, and enables SSE, and AVX through XSAVE where the
- * CPU offers it, so that programs can use vector registers.
+ * has a fallback elsewhere). For each CPU: loads its own GDT with a TSS whose
+ * IST stacks take every interrupt and exception (so the red zone of
+ * interrupted code is never written), the shared IDT of entry.S's vectors,
+ * %gs for per-CPU data, the syscall MSRs (syscall_entry), and enables SSE,
+ * and AVX through XSAVE where the CPU offers it, so that programs can use
+ * vector registers. Also the save and restore of that state for switches.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
+#include <unishyper/sched.h>
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
@@ -21,15 +24,6 @@
 #define EFER_SCE 1
 
 struct cpu_features cpu_has;
-
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap;
-} __attribute__((packed));
 
 struct idt_entry {
 	uint16_t off0, sel;
@@ -43,13 +37,16 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-extern char trap_vectors[], syscall_entry[], __ist_stack_top[];
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define FAULT_STACK_SIZE 8192
 
-static uint64_t gdt[5];
-static struct tss tss;
+extern char trap_vectors[], syscall_entry[];
+
 static struct idt_entry idt[256];
-/* A separate stack for NMI, double fault and machine check. */
-static uint8_t cpu_fault_stack[8192] __attribute__((aligned(16)));
+static uint64_t xcr0;
+/* Each CPU's stack for NMI, double fault and machine check. */
+static uint8_t cpu_fault_stacks[SCHED_MAX_CPUS][FAULT_STACK_SIZE] __attribute__((aligned(16)));
 
 static void detect_features(void)
 {
@@ -104,7 +101,7 @@ static void enable_fpu(void)
 	__asm__ volatile("fninit");
 	if (cpu_has.xsave) {
 		uint32_t r[4];
-		uint64_t xcr0 = 3; /* x87, SSE */
+		xcr0 = 3; /* x87, SSE */
 		cpuid(0xd, 0, r);
 		if (cpu_has.avx && (r[0] & 4))
 			xcr0 |= 4;
@@ -119,20 +116,22 @@ static void enable_fpu(void)
 	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
 }
 
-static void load_gdt(void)
+static void load_gdt(struct cpu *c)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	struct arch_cpu *a = &c->arch;
+	uint64_t base = (uint64_t)&a->tss, limit = sizeof(a->tss) - 1;
 
-	gdt[1] = 0x00af9a000000ffff; /* 0x08: 64-bit code */
-	gdt[2] = 0x00cf92000000ffff; /* 0x10: data */
-	gdt[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ul << 40 |
-		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	gdt[4] = base >> 32;
-	tss.ist[0] = (uint64_t)__ist_stack_top;
-	tss.ist[1] = (uint64_t)(cpu_fault_stack + sizeof(cpu_fault_stack));
-	tss.iomap = sizeof(tss);
+	a->gdt[0] = 0;
+	a->gdt[1] = 0x00af9a000000ffff; /* 0x08: 64-bit code */
+	a->gdt[2] = 0x00cf92000000ffff; /* 0x10: data */
+	a->gdt[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ul << 40 |
+		    ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	a->gdt[4] = base >> 32;
+	a->tss.ist[0] = a->ist_top;
+	a->tss.ist[1] = (uint64_t)(cpu_fault_stacks[c->id] + FAULT_STACK_SIZE);
+	a->tss.iomap = sizeof(a->tss);
 
-	struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct desc_ptr p = { sizeof(a->gdt) - 1, (uint64_t)a->gdt };
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq $0x08\n\t"
 			 "lea 1f(%%rip), %%rax\n\t"
@@ -150,27 +149,79 @@ static void load_gdt(void)
 
 static void load_idt(void)
 {
-	for (int v = 0; v < 256; v++) {
-		uint64_t a = (uint64_t)(trap_vectors + 16 * v);
-		idt[v].off0 = a & 0xffff;
-		idt[v].sel = 0x08;
-		idt[v].ist = (v == 2 || v == 8 || v == 18) ? 2 : 1;
-		idt[v].type = 0x8e; /* present, interrupt gate */
-		idt[v].off1 = (a >> 16) & 0xffff;
-		idt[v].off2 = a >> 32;
+	if (!idt[0].sel) {
+		for (int v = 0; v < 256; v++) {
+			uint64_t a = (uint64_t)(trap_vectors + 16 * v);
+			idt[v].off0 = a & 0xffff;
+			idt[v].sel = 0x08;
+			idt[v].ist = (v == 2 || v == 8 || v == 18) ? 2 : 1;
+			idt[v].type = 0x8e; /* present, interrupt gate */
+			idt[v].off1 = (a >> 16) & 0xffff;
+			idt[v].off2 = a >> 32;
+		}
 	}
 	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-void cpu_init(void)
+void arch_cpu_init(struct cpu *c)
 {
-	detect_features();
+	if (c->id == 0)
+		detect_features();
 	enable_fpu();
-	load_gdt();
+	load_gdt(c);
 	load_idt();
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, 0x08ull << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, (1u << 8) | (1u << 10) | (1u << 18)); /* TF, DF, AC */
+}
+
+void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp)
+{
+	memset(f, 0, sizeof(*f));
+	f->rip = rip;
+	f->rsp = rsp;
+	f->cs = 0x08;
+	f->ss = 0x10;
+	f->rflags = 0x202; /* IF */
+}
+
+size_t arch_fpu_size(void)
+{
+	return cpu_has.xsave_size;
+}
+
+void arch_fpu_save(void *area)
+{
+	if (cpu_has.xsave)
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)xcr0),
+				 "d"((uint32_t)(xcr0 >> 32)) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+void arch_fpu_restore(const void *area)
+{
+	if (cpu_has.xsave)
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)xcr0),
+				 "d"((uint32_t)(xcr0 >> 32)) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+void arch_fpu_init_state(void *area)
+{
+	uint32_t mxcsr = 0x1f80;
+
+	/* A clean x87/SSE state: what fninit and the default MXCSR give. */
+	memset(area, 0, arch_fpu_size());
+	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	arch_fpu_save(area);
+}
+
+void arch_set_fs_base(uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
 }

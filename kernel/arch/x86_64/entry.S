@@ -15,6 +15,7 @@
 /* 16 bytes per vector; the CPU pushes an error code for 8, 10-14, 17, 21, 29, 30. */
 	.balign 16
 	.globl trap_vectors
+	.hidden trap_vectors
 trap_vectors:
 	.set i, 0
 	.rept 256
@@ -73,6 +74,7 @@ trap_common:
  * first. As on Linux, only %rax, %rcx and %r11 change.
  */
 	.globl syscall_entry
+	.hidden syscall_entry
 syscall_entry:
 	lea -128(%rsp), %rsp
 	push %rcx

@@ -11,11 +11,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
 #include <unishyper/boot.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
+#include <unishyper/sched.h>
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -118,13 +122,67 @@ uint64_t mmu_unmap(uintptr_t va)
 	return phys;
 }
 
+void mmu_flush_all(void)
+{
+	uint64_t cr3;
+
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+/*
+ * TLB shootdown. A request is a new generation number; every CPU serves
+ * it by flushing its TLB, on the TRAP_TLB interrupt or, when it is
+ * spinning with interrupts off, from the spin loop (spin_pause), so two
+ * CPUs that wait for each other still make progress.
+ */
+static uint64_t tlb_gen;
+
+void mmu_tlb_poll(void)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+	uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
+
+	if (a->tlb_seen < g) {
+		mmu_flush_all();
+		__atomic_store_n(&a->tlb_seen, g, __ATOMIC_RELEASE);
+	}
+}
+
+void spin_pause(void)
+{
+	cpu_pause();
+	mmu_tlb_poll();
+}
+
+void mmu_shootdown(void)
+{
+	struct cpu *self = this_cpu();
+	uint64_t g = __atomic_add_fetch(&tlb_gen, 1, __ATOMIC_ACQ_REL);
+
+	mmu_tlb_poll();
+	if (sched_ncpus <= 1)
+		return;
+	apic_broadcast_ipi(TRAP_TLB);
+	for (int i = 0; i < sched_ncpus; i++) {
+		struct cpu *o = sched_cpus[i];
+		if (o == self || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE))
+			continue;
+		while (__atomic_load_n(&o->arch.tlb_seen, __ATOMIC_ACQUIRE) < g)
+			spin_pause();
+	}
+}
+
 void *mmu_map_device(uint64_t phys, uint64_t size)
 {
 	uint64_t start = PAGE_ROUND_DOWN(phys);
 
-	for (uint64_t p = start; p < phys + size; p += PAGE_SIZE)
+	for (uint64_t p = start; p < phys + size; p += PAGE_SIZE) {
+		uint64_t *huge = walk((uintptr_t)phys_to_virt(p), 2, 0);
+		if (huge && (*huge & PTE_PS))
+			continue; /* RAM already in the direct map */
 		if (mmu_map((uintptr_t)phys_to_virt(p), p, MMU_WRITE | MMU_NOCACHE))
 			panic("mmu: out of memory mapping device at %#lx", (unsigned long)p);
+	}
 	return phys_to_virt(phys);
 }
 

@@ -2,7 +2,8 @@
  * Interrupt and exception dispatch.
  *
  * Device vectors go to the handler registered for them and are acknowledged
- * at the local APIC. A page fault goes to the memory manager, which maps
+ * at the local APIC; on the way out the scheduler may switch to another
+ * thread by replacing the saved registers. A page fault goes to the memory manager, which maps
  * lazily allocated pages; any fault it cannot resolve, and every other
  * exception, is fatal: the report names the fault, dumps the registers and
  * a symbolised backtrace, and powers off.
@@ -11,12 +12,13 @@
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
+#include <unishyper/sched.h>
 #include <unishyper/printk.h>
 #include <unishyper/vm.h>
 
 static trap_handler_t trap_handlers[256];
-static int trap_depth;
 
 static const char *const trap_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -67,26 +69,26 @@ static _Noreturn void fatal(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
-	if (trap_depth++) {
+	struct arch_cpu *a = &this_cpu()->arch;
+
+	if (a->trap_depth++ && f->vector < TRAP_IRQ_BASE) {
 		panic_begin();
-		panic_printf("fault while handling a fault (vector %lu)\n", f->vector);
+		panic_printf("fault while handling an interrupt or fault (vector %lu)\n", f->vector);
 		trap_dump(f);
 		panic_end(f->rip, f->rbp);
 	}
 	if (f->vector == 14 && vm_fault(read_cr2(), f->error & 2, f->error & 16)) {
-		trap_depth--;
+		a->trap_depth--;
 		return;
 	}
-	if (f->vector >= TRAP_IRQ_BASE && f->vector != TRAP_SPURIOUS) {
+	if (f->vector < TRAP_IRQ_BASE)
+		fatal(f);
+	if (f->vector != TRAP_SPURIOUS) {
 		if (trap_handlers[f->vector])
 			trap_handlers[f->vector](f);
 		apic_eoi();
-		trap_depth--;
-		return;
 	}
-	if (f->vector == TRAP_SPURIOUS) {
-		trap_depth--;
-		return;
-	}
-	fatal(f);
+	a->trap_depth--;
+	/* May replace *f with the registers of the thread to run next. */
+	sched_interrupt_exit(f);
 }

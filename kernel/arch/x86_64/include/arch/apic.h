@@ -16,7 +16,24 @@ void apic_eoi(void);
 /* Delivers ISA interrupt line irq as vector on this CPU. */
 void ioapic_route(int irq, int vector);
 
-/* Arms the one-shot timer to fire after ns nanoseconds (0 disarms). */
+/* Measures the local APIC timer's rate (boot CPU, once). */
+void apic_timer_calibrate(void);
+
+/* Arms this CPU's one-shot timer to fire after ns nanoseconds (0 disarms). */
 void apic_timer_oneshot(uint64_t ns);
+
+/* Sets up an application processor's own local APIC. */
+void apic_init_ap(void);
+
+/* This CPU's local APIC id. */
+uint32_t apic_id(void);
+
+/* Sends vector to the CPU with local APIC id, or to all others. */
+void apic_send_ipi(uint32_t id, int vector);
+void apic_broadcast_ipi(int vector);
+
+/* INIT, then SIPI twice, starting the CPU at physical entry (page-aligned,
+ * below 1 MiB). */
+void apic_start_ap(uint32_t id, uint64_t entry);
 
 #endif

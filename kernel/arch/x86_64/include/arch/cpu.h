@@ -72,6 +72,10 @@ static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 
+/* The body of every busy-wait loop: a pause that also serves TLB flush
+ * requests from other CPUs, which may wait for this one (mmu.c). */
+void spin_pause(void);
+
 /* Halts until the next interrupt, with interrupts enabled only while halted. */
 static inline void cpu_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 

@@ -48,6 +48,16 @@ bool mmu_protect(uintptr_t va, unsigned flags);
 /* Unmaps one page and returns its frame, or 0 when it was not mapped. */
 uint64_t mmu_unmap(uintptr_t va);
 
+/* Flushes this CPU's TLB. */
+void mmu_flush_all(void);
+
+/* Flushes every CPU's TLB and returns once all have: call after unmapping
+ * or restricting pages, before their frames are reused. */
+void mmu_shootdown(void);
+
+/* Serves a pending shootdown request on this CPU (see mmu.c). */
+void mmu_tlb_poll(void);
+
 /* Maps device memory uncached in the direct map and returns its address. */
 void *mmu_map_device(uint64_t phys, uint64_t size);
 

@@ -18,6 +18,9 @@ struct trap_frame {
 /* First vector for device interrupts; 32 + IRQ line for the I/O APIC. */
 #define TRAP_IRQ_BASE 32
 #define TRAP_TIMER 0xf0
+#define TRAP_RESCHED 0xf1   /* IPI: look at the run queue */
+#define TRAP_TLB 0xf2       /* IPI: flush the TLB */
+#define TRAP_STOP 0xf3      /* IPI: halt for good */
 #define TRAP_SPURIOUS 0xff
 
 typedef void (*trap_handler_t)(struct trap_frame *f);
@@ -30,8 +33,5 @@ void trap_dispatch(struct trap_frame *f);
 
 /* Prints the registers of f to the kernel log and to standard error. */
 void trap_dump(const struct trap_frame *f);
-
-/* Sets up GDT, TSS with IST stacks, IDT, syscall MSRs, FPU/SSE state. */
-void cpu_init(void);
 
 #endif

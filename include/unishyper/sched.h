@@ -1,0 +1,143 @@
+/*
+ * Threads, CPUs and the scheduler.
+ *
+ * Every CPU has a run queue of threads ready to run, a list of timers
+ * (threads sleeping until a deadline) and an idle thread that halts the CPU
+ * when there is nothing else. A thread's saved registers live in the thread
+ * (struct trap_frame), so switching never writes to a thread's own stack.
+ * Threads are preempted by the local APIC timer after their time slice; an
+ * idle CPU takes work from the busiest one, and a woken thread goes to an
+ * idle CPU its affinity allows.
+ */
+#ifndef UNISHYPER_SCHED_H
+#define UNISHYPER_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/percpu.h>
+#include <arch/trap.h>
+#include <unishyper/list.h>
+#include <unishyper/spinlock.h>
+
+#define SCHED_MAX_CPUS 64
+#define SCHED_NAME_MAX 16
+#define SCHED_SLICE_NS 10000000ull
+#define SCHED_FOREVER UINT64_MAX
+
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+
+struct cpu;
+
+struct thread {
+	struct trap_frame frame;  /* registers while not running */
+	volatile int on_cpu;      /* 1 until its registers are saved */
+	int tid;
+	enum thread_state state;
+	bool idle, interruptible;
+	int wake_reason;          /* what sched_block() returns */
+	struct cpu *cpu;          /* the run queue it belongs to */
+	uint64_t affinity;        /* allowed CPUs, one bit each */
+	struct list_node run_link, all_link, timer_link;
+	uint64_t deadline;        /* while on a timer list */
+	struct cpu *timer_cpu;
+	uint64_t fs_base;
+	void *fpu;                /* XSAVE/FXSAVE area */
+	uint64_t runtime_ns, slice_start;
+	int *clear_child_tid;
+	void *robust_list;
+	uint64_t sig_pending, sig_blocked;
+	uintptr_t stack_base;     /* freed when the thread is reaped */
+	size_t stack_size;
+	char name[SCHED_NAME_MAX];
+};
+
+struct cpu {
+	struct cpu *self;         /* %gs:0 */
+	struct thread *current;   /* %gs:8 */
+	int id;
+	uint32_t apic_id;
+	bool online;
+	spinlock_t lock;          /* run queue, timers, zombies */
+	struct list_node runq, timers, zombies;
+	int nr_running;           /* on runq */
+	bool need_resched;
+	struct thread *idle;
+	uint64_t slice_end;
+	struct arch_cpu arch;
+};
+
+extern struct cpu *sched_cpus[SCHED_MAX_CPUS];
+extern int sched_ncpus;
+
+static inline struct thread *current(void)
+{
+	return this_cpu()->current;
+}
+
+/* Fills in the generic part of a CPU's struct (id set) and registers it. */
+void sched_cpu_setup(struct cpu *c);
+
+/* Makes the running boot code the first thread (tid 1) and gives the boot
+ * CPU its idle thread; needs the allocators. */
+void sched_init(void);
+
+/* Brings a CPU into the scheduler; runs its idle loop (never returns). */
+_Noreturn void sched_cpu_start(struct cpu *c);
+
+/* Creates a thread that starts with the registers of frame; returns it with
+ * a new tid, or NULL without memory. It runs once sched_start() is called. */
+struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base,
+			    const char *name);
+void sched_start(struct thread *t);
+
+/* Gives up the CPU to another ready thread, if any. */
+void sched_reschedule(void);
+
+/*
+ * Sleeps. The caller holds lock (a spinlock taken with interrupts off)
+ * and has put the thread on some wait list; sched_block() releases the
+ * lock and switches away until sched_wake(), the deadline (time_ns(), or
+ * SCHED_FOREVER) or, when interruptible, a signal. Returns 0 when woken,
+ * -ETIMEDOUT, or -EINTR; interrupts are on again on return.
+ */
+int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible);
+
+/* Makes a blocked thread ready, with the reason sched_block() returns.
+ * Returns false if it was not blocked (already woken). */
+bool sched_wake(struct thread *t, int reason);
+
+/* Wakes t with -EINTR if it is in an interruptible sleep. */
+void sched_interrupt(struct thread *t);
+
+/* Ends the calling thread; its stack [base, base+size) (if size) is
+ * unmapped once it has switched away. */
+_Noreturn void sched_exit(uintptr_t stack_base, size_t stack_size);
+
+/* Threads alive (not yet exited), the number of online CPUs. */
+int sched_thread_count(void);
+
+/* The thread with this tid, or NULL. */
+struct thread *sched_find(int tid);
+
+/* Called at the end of every interrupt: returns the frame to resume, which
+ * is another thread's when the interrupted one is preempted. */
+struct trap_frame *sched_interrupt_exit(struct trap_frame *f);
+
+/* Timer interrupt work: expire timers, end the time slice. */
+void sched_tick(void);
+
+/* The TRAP_RESCHED interrupt: another CPU changed this one's run queue. */
+void sched_resched_ipi(void);
+
+/* Fills the caller's array with a snapshot of the thread table for `ps`. */
+struct sched_info {
+	int tid, cpu;
+	enum thread_state state;
+	uint64_t runtime_ns;
+	char name[SCHED_NAME_MAX];
+};
+int sched_snapshot(struct sched_info *out, int max);
+
+#endif

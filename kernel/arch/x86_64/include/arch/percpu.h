@@ -1,0 +1,63 @@
+/*
+ * The x86_64 side of per-CPU data: %gs holds the address of the CPU's
+ * struct cpu (its first word points to itself), so this_cpu() is one load.
+ * The kernel owns %gs; programs get -EINVAL for ARCH_SET_GS.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpu;
+struct trap_frame;
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap;
+} __attribute__((packed));
+
+struct arch_cpu {
+	uint64_t gdt[5];
+	struct tss tss;
+	uintptr_t ist_top;   /* interrupts; also the stack a switch passes over */
+	int trap_depth;      /* nested exceptions: only a page fault may nest */
+	uint64_t tlb_seen;   /* the last TLB flush request served */
+};
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* Loads this CPU's descriptor tables, stacks, %gs, syscall MSRs and FPU
+ * state; c->arch.ist_top must be set. */
+void arch_cpu_init(struct cpu *c);
+
+/*
+ * Saves the calling thread's registers into save (it resumes by returning
+ * from this call), clears *on_cpu, then loads the registers of load using
+ * the stack at stack_top. Interrupts must be off.
+ */
+void arch_switch(struct trap_frame *save, const struct trap_frame *load,
+		 volatile int *on_cpu, uintptr_t stack_top);
+
+/* A frame that starts at rip with stack pointer rsp, interrupts on. */
+void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp);
+
+/* Vector register state: its size, saving, restoring, and a clean state. */
+size_t arch_fpu_size(void);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
+void arch_fpu_init_state(void *area);
+
+void arch_set_fs_base(uint64_t base);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * arch_switch(save, load, on_cpu, stack_top): the voluntary thread switch.
+ *
+ * Writes the caller's registers into *save as a struct trap_frame whose
+ * rip/rsp make it resume as if this function had returned, clears *on_cpu
+ * once nothing of the old thread is in use any more (from then on another
+ * CPU may run it), copies *load onto the per-CPU stack and returns into it
+ * with iretq, exactly as an interrupt returns. Interrupts are off.
+ */
+#define F_R15 0
+#define F_RAX 112
+#define F_RIP 136
+#define F_CS 144
+#define F_RFLAGS 152
+#define F_RSP 160
+#define F_SS 168
+#define FRAME_SIZE 176
+
+	.text
+	.globl arch_switch
+	.hidden arch_switch
+arch_switch:
+	mov %r15, 0(%rdi)
+	mov %r14, 8(%rdi)
+	mov %r13, 16(%rdi)
+	mov %r12, 24(%rdi)
+	mov %r11, 32(%rdi)
+	mov %r10, 40(%rdi)
+	mov %r9, 48(%rdi)
+	mov %r8, 56(%rdi)
+	mov %rbp, 64(%rdi)
+	mov %rdi, 72(%rdi)
+	mov %rsi, 80(%rdi)
+	mov %rdx, 88(%rdi)
+	mov %rcx, 96(%rdi)
+	mov %rbx, 104(%rdi)
+	mov %rax, F_RAX(%rdi)
+	movq $0, 120(%rdi)
+	movq $0, 128(%rdi)
+	mov (%rsp), %rax
+	mov %rax, F_RIP(%rdi)
+	movq $0x08, F_CS(%rdi)
+	pushfq
+	pop %rax
+	mov %rax, F_RFLAGS(%rdi)
+	lea 8(%rsp), %rax
+	mov %rax, F_RSP(%rdi)
+	movq $0x10, F_SS(%rdi)
+
+	/* Off the old stack, then the old thread may run elsewhere. */
+	mov %rcx, %rsp
+	sub $FRAME_SIZE, %rsp
+	movl $0, (%rdx)
+
+	mov %rsp, %rdi
+	mov $(FRAME_SIZE / 8), %ecx
+	cld
+	rep movsq
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp
+	iretq
+
+	.section .note.GNU-stack, "", @progbits

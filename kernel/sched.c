@@ -1,0 +1,562 @@
+/*
+ * The scheduler (see sched.h for the model).
+ *
+ * Locking: each CPU's lock guards its run queue, its timers and its
+ * zombies; a thread's state changes under the lock of the CPU it belongs
+ * to. Wait-list locks come before CPU locks. A thread that is being
+ * switched out keeps on_cpu set until arch_switch() (or the interrupt
+ * path) has saved its registers; whoever picks it spins until then, so a
+ * thread woken "too early" is never run twice. Zombies are freed by their
+ * CPU from thread context, once they are off every CPU.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <unishyper/kmalloc.h>
+#include <unishyper/printk.h>
+#include <unishyper/sched.h>
+#include <unishyper/time.h>
+#include <unishyper/vm.h>
+
+#define IDLE_STACK_SIZE 16384
+
+struct cpu *sched_cpus[SCHED_MAX_CPUS];
+int sched_ncpus;
+
+static spinlock_t threads_lock = SPINLOCK_INIT;
+static struct list_node threads = LIST_INIT(threads);
+static int next_tid = 1, nthreads;
+static void *fpu_clean;
+
+static void kick(struct cpu *c);
+
+static struct thread *thread_alloc(const char *name)
+{
+	size_t fpu = arch_fpu_size();
+	struct thread *t = kzalloc(sizeof(*t) + fpu + 64);
+
+	if (!t)
+		return NULL;
+	t->fpu = (void *)(((uintptr_t)(t + 1) + 63) & ~(uintptr_t)63);
+	memcpy(t->fpu, fpu_clean, fpu);
+	strncpy(t->name, name, SCHED_NAME_MAX - 1);
+	list_init(&t->run_link);
+	list_init(&t->timer_link);
+	t->affinity = ~0ull;
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	t->tid = next_tid++;
+	list_push_back(&threads, &t->all_link);
+	nthreads++;
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return t;
+}
+
+static uint64_t cpu_bit(const struct cpu *c)
+{
+	return 1ull << c->id;
+}
+
+static void enqueue(struct cpu *c, struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	t->cpu = c;
+	list_push_back(&c->runq, &t->run_link);
+	c->nr_running++;
+}
+
+/* Takes a thread this CPU may run from the busiest other CPU. */
+static struct thread *steal(struct cpu *c)
+{
+	struct cpu *busiest = NULL;
+
+	for (int i = 0; i < sched_ncpus; i++) {
+		struct cpu *o = sched_cpus[i];
+		if (o != c && o->online && o->nr_running &&
+		    (!busiest || o->nr_running > busiest->nr_running))
+			busiest = o;
+	}
+	if (!busiest || !spin_trylock(&busiest->lock))
+		return NULL;
+	struct thread *found = NULL;
+	struct list_node *n;
+	list_for_each(n, &busiest->runq) {
+		struct thread *t = list_entry(n, struct thread, run_link);
+		if (t->affinity & cpu_bit(c)) {
+			list_remove(&t->run_link);
+			busiest->nr_running--;
+			t->cpu = c;
+			found = t;
+			break;
+		}
+	}
+	spin_unlock(&busiest->lock);
+	return found;
+}
+
+static struct thread *pick_next(struct cpu *c)
+{
+	struct list_node *n = list_pop_front(&c->runq);
+	struct thread *t;
+
+	if (n) {
+		c->nr_running--;
+		return list_entry(n, struct thread, run_link);
+	}
+	t = steal(c);
+	return t ? t : c->idle;
+}
+
+/* Programs the CPU's timer for its next event: the earliest timer, and the
+ * end of the time slice when others wait. Lock held. */
+static void arm_timer(struct cpu *c)
+{
+	uint64_t next = SCHED_FOREVER, now = time_ns();
+
+	if (!list_empty(&c->timers))
+		next = list_entry(c->timers.next, struct thread, timer_link)->deadline;
+	if (c->nr_running && c->slice_end < next)
+		next = c->slice_end;
+	if (next == SCHED_FOREVER)
+		apic_timer_oneshot(0);
+	else
+		apic_timer_oneshot(next > now ? next - now : 1);
+}
+
+/* Tells c that its run queue changed: an idle CPU switches at once, a busy
+ * one arms its time slice. Local calls hold c's lock. */
+static void kick(struct cpu *c)
+{
+	if (c != this_cpu())
+		apic_send_ipi(c->apic_id, TRAP_RESCHED);
+	else if (c->current->idle)
+		c->need_resched = true;
+	else
+		arm_timer(c);
+}
+
+void sched_resched_ipi(void)
+{
+	struct cpu *c = this_cpu();
+
+	spin_lock(&c->lock);
+	if (c->current->idle && c->nr_running)
+		c->need_resched = true;
+	arm_timer(c);
+	spin_unlock(&c->lock);
+}
+
+/* Makes next current on c; the caller switches to it. Lock held on entry,
+ * released on return. */
+static void prepare_switch(struct cpu *c, struct thread *prev, struct thread *next)
+{
+	uint64_t now = time_ns();
+
+	prev->runtime_ns += now - prev->slice_start;
+	next->slice_start = now;
+	c->slice_end = now + SCHED_SLICE_NS;
+	next->state = THREAD_RUNNING;
+	next->cpu = c;
+	c->current = next;
+	arm_timer(c);
+	spin_unlock(&c->lock);
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		spin_pause();
+	next->on_cpu = 1;
+	arch_fpu_save(prev->fpu);
+	arch_fpu_restore(next->fpu);
+	arch_set_fs_base(next->fs_base);
+}
+
+/* Switches away from prev, which is already queued, blocked or dead.
+ * Lock held and interrupts off on entry; the lock is released. */
+static void switch_away(struct cpu *c, struct thread *prev)
+{
+	struct thread *next = pick_next(c);
+
+	if (next == prev) {
+		prev->state = THREAD_RUNNING;
+		arm_timer(c);
+		spin_unlock(&c->lock);
+		return;
+	}
+	prepare_switch(c, prev, next);
+	arch_switch(&prev->frame, &next->frame, &prev->on_cpu, c->arch.ist_top);
+}
+
+/* Frees the threads that ended on this CPU. Thread context, lock free. */
+static void reap(struct cpu *c)
+{
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&c->lock);
+		struct list_node *n = list_pop_front(&c->zombies);
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (!n)
+			return;
+		struct thread *t = list_entry(n, struct thread, run_link);
+		while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+			spin_pause();
+		if (t->stack_size)
+			vm_unmap(t->stack_base, t->stack_size);
+		kfree(t);
+	}
+}
+
+/* Puts the running thread t back on a run queue: c's, unless its affinity
+ * excludes c. c's lock held. */
+static void requeue(struct cpu *c, struct thread *t)
+{
+	if (t->affinity & cpu_bit(c)) {
+		enqueue(c, t);
+		return;
+	}
+	for (int i = 0; i < sched_ncpus; i++) {
+		struct cpu *o = sched_cpus[i];
+		if (o == c || !o->online || !(t->affinity & cpu_bit(o)))
+			continue;
+		if (!spin_trylock(&o->lock))
+			continue;
+		enqueue(o, t);
+		spin_unlock(&o->lock);
+		kick(o);
+		return;
+	}
+	enqueue(c, t); /* no allowed CPU free to take it now: try again later */
+}
+
+void sched_reschedule(void)
+{
+	struct cpu *c;
+	struct thread *t = current();
+	unsigned long flags = irq_save();
+
+	c = this_cpu();
+	reap(c);
+	spin_lock(&c->lock);
+	if (!t->idle)
+		requeue(c, t);
+	switch_away(c, t);
+	irq_restore(flags);
+}
+
+static void timer_remove(struct thread *t)
+{
+	if (!list_empty(&t->timer_link))
+		list_remove(&t->timer_link);
+}
+
+int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
+{
+	struct thread *t = current();
+	struct cpu *c = this_cpu();
+
+	if (interruptible && (t->sig_pending & ~t->sig_blocked)) {
+		t->sig_pending &= t->sig_blocked;
+		spin_unlock(lock);
+		irq_enable();
+		return -EINTR;
+	}
+	spin_lock(&c->lock);
+	t->state = THREAD_BLOCKED;
+	t->wake_reason = 0;
+	t->interruptible = interruptible;
+	if (deadline != SCHED_FOREVER) {
+		struct list_node *n;
+		t->deadline = deadline;
+		list_for_each(n, &c->timers)
+			if (list_entry(n, struct thread, timer_link)->deadline > deadline)
+				break;
+		list_insert_after(n->prev, &t->timer_link);
+	}
+	spin_unlock(lock);
+	switch_away(c, t);
+	irq_enable();
+	if (t->wake_reason == -EINTR)
+		t->sig_pending &= t->sig_blocked;
+	return t->wake_reason;
+}
+
+/* Lock of t->cpu held. */
+static bool wake_locked(struct thread *t, int reason)
+{
+	struct cpu *c = t->cpu;
+
+	if (t->state != THREAD_BLOCKED)
+		return false;
+	timer_remove(t);
+	t->wake_reason = reason;
+	enqueue(c, t);
+	kick(c);
+	return true;
+}
+
+/* Sends an idle CPU that may run t to take it. */
+static void kick_idle(struct thread *t, struct cpu *busy)
+{
+	for (int i = 0; i < sched_ncpus; i++) {
+		struct cpu *o = sched_cpus[i];
+		if (o != busy && o->online && o->current->idle && (t->affinity & cpu_bit(o))) {
+			kick(o);
+			return;
+		}
+	}
+}
+
+bool sched_wake(struct thread *t, int reason)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = t->cpu;
+	bool woke;
+
+	spin_lock(&c->lock);
+	woke = wake_locked(t, reason);
+	bool busy = !c->current->idle;
+	spin_unlock(&c->lock);
+	if (woke && busy)
+		kick_idle(t, c);
+	irq_restore(flags);
+	return woke;
+}
+
+void sched_interrupt(struct thread *t)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = t->cpu;
+
+	spin_lock(&c->lock);
+	if (t->state == THREAD_BLOCKED && t->interruptible)
+		wake_locked(t, -EINTR);
+	spin_unlock(&c->lock);
+	irq_restore(flags);
+}
+
+struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, const char *name)
+{
+	struct thread *t = thread_alloc(name);
+
+	if (!t)
+		return NULL;
+	t->frame = *frame;
+	t->fs_base = fs_base;
+	t->state = THREAD_BLOCKED;
+	return t;
+}
+
+void sched_start(struct thread *t)
+{
+	struct cpu *best = NULL;
+	unsigned long flags = irq_save();
+
+	/* The allowed CPU with the least work; an idle one first. */
+	for (int i = 0; i < sched_ncpus; i++) {
+		struct cpu *o = sched_cpus[i];
+		if (!o->online || !(t->affinity & cpu_bit(o)))
+			continue;
+		int load = o->nr_running + !o->current->idle;
+		if (!best || load < best->nr_running + !best->current->idle)
+			best = o;
+	}
+	if (!best)
+		best = this_cpu();
+	spin_lock(&best->lock);
+	t->cpu = best;
+	wake_locked(t, 0);
+	spin_unlock(&best->lock);
+	irq_restore(flags);
+}
+
+_Noreturn void sched_exit(uintptr_t stack_base, size_t stack_size)
+{
+	struct thread *t = current();
+	struct cpu *c;
+
+	irq_disable();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	list_remove(&t->all_link);
+	nthreads--;
+	spin_unlock_irqrestore(&threads_lock, flags);
+	t->stack_base = stack_base;
+	t->stack_size = stack_size;
+	c = this_cpu();
+	spin_lock(&c->lock);
+	t->state = THREAD_DEAD;
+	list_push_back(&c->zombies, &t->run_link);
+	switch_away(c, t);
+	panic("sched: a dead thread ran again");
+}
+
+int sched_thread_count(void)
+{
+	return __atomic_load_n(&nthreads, __ATOMIC_RELAXED);
+}
+
+struct thread *sched_find(int tid)
+{
+	struct thread *found = NULL;
+	struct list_node *n;
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+
+	list_for_each(n, &threads) {
+		struct thread *t = list_entry(n, struct thread, all_link);
+		if (t->tid == tid) {
+			found = t;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return found;
+}
+
+int sched_snapshot(struct sched_info *out, int max)
+{
+	int n = 0;
+	struct list_node *l;
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+
+	list_for_each(l, &threads) {
+		struct thread *t = list_entry(l, struct thread, all_link);
+		if (n == max)
+			break;
+		out[n] = (struct sched_info){ t->tid, t->cpu ? t->cpu->id : 0, t->state,
+					      t->runtime_ns, { 0 } };
+		memcpy(out[n].name, t->name, SCHED_NAME_MAX);
+		n++;
+	}
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return n;
+}
+
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t now = time_ns();
+
+	spin_lock(&c->lock);
+	while (!list_empty(&c->timers)) {
+		struct thread *t = list_entry(c->timers.next, struct thread, timer_link);
+		if (t->deadline > now)
+			break;
+		timer_remove(t);
+		wake_locked(t, -ETIMEDOUT);
+	}
+	if (c->nr_running && now >= c->slice_end)
+		c->need_resched = true;
+	arm_timer(c);
+	spin_unlock(&c->lock);
+}
+
+struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
+{
+	struct cpu *c = this_cpu();
+	struct thread *prev = c->current, *next;
+
+	if (!c->need_resched)
+		return f;
+	c->need_resched = false;
+	spin_lock(&c->lock);
+	if (!prev->idle)
+		requeue(c, prev);
+	next = pick_next(c);
+	if (next == prev) {
+		prev->state = THREAD_RUNNING;
+		arm_timer(c);
+		spin_unlock(&c->lock);
+		return f;
+	}
+	prev->frame = *f;
+	prepare_switch(c, prev, next);
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	*f = next->frame;
+	return f;
+}
+
+/* Every CPU's thread of last resort: halts until an interrupt brings work. */
+static void idle_loop(void)
+{
+	for (;;) {
+		struct cpu *c = this_cpu();
+		reap(c);
+		irq_disable();
+		if (c->nr_running || c->need_resched) {
+			c->need_resched = false;
+			irq_enable();
+			sched_reschedule();
+			continue;
+		}
+		cpu_idle();
+		irq_enable();
+	}
+}
+
+/* The idle thread of c; with a stack top it starts afresh in idle_loop,
+ * without one it is the code already running (an AP's boot stack). */
+static struct thread *idle_create(struct cpu *c, uintptr_t top)
+{
+	struct trap_frame f;
+	struct thread *t;
+
+	arch_frame_init(&f, (uintptr_t)idle_loop, top - 8);
+	t = sched_create(&f, 0, "idle");
+	if (!t)
+		panic("sched: no memory for an idle thread");
+	t->idle = true;
+	t->state = THREAD_RUNNING;
+	t->cpu = c;
+	t->affinity = cpu_bit(c);
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	list_remove(&t->all_link);
+	nthreads--;
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return t;
+}
+
+void sched_cpu_setup(struct cpu *c)
+{
+	c->self = c;
+	list_init(&c->runq);
+	list_init(&c->timers);
+	list_init(&c->zombies);
+	c->lock = (spinlock_t)SPINLOCK_INIT;
+	sched_cpus[c->id] = c;
+	if (c->id >= sched_ncpus)
+		sched_ncpus = c->id + 1;
+}
+
+void sched_init(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t;
+
+	fpu_clean = kmalloc(arch_fpu_size() + 64);
+	if (!fpu_clean)
+		panic("sched: no memory");
+	fpu_clean = (void *)(((uintptr_t)fpu_clean + 63) & ~(uintptr_t)63);
+	arch_fpu_init_state(fpu_clean);
+	t = thread_alloc("main");
+	if (!t)
+		panic("sched: no memory for the first thread");
+	t->state = THREAD_RUNNING;
+	t->on_cpu = 1;
+	t->cpu = c;
+	c->current = t;
+	uintptr_t top = vm_stack(IDLE_STACK_SIZE);
+	if (!top)
+		panic("sched: no memory for the idle stack");
+	/* Touch the stack now: an idle thread must never fault. */
+	memset((void *)(top - IDLE_STACK_SIZE), 0, IDLE_STACK_SIZE);
+	c->idle = idle_create(c, top);
+	c->online = true;
+}
+
+_Noreturn void sched_cpu_start(struct cpu *c)
+{
+	c->idle = idle_create(c, 0);
+	c->current = c->idle;
+	c->idle->on_cpu = 1;
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	irq_enable();
+	idle_loop();
+	__builtin_unreachable();
+}
