@@ -7,6 +7,8 @@
  */
 #include <stdarg.h>
 
+#include <arch/smp.h>
+
 #include <unishyper/console.h>
 #include <unishyper/format.h>
 #include <unishyper/ksyms.h>
@@ -44,6 +46,8 @@ void panic_begin(void)
 	console_panic = true;
 	if (panicking++ > 1)
 		power_off(POWER_PANIC_STATUS);
+	if (panicking == 1)
+		smp_stop_others();
 	panic_printf("unishyper: panic: ");
 }
 

@@ -33,7 +33,8 @@ static void *fpu_clean;
 
 static void kick(struct cpu *c);
 
-static struct thread *thread_alloc(const char *name)
+/* A new thread; idle threads have tid 0 and are not in the thread table. */
+static struct thread *thread_alloc(const char *name, bool idle)
 {
 	size_t fpu = arch_fpu_size();
 	struct thread *t = kzalloc(sizeof(*t) + fpu + 64);
@@ -46,6 +47,10 @@ static struct thread *thread_alloc(const char *name)
 	list_init(&t->run_link);
 	list_init(&t->timer_link);
 	t->affinity = ~0ull;
+	t->idle = idle;
+	list_init(&t->all_link);
+	if (idle)
+		return t;
 	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	t->tid = next_tid++;
 	list_push_back(&threads, &t->all_link);
@@ -253,7 +258,6 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
 	struct cpu *c = this_cpu();
 
 	if (interruptible && (t->sig_pending & ~t->sig_blocked)) {
-		t->sig_pending &= t->sig_blocked;
 		spin_unlock(lock);
 		irq_enable();
 		return -EINTR;
@@ -273,8 +277,6 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
 	spin_unlock(lock);
 	switch_away(c, t);
 	irq_enable();
-	if (t->wake_reason == -EINTR)
-		t->sig_pending &= t->sig_blocked;
 	return t->wake_reason;
 }
 
@@ -332,9 +334,10 @@ void sched_interrupt(struct thread *t)
 	irq_restore(flags);
 }
 
-struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, const char *name)
+static struct thread *create(const struct trap_frame *frame, uint64_t fs_base, const char *name,
+			     bool idle)
 {
-	struct thread *t = thread_alloc(name);
+	struct thread *t = thread_alloc(name, idle);
 
 	if (!t)
 		return NULL;
@@ -342,6 +345,11 @@ struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, co
 	t->fs_base = fs_base;
 	t->state = THREAD_BLOCKED;
 	return t;
+}
+
+struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, const char *name)
+{
+	return create(frame, fs_base, name, false);
 }
 
 void sched_start(struct thread *t)
@@ -498,17 +506,12 @@ static struct thread *idle_create(struct cpu *c, uintptr_t top)
 	struct thread *t;
 
 	arch_frame_init(&f, (uintptr_t)idle_loop, top - 8);
-	t = sched_create(&f, 0, "idle");
+	t = create(&f, 0, "idle", true);
 	if (!t)
 		panic("sched: no memory for an idle thread");
-	t->idle = true;
 	t->state = THREAD_RUNNING;
 	t->cpu = c;
 	t->affinity = cpu_bit(c);
-	unsigned long flags = spin_lock_irqsave(&threads_lock);
-	list_remove(&t->all_link);
-	nthreads--;
-	spin_unlock_irqrestore(&threads_lock, flags);
 	return t;
 }
 
@@ -534,7 +537,7 @@ void sched_init(void)
 		panic("sched: no memory");
 	fpu_clean = (void *)(((uintptr_t)fpu_clean + 63) & ~(uintptr_t)63);
 	arch_fpu_init_state(fpu_clean);
-	t = thread_alloc("main");
+	t = thread_alloc("main", false);
 	if (!t)
 		panic("sched: no memory for the first thread");
 	t->state = THREAD_RUNNING;

@@ -51,13 +51,15 @@ uint64_t time_realtime_ns(void)
 	return realtime_base + time_ns();
 }
 
-void time_sleep_until(uint64_t deadline)
+int time_sleep_until(uint64_t deadline, bool interruptible)
 {
 	spinlock_t lock = SPINLOCK_INIT;
 
-	/* Nobody wakes this sleep but its deadline. */
+	/* Nobody wakes this sleep but its deadline, or a signal. */
 	while (time_ns() < deadline) {
 		spin_lock_irqsave(&lock);
-		sched_block(&lock, deadline, false);
+		if (sched_block(&lock, deadline, interruptible) == -EINTR)
+			return -EINTR;
 	}
+	return 0;
 }

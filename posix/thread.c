@@ -17,6 +17,7 @@
 #include <unishyper/futex.h>
 #include <unishyper/power.h>
 #include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
@@ -137,7 +138,10 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 			return -EINVAL;
 		if ((r = futex_deadline(ts, cmd, op, &deadline)))
 			return r;
-		return futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3, deadline);
+		r = futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3, deadline);
+		if (r == -EINTR)
+			signal_deliver_pending();
+		return r;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE_BITSET && !val3)
@@ -170,16 +174,83 @@ SYSCALL_DEFINE0(gettid)
 	return current()->tid;
 }
 
+static struct thread *thread_of(int pid)
+{
+	return pid == 0 ? current() : sched_find(pid);
+}
+
 SYSCALL_DEFINE0(sched_yield)
 {
 	sched_reschedule();
 	return 0;
 }
 
-static struct thread *thread_of(int pid)
+SYSCALL_DEFINE3(getcpu, unsigned *, cpu, unsigned *, node, void *, cache)
 {
-	return pid == 0 ? current() : sched_find(pid);
+	if ((cpu && !vm_check(cpu, sizeof(*cpu), VM_WRITE)) ||
+	    (node && !vm_check(node, sizeof(*node), VM_WRITE)))
+		return -EFAULT;
+	unsigned long flags = irq_save();
+	unsigned id = (unsigned)this_cpu()->id;
+	irq_restore(flags);
+	if (cpu)
+		*cpu = id;
+	if (node)
+		*node = 0;
+	return 0;
 }
+
+/* One scheduling class: SCHED_OTHER (and its BATCH and IDLE variants),
+ * priority 0. The real-time classes are refused. */
+static long policy_check(int pid, int policy, const struct sched_param *p)
+{
+	if (!thread_of(pid))
+		return -ESRCH;
+	if (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE &&
+	    policy != SCHED_FIFO && policy != SCHED_RR)
+		return -EINVAL;
+	if (!vm_check(p, sizeof(*p), VM_READ))
+		return -EFAULT;
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		return -EPERM;
+	return p->sched_priority ? -EINVAL : 0;
+}
+
+SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy, const struct sched_param *, p)
+{
+	return policy_check(pid, policy, p);
+}
+
+SYSCALL_DEFINE1(sched_getscheduler, int, pid)
+{
+	return thread_of(pid) ? SCHED_OTHER : -ESRCH;
+}
+
+SYSCALL_DEFINE2(sched_setparam, int, pid, const struct sched_param *, p)
+{
+	return policy_check(pid, SCHED_OTHER, p);
+}
+
+SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param *, p)
+{
+	if (!thread_of(pid))
+		return -ESRCH;
+	if (!vm_check(p, sizeof(*p), VM_WRITE))
+		return -EFAULT;
+	p->sched_priority = 0;
+	return 0;
+}
+
+SYSCALL_DEFINE1(sched_get_priority_max, int, policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 99 : 0;
+}
+
+SYSCALL_DEFINE1(sched_get_priority_min, int, policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0;
+}
+
 
 static uint64_t online_mask(void)
 {

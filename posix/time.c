@@ -1,13 +1,15 @@
 /*
  * Time system calls: clock_gettime, clock_getres, gettimeofday, time,
- * nanosleep. CLOCK_MONOTONIC and CLOCK_BOOTTIME count from the PVH entry.
- * The CPU-time clocks give the monotonic time: one process, and until
- * threads arrive, one thread that runs from boot.
+ * nanosleep, clock_nanosleep. CLOCK_MONOTONIC and CLOCK_BOOTTIME count
+ * from the PVH entry; CLOCK_REALTIME adds the RTC's time at boot. The
+ * CPU-time clocks read the same monotonic time (no per-thread accounting
+ * is exported yet). Sleeps are interrupted by signals.
  */
 #include <errno.h>
 #include <sys/time.h>
 #include <time.h>
 
+#include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
@@ -94,18 +96,69 @@ SYSCALL_DEFINE1(time, time_t *, t)
 	return now;
 }
 
+/* Sleeps until the absolute deadline on the monotonic clock; on a signal
+ * writes what was left to rem (if given) and delivers the signal. */
+static long sleep_until(uint64_t deadline, struct timespec *rem)
+{
+	if (!time_sleep_until(deadline, true))
+		return 0;
+	if (rem) {
+		uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
+		rem->tv_sec = (time_t)(left / NSEC);
+		rem->tv_nsec = (long)(left % NSEC);
+	}
+	signal_deliver_pending();
+	return -EINTR;
+}
+
+static long timespec_ns(const struct timespec *ts, uint64_t *ns)
+{
+	if (!vm_check(ts, sizeof(*ts), VM_READ))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
+		return -EINVAL;
+	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC, ns) ||
+	    __builtin_add_overflow(*ns, (uint64_t)ts->tv_nsec, ns))
+		*ns = UINT64_MAX;
+	return 0;
+}
+
 SYSCALL_DEFINE2(nanosleep, const struct timespec *, req, struct timespec *, rem)
 {
-	if (!vm_check(req, sizeof(*req), VM_READ))
-		return -EFAULT;
-	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= (long)NSEC)
-		return -EINVAL;
+	uint64_t span, deadline;
+	long r = timespec_ns(req, &span);
+
+	if (r)
+		return r;
 	if (rem && !vm_check(rem, sizeof(*rem), VM_WRITE))
 		return -EFAULT;
-	uint64_t now = time_ns(), span;
-	if (__builtin_mul_overflow((uint64_t)req->tv_sec, NSEC, &span) ||
-	    __builtin_add_overflow(span, (uint64_t)req->tv_nsec + now, &span))
-		span = UINT64_MAX;
-	time_sleep_until(span);
-	return 0;
+	if (__builtin_add_overflow(span, time_ns(), &deadline))
+		deadline = UINT64_MAX;
+	return sleep_until(deadline, rem);
+}
+
+SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags, const struct timespec *, req,
+		struct timespec *, rem)
+{
+	uint64_t t, deadline, now;
+	long r;
+
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if ((r = clock_read(clk, &now)))
+		return r;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID)
+		return -EOPNOTSUPP;
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	if ((r = timespec_ns(req, &t)))
+		return r;
+	if (rem && !(flags & TIMER_ABSTIME) && !vm_check(rem, sizeof(*rem), VM_WRITE))
+		return -EFAULT;
+	/* Turn the request into a deadline on the monotonic clock. */
+	if (flags & TIMER_ABSTIME)
+		deadline = t > now ? time_ns() + (t - now) : 0;
+	else if (__builtin_add_overflow(t, time_ns(), &deadline))
+		deadline = UINT64_MAX;
+	return sleep_until(deadline, flags & TIMER_ABSTIME ? NULL : rem);
 }

@@ -90,6 +90,10 @@ for m in microvm q35; do
 	part "trap $m" guest trap "$m" </dev/null
 	part "fpu $m" guest fpu "$m" </dev/null
 done
+for n in 1 2 4; do
+	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
+done
+part "threads q35 smp 2" guest threads q35 --smp 2 -- 2 </dev/null
 part tools tests/integration/tools.sh
 part "port hello" ports/hello/test.sh
 part "port hello" ports/hello/test.sh

@@ -31,10 +31,9 @@ static inline void spin_lock(spinlock_t *l)
 /* Takes the lock if it is free; true on success. Interrupts already off. */
 static inline bool spin_trylock(spinlock_t *l)
 {
-	spinlock_t old = { __atomic_load_n(&l->owner, __ATOMIC_RELAXED), 0 };
+	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	spinlock_t old = { owner, owner }, new = { (uint16_t)(owner + 1), owner };
 
-	old.next = old.owner;
-	spinlock_t new = { (uint16_t)(old.next + 1), old.owner };
 	return __atomic_compare_exchange(l, &old, &new, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 

@@ -18,8 +18,9 @@ uint64_t time_ns(void);
 /* Nanoseconds since 1970-01-01 UTC. */
 uint64_t time_realtime_ns(void);
 
-/* Sleeps (the calling thread) until time_ns() reaches deadline. */
-void time_sleep_until(uint64_t deadline);
+/* Sleeps (the calling thread) until time_ns() reaches deadline; 0, or
+ * -EINTR when interruptible and a signal came first. */
+int time_sleep_until(uint64_t deadline, bool interruptible);
 
 /* The TSC rate in kHz. */
 uint64_t time_tsc_khz(void);

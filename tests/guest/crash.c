@@ -1,8 +1,10 @@
 /*
  * A program that crashes, chosen by its argument: the runner expects a
  * report on standard error naming the fault and the function, and the
- * panic status 134. ("null", "overflow", "divide", "ud")
+ * panic status 134. ("null", "overflow", "divide", "ud", and "thread": a
+ * NULL write in a second thread while the first keeps running)
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,12 @@ static int recurse(volatile int n)
 __attribute__((noinline)) static void write_null(volatile int *p)
 {
 	*p = 42;
+}
+
+static void *thread_null(void *arg)
+{
+	write_null(arg);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -34,5 +42,11 @@ int main(int argc, char **argv)
 		return 10 / zero;
 	else if (!strcmp(what, "ud"))
 		__builtin_trap();
+	else if (!strcmp(what, "thread")) {
+		pthread_t t;
+		pthread_create(&t, NULL, thread_null, NULL);
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
 	return 0;
 }

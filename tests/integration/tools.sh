@@ -90,8 +90,8 @@ check "no image at all: status 2" status_is $? 2
 check "--dry-run prints the QEMU command" bash -c "$RUN $hello --dry-run | grep -q -- '-kernel'"
 
 for crash in "null:NULL pointer dereference" "overflow:stack overflow" "divide:divide error" \
-	"ud:invalid opcode"; do
-	$RUN build/tests/crash.img -- ${crash%%:*} >/dev/null 2>$tmp/err </dev/null
+	"ud:invalid opcode" "thread:in thread 2 (main) on CPU"; do
+	$RUN build/tests/crash.img --smp 2 -- ${crash%%:*} >/dev/null 2>$tmp/err </dev/null
 	rc=$?
 	check "crash ${crash%%:*}: status 134" status_is $rc 134
 	check "crash ${crash%%:*}: standard error names it" grep -q "${crash#*:}" $tmp/err

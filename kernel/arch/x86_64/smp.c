@@ -101,3 +101,9 @@ void smp_init(void)
 	if (printk_level > 1)
 		printk("smp: %d CPUs online\n", next);
 }
+
+void smp_stop_others(void)
+{
+	if (sched_ncpus > 1)
+		apic_broadcast_ipi(TRAP_STOP);
+}

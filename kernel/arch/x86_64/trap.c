@@ -51,8 +51,12 @@ static _Noreturn void fatal(struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && trap_names[f->vector] ?
 				   trap_names[f->vector] : "unexpected interrupt";
+	struct cpu *c = this_cpu();
 
 	panic_begin();
+	if (c->current)
+		panic_printf("in thread %d (%s) on CPU %d: ", c->current->tid, c->current->name,
+			     c->id);
 	if (f->vector == 14) {
 		uint64_t addr = read_cr2();
 		panic_printf("%s at address %#lx (%s, %s) in %s\n",

@@ -8,4 +8,7 @@
  * scheduler's idle loop. Needs the allocators, the scheduler and the APIC. */
 void smp_init(void);
 
+/* Halts every other CPU for good, keeping their state (for a panic). */
+void smp_stop_others(void);
+
 #endif
