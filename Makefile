@@ -37,7 +37,8 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 
 .PHONY: all deps run test bench clean distclean docs format compile_commands.json
 
-all: $(KERNEL) $(MISSING) $(SPECS) build/examples/hello.img build/examples/demo.img
+all: $(KERNEL) $(MISSING) $(SPECS) build/toolchain/ktest.specs build/examples/hello.img \
+	build/examples/demo.img
 
 deps:
 	@toolchain/deps.sh
@@ -66,10 +67,15 @@ $(KOBJ)/syscall_table.o: $(GEN)/.stamp $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
 	gcc $(KCFLAGS) -c -o $@ $(GEN)/syscall_table.c
 
-# One object; every symbol not marked KERNEL_API becomes local to it.
+# One object; every symbol not marked KERNEL_API becomes local to it. The
+# -full object keeps them, for kernel tests (tests/kernel/) only.
 $(KERNEL): $(KERNEL_OBJS)
-	ld -r -o $@ $^
-	objcopy --localize-hidden $@
+	ld -r -o build/unishyper-full.o $^
+	objcopy --localize-hidden build/unishyper-full.o $@
+
+# Added after the normal specs: link the -full kernel object instead.
+build/toolchain/ktest.specs: $(SPECS)
+	printf '*lib:\n-lc $(CURDIR)/build/unishyper-full.o $(CURDIR)/$(MISSING)\n\n' > $@
 
 $(MISSING): $(GEN)/.stamp
 	@rm -rf build/missing && mkdir -p build/missing

@@ -74,6 +74,20 @@ build_guest_tests() {
 			ok=1
 		fi
 	done
+	# Kernel tests link the kernel object whose symbols are not hidden.
+	for src in tests/kernel/*.c; do
+		local name
+		name=k$(basename "$src" .c)
+		if toolchain/bin/unishyper-gcc -O2 -Wall -specs=build/toolchain/ktest.specs \
+			-Iinclude -Ikernel/arch/x86_64/include -Ibuild/gen \
+			-o "build/tests/$name.img" "$src" 2>"$out/$name.build"; then
+			echo "ok - builds $name"
+		else
+			echo "not ok - builds $name"
+			sed 's/^/# /' "$out/$name.build"
+			ok=1
+		fi
+	done
 	return $ok
 }
 
@@ -94,6 +108,8 @@ for n in 1 2 4; do
 	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
 done
 part "threads q35 smp 2" guest threads q35 --smp 2 -- 2 </dev/null
+part "kernel sync smp 1" guest ksync microvm --smp 1 </dev/null
+part "kernel sync smp 4" guest ksync microvm --smp 4 </dev/null
 part tools tests/integration/tools.sh
 part "port hello" ports/hello/test.sh
 part "port hello" ports/hello/test.sh
