@@ -22,7 +22,8 @@ UCC := toolchain/bin/unishyper-gcc
 URUN := toolchain/bin/unishyper-run
 
 ARCH_DIR := kernel/arch/x86_64
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c $(ARCH_DIR)/*.c drivers/*.c posix/*.c)
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c kernel/fs/fat/*.c \
+	$(ARCH_DIR)/*.c drivers/*.c drivers/virtio/*.c posix/*.c)
 KERNEL_S := $(wildcard $(ARCH_DIR)/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.o,$(KERNEL_S)) \
 	$(KOBJ)/syscall_table.o

@@ -24,6 +24,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_SEED] = "seed",
 	[CMDLINE_TSC_KHZ] = "tsc_khz",
 	[CMDLINE_LOGLEVEL] = "loglevel",
+	[CMDLINE_MOUNT] = "mount",
 };
 
 static bool is_separator(char c)

@@ -18,10 +18,12 @@
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <arch/trap.h>
+#include <unishyper/blockdev.h>
 #include <unishyper/boot.h>
 #include <unishyper/cmdline.h>
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/format.h>
 #include <unishyper/futex.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
@@ -31,10 +33,13 @@
 #include <unishyper/random.h>
 #include <unishyper/sched.h>
 #include <unishyper/time.h>
+#include <unishyper/vfs.h>
+#include <unishyper/virtio.h>
 #include <unishyper/vm.h>
 
 #define CMDLINE_WORDS 4096
 #define BAD_CMDLINE_STATUS 2
+#define BAD_DISK_STATUS 2
 
 extern char __image_end[], __ist_stack_top[];
 
@@ -89,6 +94,41 @@ static void memory_init(void)
 	pmem_reserve(1ul << 20, image_end - (1ul << 20));
 	pmem_reserve(bitmap, bitmap_bytes);
 	kmalloc_init(heap_pages, heap_free);
+}
+
+/* The file tree: the first disk (FAT) or a ramfs as the root, further
+ * disks at /mnt/<name>, a ramfs at /tmp and the devices at /dev. A disk
+ * that holds no usable FAT file system stops the boot with a message. */
+static void fs_init(bool mount_disks)
+{
+	struct blockdev *d;
+	char at[32];
+
+	for (int i = 0; mount_disks && (d = blockdev_get(i)); i++) {
+		if (i == 0)
+			strcpy(at, "/");
+		else
+			ksnprintf(at, sizeof(at), "/mnt/%s", d->name);
+		int r = vfs_mount(at, &fat_fs_type, d, d->readonly);
+		if (r) {
+			char msg[128];
+			int n = ksnprintf(msg, sizeof(msg),
+					  "unishyper: disk %s: no usable FAT file system (%s); see the "
+					  "kernel log\n",
+					  d->name, r == -EINVAL ? "refused" : "error");
+			console_write(2, msg, (size_t)n);
+			power_off(BAD_DISK_STATUS);
+		}
+	}
+	if (!mount_disks || !blockdev_get(0)) {
+		if (vfs_mount("/", &ramfs_fs_type, NULL, false))
+			panic("vfs: cannot mount the root");
+		vfs_mkdir("/tmp", 01777);
+		vfs_mkdir("/dev", 0755);
+	}
+	if (vfs_mount("/tmp", &ramfs_fs_type, NULL, false) ||
+	    vfs_mount("/dev", &devfs_fs_type, NULL, false))
+		panic("vfs: cannot mount /tmp and /dev");
 }
 
 static void bad_cmdline(const char *what)
@@ -150,6 +190,12 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	fd_init_console();
 	irq_enable();
 	smp_init();
+	/* Devices (takes QEMU's virtio_mmio.device= words out of argv). */
+	virtio_init(&cl);
+	const char *mount = cl.opt[CMDLINE_MOUNT];
+	if (mount && strcmp(mount, "auto") && strcmp(mount, "none"))
+		bad_cmdline("mount= takes auto or none");
+	fs_init(!mount || !strcmp(mount, "auto"));
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",

@@ -19,6 +19,13 @@
 extern void _start(void);
 extern char __image_start[];
 
+static char exe_path[256] = "/";
+
+const char *program_path(void)
+{
+	return exe_path;
+}
+
 _Noreturn void program_start(int argc, char **argv, int envc, char **envp)
 {
 	const Elf64_Ehdr *eh = (const void *)__image_start;
@@ -28,6 +35,8 @@ _Noreturn void program_start(int argc, char **argv, int envc, char **envp)
 
 	if (!top)
 		panic("no memory for the program's stack");
+	if (argc)
+		strncpy(exe_path + 1, argv[0][0] == '/' ? argv[0] + 1 : argv[0], sizeof(exe_path) - 2);
 	for (int i = envc - 1; i >= 0; i--) {
 		size_t n = strlen(envp[i]) + 1;
 		sp -= n;

@@ -375,7 +375,7 @@ void sched_start(struct thread *t)
 	irq_restore(flags);
 }
 
-_Noreturn void sched_exit(uintptr_t stack_base, size_t stack_size)
+bool sched_exit(uintptr_t stack_base, size_t stack_size)
 {
 	struct thread *t = current();
 	struct cpu *c;
@@ -383,8 +383,10 @@ _Noreturn void sched_exit(uintptr_t stack_base, size_t stack_size)
 	irq_disable();
 	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	list_remove(&t->all_link);
-	nthreads--;
+	int left = --nthreads;
 	spin_unlock_irqrestore(&threads_lock, flags);
+	if (!left)
+		return false;
 	t->stack_base = stack_base;
 	t->stack_size = stack_size;
 	c = this_cpu();
@@ -480,7 +482,18 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 	return f;
 }
 
-/* Every CPU's thread of last resort: halts until an interrupt brings work. */
+/* Whether another CPU has threads waiting that this one might take. */
+static bool work_elsewhere(struct cpu *c)
+{
+	for (int i = 0; i < sched_ncpus; i++)
+		if (sched_cpus[i] != c && sched_cpus[i]->nr_running)
+			return true;
+	return false;
+}
+
+/* Every CPU's thread of last resort: halts until an interrupt brings work.
+ * While other CPUs have threads waiting it looks again every time slice,
+ * in case its attempt to take one lost a race. */
 static void idle_loop(void)
 {
 	for (;;) {
@@ -492,6 +505,13 @@ static void idle_loop(void)
 			irq_enable();
 			sched_reschedule();
 			continue;
+		}
+		if (work_elsewhere(c)) {
+			irq_enable();
+			sched_reschedule(); /* steals if it can */
+			irq_disable();
+			if (c->current->idle && work_elsewhere(c))
+				apic_timer_oneshot(SCHED_SLICE_NS);
 		}
 		cpu_idle();
 		irq_enable();

@@ -1,31 +1,133 @@
 /*
  * The file-descriptor table: one per process, and there is one process.
+ * A lock guards the table; each struct file counts the descriptors (and
+ * calls in progress) that hold it and is closed when the last goes.
  */
 #include <errno.h>
+#include <fcntl.h>
 
 #include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
+#include <unishyper/spinlock.h>
 
-static struct file console_in = { &tty_ops, 1 };
-static struct file console_out = { &tty_ops, 1 };
-static struct file console_err = { &tty_ops, 2 };
-static struct file *fd_table[FD_MAX];
+struct fd_entry {
+	struct file *file;
+	bool cloexec;
+};
+
+static struct fd_entry fd_table[FD_MAX];
+static spinlock_t fd_lock = SPINLOCK_INIT;
 
 void fd_init_console(void)
 {
-	fd_table[0] = &console_in;
-	fd_table[1] = &console_out;
-	fd_table[2] = &console_err;
+	for (int fd = 0; fd < 3; fd++)
+		fd_table[fd].file = tty_open(fd == 2 ? 2 : 1, O_RDWR);
 }
 
 struct file *fd_get(int fd)
 {
-	return fd >= 0 && fd < FD_MAX ? fd_table[fd] : NULL;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	if ((f = fd_table[fd].file))
+		f->refs++;
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	int left = --f->refs;
+
+	spin_unlock_irqrestore(&fd_lock, flags);
+	if (left)
+		return;
+	if (f->ops->close)
+		f->ops->close(f);
+	kfree(f->path);
+	kfree(f);
+}
+
+int fd_install(struct file *f, int min, bool cloexec)
+{
+	int fd = -EMFILE;
+
+	if (min < 0 || min >= FD_MAX)
+		return -EINVAL;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	for (int i = min; i < FD_MAX; i++) {
+		if (!fd_table[i].file) {
+			fd_table[i] = (struct fd_entry){ f, cloexec };
+			fd = i;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return fd;
+}
+
+int fd_dup_to(int fd, int newfd, bool cloexec)
+{
+	struct file *old = NULL;
+
+	if (fd < 0 || fd >= FD_MAX || newfd < 0 || newfd >= FD_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	struct file *f = fd_table[fd].file;
+	if (!f) {
+		spin_unlock_irqrestore(&fd_lock, flags);
+		return -EBADF;
+	}
+	if (fd != newfd) {
+		f->refs++;
+		old = fd_table[newfd].file;
+		fd_table[newfd] = (struct fd_entry){ f, cloexec };
+	}
+	spin_unlock_irqrestore(&fd_lock, flags);
+	if (old)
+		file_put(old);
+	return newfd;
 }
 
 int fd_close(int fd)
 {
-	if (!fd_get(fd))
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
-	fd_table[fd] = NULL;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	f = fd_table[fd].file;
+	fd_table[fd] = (struct fd_entry){ NULL, false };
+	spin_unlock_irqrestore(&fd_lock, flags);
+	if (!f)
+		return -EBADF;
+	file_put(f);
 	return 0;
+}
+
+int fd_get_cloexec(int fd)
+{
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	int r = fd_table[fd].file ? fd_table[fd].cloexec : -EBADF;
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return r;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	int r = -EBADF;
+	if (fd_table[fd].file) {
+		fd_table[fd].cloexec = on;
+		r = 0;
+	}
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return r;
 }

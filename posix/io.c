@@ -1,47 +1,36 @@
 /*
- * Read and write system calls over the fd table: read, write, readv,
- * writev, lseek, ioctl, close.
+ * Read and write system calls over the fd table: read, write, pread64,
+ * pwrite64, readv, writev, preadv, pwritev, lseek, ioctl, close.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <unishyper/file.h>
 #include <unishyper/syscall.h>
+#include <unishyper/vfs.h>
 #include <unishyper/vm.h>
 
 #define IO_MAX 0x7ffff000l /* Linux's limit for one transfer */
 
-static long do_read(struct file *f, void *buf, size_t n)
+static ssize_t do_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
-	if (!f->ops->read)
-		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
+		return -EBADF;
 	if (!vm_check(buf, n, VM_WRITE))
 		return -EFAULT;
-	return f->ops->read(f, buf, n > IO_MAX ? IO_MAX : n);
+	return f->ops->read(f, buf, n > IO_MAX ? IO_MAX : n, off);
 }
 
-static long do_write(struct file *f, const void *buf, size_t n)
+static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
-	if (!f->ops->write)
-		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write)
+		return -EBADF;
 	if (!vm_check(buf, n, VM_READ))
 		return -EFAULT;
-	return f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n);
-}
-
-SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, n)
-{
-	struct file *f = fd_get(fd);
-
-	return f ? do_read(f, buf, n) : -EBADF;
-}
-
-SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, n)
-{
-	struct file *f = fd_get(fd);
-
-	return f ? do_write(f, buf, n) : -EBADF;
+	return f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n, off);
 }
 
 /* Checks an iovec array; returns the total length or -errno. */
@@ -61,55 +50,133 @@ static long iov_check(const struct iovec *iov, int cnt)
 	return total;
 }
 
-SYSCALL_DEFINE3(readv, int, fd, const struct iovec *, iov, int, cnt)
+/* readv/writev and their positioned forms: one transfer per buffer,
+ * stopping at the first short one. */
+static long vector_io(int fd, const struct iovec *iov, int cnt, uint64_t *off, bool write)
 {
 	struct file *f = fd_get(fd);
-	long total = 0, r = iov_check(iov, cnt);
+	long total = 0, r;
 
 	if (!f)
 		return -EBADF;
-	if (r < 0)
-		return r;
+	if ((r = iov_check(iov, cnt)) < 0)
+		goto out;
 	for (int i = 0; i < cnt; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		r = do_read(f, iov[i].iov_base, iov[i].iov_len);
+		r = write ? do_write(f, iov[i].iov_base, iov[i].iov_len, off) :
+			    do_read(f, iov[i].iov_base, iov[i].iov_len, off);
 		if (r < 0)
-			return total ? total : r;
+			break;
 		total += r;
+		if (off)
+			*off += (uint64_t)r;
 		if ((size_t)r < iov[i].iov_len)
 			break;
 	}
-	return total;
+	r = total || r >= 0 ? total : r;
+out:
+	file_put(f);
+	return r;
+}
+
+static long single_io(int fd, void *buf, size_t n, uint64_t *off, bool write)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = write ? do_write(f, buf, n, off) : do_read(f, buf, n, off);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, n)
+{
+	return single_io(fd, buf, n, NULL, false);
+}
+
+SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, n)
+{
+	return single_io(fd, (void *)buf, n, NULL, true);
+}
+
+SYSCALL_DEFINE4(pread64, int, fd, void *, buf, size_t, n, long, off)
+{
+	uint64_t pos = (uint64_t)off;
+
+	return off < 0 ? -EINVAL : single_io(fd, buf, n, &pos, false);
+}
+
+SYSCALL_DEFINE4(pwrite64, int, fd, const void *, buf, size_t, n, long, off)
+{
+	uint64_t pos = (uint64_t)off;
+
+	return off < 0 ? -EINVAL : single_io(fd, (void *)buf, n, &pos, true);
+}
+
+SYSCALL_DEFINE3(readv, int, fd, const struct iovec *, iov, int, cnt)
+{
+	return vector_io(fd, iov, cnt, NULL, false);
 }
 
 SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, cnt)
 {
-	struct file *f = fd_get(fd);
-	long total = 0, r = iov_check(iov, cnt);
+	return vector_io(fd, iov, cnt, NULL, true);
+}
 
-	if (!f)
-		return -EBADF;
-	if (r < 0)
-		return r;
-	for (int i = 0; i < cnt; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		r = do_write(f, iov[i].iov_base, iov[i].iov_len);
-		if (r < 0)
-			return total ? total : r;
-		total += r;
-		if ((size_t)r < iov[i].iov_len)
-			break;
-	}
-	return total;
+SYSCALL_DEFINE4(preadv, int, fd, const struct iovec *, iov, int, cnt, long, off)
+{
+	uint64_t pos = (uint64_t)off;
+
+	return off < 0 ? -EINVAL : vector_io(fd, iov, cnt, &pos, false);
+}
+
+SYSCALL_DEFINE4(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off)
+{
+	uint64_t pos = (uint64_t)off;
+
+	return off < 0 ? -EINVAL : vector_io(fd, iov, cnt, &pos, true);
 }
 
 SYSCALL_DEFINE3(lseek, int, fd, long, off, int, whence)
 {
-	(void)off;
-	(void)whence;
-	return fd_get(fd) ? -ESPIPE : -EBADF;
+	struct file *f = fd_get(fd);
+	struct vfs_attr a;
+	long r, base;
+
+	if (!f)
+		return -EBADF;
+	if (!f->vnode) {
+		r = -ESPIPE;
+		goto out;
+	}
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (long)f->offset;
+		break;
+	case SEEK_END:
+		if ((r = vfs_fstat(f, &a)))
+			goto out;
+		base = (long)a.size;
+		break;
+	default:
+		r = -EINVAL;
+		goto out;
+	}
+	if (__builtin_add_overflow(base, off, &r) || r < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	f->offset = (uint64_t)r;
+	if (f->vnode->is_dir)
+		f->dir_pos = 0; /* rewinddir */
+out:
+	file_put(f);
+	return r;
 }
 
 SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, cmd, unsigned long, arg)
@@ -118,7 +185,9 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, cmd, unsigned long, arg)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	long r = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	file_put(f);
+	return r;
 }
 
 SYSCALL_DEFINE1(close, int, fd)

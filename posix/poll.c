@@ -1,6 +1,7 @@
 /*
- * poll(2). Today's files are the console, always writable and readable
- * when a read would not wait; sockets and pipes join with their issues.
+ * poll(2) over the files' poll operations (the console is readable when a
+ * read would not wait; files of a file system are always ready); sockets
+ * and pipes join with their issues.
  * The scan runs under the console input queue's lock, which input wakes.
  */
 #include <errno.h>
@@ -24,11 +25,15 @@ static int scan(struct pollfd *fds, unsigned long n)
 		p->revents = 0;
 		if (p->fd < 0)
 			continue;
-		if (!fd_get(p->fd))
+		struct file *f = fd_get(p->fd);
+		if (!f) {
 			p->revents = POLLNVAL;
-		else
-			p->revents = (p->events & (POLLOUT | POLLWRNORM)) |
-				     (console_input_ready_locked() ? p->events & (POLLIN | POLLRDNORM) : 0);
+		} else {
+			/* Files of a file system never block. */
+			p->revents = f->ops->poll ? f->ops->poll(f, p->events) :
+						    p->events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+			file_put(f);
+		}
 		found += p->revents != 0;
 	}
 	return found;

@@ -13,9 +13,11 @@
 #include <arch/percpu.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
+#include <unishyper/vfs.h>
 #include <unishyper/vm.h>
 
 #define ARCH_SET_FS 0x1002
@@ -41,9 +43,15 @@ static struct rlimit limits[RLIM_NLIMITS] = {
 	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
 };
 
+_Noreturn void process_exit(int status)
+{
+	vfs_sync(); /* a clean power-off leaves the disks consistent */
+	power_off(status);
+}
+
 SYSCALL_DEFINE1(exit_group, int, status)
 {
-	power_off(status);
+	process_exit(status);
 }
 
 SYSCALL_DEFINE0(getpid) { return 1; }

@@ -19,7 +19,7 @@
 
 #include <unishyper/console.h>
 #include <unishyper/format.h>
-#include <unishyper/power.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
@@ -52,7 +52,7 @@ static _Noreturn void terminate(int sig)
 	int n = ksnprintf(msg, sizeof(msg), "unishyper: terminated by signal %d\n", sig);
 
 	console_write(2, msg, (size_t)n);
-	power_off(128 + sig);
+	process_exit(128 + sig);
 }
 
 /* Runs the handler of sig in the calling thread, as Linux's signal frame

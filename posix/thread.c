@@ -16,6 +16,7 @@
 #include <arch/percpu.h>
 #include <unishyper/futex.h>
 #include <unishyper/power.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
@@ -75,19 +76,45 @@ SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int 
 	return tid;
 }
 
+struct exit_args {
+	int status;
+	int *clear_tid;
+	uintptr_t stack_base;
+	size_t stack_size;
+};
+
+/* The end of a thread, on its CPU's interrupt stack: once the tid word is
+ * cleared, a joiner may unmap the thread's own stack at any moment. */
+static void exit_off_stack(void *arg)
+{
+	struct exit_args *a = arg, copy = *a;
+
+	if (copy.clear_tid) {
+		__atomic_store_n(copy.clear_tid, 0, __ATOMIC_SEQ_CST);
+		futex_wake((uint32_t *)copy.clear_tid, 1, FUTEX_BITSET_ANY);
+	}
+	if (!sched_exit(copy.stack_base, copy.stack_size))
+		power_off(copy.status); /* threads ended together: no one to sync after */
+	__builtin_unreachable();
+}
+
 /* Ends the calling thread: clears and wakes its tid word (what
- * pthread_join waits on); the last thread ends the machine. */
+ * pthread_join waits on); the last thread ends the process. */
 _Noreturn void thread_exit(int status, uintptr_t stack_base, size_t stack_size)
 {
 	struct thread *t = current();
+	struct exit_args a = { status, NULL, stack_base, stack_size };
 
-	if (t->clear_child_tid && vm_check(t->clear_child_tid, 4, VM_WRITE)) {
-		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_SEQ_CST);
-		futex_wake((uint32_t *)t->clear_child_tid, 1, FUTEX_BITSET_ANY);
-	}
 	if (sched_thread_count() == 1)
-		power_off(status);
-	sched_exit(stack_base, stack_size);
+		process_exit(status);
+	if (t->clear_child_tid && vm_check(t->clear_child_tid, 4, VM_WRITE)) {
+		a.clear_tid = t->clear_child_tid;
+		/* Fault its page in now: no fault may happen on the interrupt stack. */
+		__atomic_fetch_add(a.clear_tid, 0, __ATOMIC_SEQ_CST);
+	}
+	irq_disable();
+	/* Copied to the new stack's frame before anything can reuse this one. */
+	arch_run_on_stack(this_cpu()->arch.ist_top, exit_off_stack, &a);
 }
 
 SYSCALL_DEFINE1(exit, int, status)

@@ -5,12 +5,14 @@
  * fully, as it would with a pipe on Linux.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/vm.h>
 
 /* The kernel's struct termios (not libc's larger one). */
@@ -27,16 +29,18 @@ static struct ktermios tty_termios = {
 	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22 },
 };
 
-static long tty_read(struct file *f, void *buf, size_t n)
+static ssize_t tty_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	(void)f;
-	return (long)console_read(buf, n);
+	(void)off;
+	return (ssize_t)console_read(buf, n);
 }
 
-static long tty_write(struct file *f, const void *buf, size_t n)
+static ssize_t tty_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
+	(void)off;
 	console_write(f->stream, buf, n);
-	return (long)n;
+	return (ssize_t)n;
 }
 
 static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
@@ -71,4 +75,22 @@ static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	}
 }
 
-const struct file_ops tty_ops = { tty_read, tty_write, tty_ioctl };
+static short tty_poll(struct file *f, short events)
+{
+	(void)f;
+	return (events & (POLLOUT | POLLWRNORM)) |
+	       (console_input_ready_locked() ? events & (POLLIN | POLLRDNORM) : 0);
+}
+
+static const struct file_ops tty_ops = {
+	.read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+};
+
+struct file *tty_open(int stream, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (f)
+		*f = (struct file){ .ops = &tty_ops, .refs = 1, .flags = flags, .stream = stream };
+	return f;
+}

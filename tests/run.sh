@@ -103,6 +103,7 @@ for m in microvm q35; do
 	part "process $m" guest process "$m" --env "UNISHYPER_TEST=a=b c" -- "two words" 'q"uote\' </dev/null
 	part "trap $m" guest trap "$m" </dev/null
 	part "fpu $m" guest fpu "$m" </dev/null
+	part "files $m" guest files "$m" --smp 2 </dev/null
 done
 for n in 1 2 4; do
 	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
@@ -110,6 +111,18 @@ done
 part "threads q35 smp 2" guest threads q35 --smp 2 -- 2 </dev/null
 part "kernel sync smp 1" guest ksync microvm --smp 1 </dev/null
 part "kernel sync smp 4" guest ksync microvm --smp 4 </dev/null
+blk_disks() { # fresh disks for the kernel block test
+	rm -f "$out/blk0.img" "$out/blk1.img"
+	truncate -s 8M "$out/blk0.img" "$out/blk1.img"
+}
+blk_disks
+part "kernel blk microvm" guest kblk microvm --smp 2 --raw-disks --disk "$out/blk0.img" \
+	--disk "$out/blk1.img:ro" </dev/null
+blk_disks
+part "kernel blk q35" guest kblk q35 --smp 2 --raw-disks --disk "$out/blk0.img" \
+	--disk "$out/blk1.img:ro" \
+	</dev/null
+part disk tests/integration/disk.sh
 part tools tests/integration/tools.sh
 part "port hello" ports/hello/test.sh
 part "port hello" ports/hello/test.sh

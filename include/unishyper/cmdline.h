@@ -23,6 +23,7 @@ enum cmdline_opt {
 	CMDLINE_SEED,     /* seed=... */
 	CMDLINE_TSC_KHZ,  /* tsc_khz=... */
 	CMDLINE_LOGLEVEL, /* loglevel=... */
+	CMDLINE_MOUNT,    /* mount=auto|none: mount the disks, or leave them raw */
 	CMDLINE_OPT_COUNT
 };
 

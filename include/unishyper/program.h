@@ -8,4 +8,7 @@
 /* Never returns: the program ends through exit_group(). */
 _Noreturn void program_start(int argc, char **argv, int envc, char **envp);
 
+/* The program's name as a path ("/" + argv[0]), for /proc/self/exe. */
+const char *program_path(void);
+
 #endif

@@ -112,8 +112,9 @@ bool sched_wake(struct thread *t, int reason);
 void sched_interrupt(struct thread *t);
 
 /* Ends the calling thread; its stack [base, base+size) (if size) is
- * unmapped once it has switched away. */
-_Noreturn void sched_exit(uintptr_t stack_base, size_t stack_size);
+ * unmapped once it has switched away. Returns false, without ending, when
+ * the caller is the last thread: the process is over. */
+bool sched_exit(uintptr_t stack_base, size_t stack_size);
 
 /* Threads alive (not yet exited), the number of online CPUs. */
 int sched_thread_count(void);

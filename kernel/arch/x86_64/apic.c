@@ -18,6 +18,8 @@
 
 #define LAPIC_BASE 0xfee00000ul
 #define IOAPIC_BASE 0xfec00000ul
+#define IOAPIC2_BASE 0xfec10000ul /* microvm's second I/O APIC: lines 24-47 */
+#define IOAPIC_PINS 24
 #define MSR_APIC_BASE 0x1b
 
 #define LAPIC_ID 0x020
@@ -33,16 +35,35 @@
 #define LAPIC_TIMER_DIV 0x3e0
 
 static volatile uint32_t *lapic;
-static volatile uint32_t *ioapic;
+static volatile uint32_t *ioapic, *ioapic2;
 static uint64_t lapic_ticks_per_ms;
 
 static void lapic_write(unsigned reg, uint32_t v) { lapic[reg / 4] = v; }
 static uint32_t lapic_read(unsigned reg) { return lapic[reg / 4]; }
 
+static void ioapic_write_at(volatile uint32_t *io, unsigned reg, uint32_t v)
+{
+	io[0] = reg;
+	io[4] = v;
+}
+
 static void ioapic_write(unsigned reg, uint32_t v)
 {
-	ioapic[0] = reg;
-	ioapic[4] = v;
+	ioapic_write_at(ioapic, reg, v);
+}
+
+/* The second I/O APIC answers its version register (0x11 or 0x20, with
+ * 23 in bits 16-23); an empty address reads as zero or all ones. */
+static bool ioapic2_present(volatile uint32_t *io)
+{
+	io[0] = 1;
+	uint32_t v = io[4];
+	return (v & 0xff) >= 0x11 && (v & 0xff) <= 0x20 && ((v >> 16) & 0xff) == IOAPIC_PINS - 1;
+}
+
+int ioapic_lines(void)
+{
+	return ioapic2 ? 2 * IOAPIC_PINS : IOAPIC_PINS;
 }
 
 void apic_eoi(void)
@@ -52,9 +73,17 @@ void apic_eoi(void)
 
 void ioapic_route(int irq, int vector)
 {
+	volatile uint32_t *io = ioapic;
+
+	if (irq >= IOAPIC_PINS) {
+		if (!ioapic2 || irq >= 2 * IOAPIC_PINS)
+			return;
+		io = ioapic2;
+		irq -= IOAPIC_PINS;
+	}
 	/* Edge-triggered, active high, fixed delivery to APIC id 0. */
-	ioapic_write(0x10 + 2 * irq, (uint32_t)vector);
-	ioapic_write(0x11 + 2 * irq, 0);
+	ioapic_write_at(io, 0x10 + 2 * irq, (uint32_t)vector);
+	ioapic_write_at(io, 0x11 + 2 * irq, 0);
 }
 
 static void timer_interrupt(struct trap_frame *f)
@@ -176,8 +205,15 @@ void apic_init(void)
 	outb(0xa1, 0xff);
 	lapic = mmu_map_device(LAPIC_BASE, PAGE_SIZE);
 	ioapic = mmu_map_device(IOAPIC_BASE, PAGE_SIZE);
-	for (int pin = 0; pin < 24; pin++)
+	for (int pin = 0; pin < IOAPIC_PINS; pin++)
 		ioapic_write(0x10 + 2 * pin, 1u << 16); /* masked */
+	ioapic2 = mmu_map_device(IOAPIC2_BASE, PAGE_SIZE);
+	if (ioapic2_present(ioapic2)) {
+		for (int pin = 0; pin < IOAPIC_PINS; pin++)
+			ioapic_write_at(ioapic2, 0x10 + 2 * pin, 1u << 16);
+	} else {
+		ioapic2 = NULL;
+	}
 	lapic_setup();
 	trap_set_handler(TRAP_TIMER, timer_interrupt);
 	trap_set_handler(TRAP_RESCHED, resched_interrupt);

@@ -74,4 +74,19 @@ arch_switch:
 	add $16, %rsp
 	iretq
 
+/*
+ * arch_run_on_stack(top, fn, arg): calls fn(arg) with %rsp = top (16-byte
+ * aligned); fn never returns. Interrupts must be off when top is the
+ * CPU's interrupt stack.
+ */
+	.globl arch_run_on_stack
+	.hidden arch_run_on_stack
+arch_run_on_stack:
+	mov %rdi, %rsp
+	and $-16, %rsp
+	xor %ebp, %ebp
+	mov %rdx, %rdi
+	call *%rsi
+	ud2
+
 	.section .note.GNU-stack, "", @progbits

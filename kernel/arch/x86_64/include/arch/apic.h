@@ -13,8 +13,12 @@ void apic_init(void);
 /* Acknowledges the interrupt being handled. */
 void apic_eoi(void);
 
-/* Delivers ISA interrupt line irq as vector on this CPU. */
+/* Delivers interrupt line irq (0-23 on the first I/O APIC, 24-47 on
+ * microvm's second one) as vector to the boot CPU. */
 void ioapic_route(int irq, int vector);
+
+/* How many interrupt lines the I/O APICs have: 24, or 48 with a second. */
+int ioapic_lines(void);
 
 /* Measures the local APIC timer's rate (boot CPU, once). */
 void apic_timer_calibrate(void);

@@ -49,6 +49,9 @@ void arch_cpu_init(struct cpu *c);
 void arch_switch(struct trap_frame *save, const struct trap_frame *load,
 		 volatile int *on_cpu, uintptr_t stack_top);
 
+/* Calls fn(arg) on the stack whose top is top; fn does not return. */
+_Noreturn void arch_run_on_stack(uintptr_t top, void (*fn)(void *), void *arg);
+
 /* A frame that starts at rip with stack pointer rsp, interrupts on. */
 void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp);
 
