@@ -59,34 +59,30 @@ guest() {
 	fi
 }
 
+# build_one NAME SOURCE [unishyper-gcc options...]
+build_one() {
+	local name=$1 src=$2
+	shift 2
+	if toolchain/bin/unishyper-gcc -O2 -Wall "$@" -o "build/tests/$name.img" "$src" \
+		2>"$out/$name.build"; then
+		echo "ok - builds $name"
+	else
+		echo "not ok - builds $name"
+		sed 's/^/# /' "$out/$name.build"
+		return 1
+	fi
+}
+
 build_guest_tests() {
-	local ok=0
+	local ok=0 src
 	mkdir -p build/tests
 	for src in tests/guest/*.c; do
-		local name
-		name=$(basename "$src" .c)
-		if toolchain/bin/unishyper-gcc -O2 -Wall -o "build/tests/$name.img" "$src" -lm \
-			2>"$out/$name.build"; then
-			echo "ok - builds $name"
-		else
-			echo "not ok - builds $name"
-			sed 's/^/# /' "$out/$name.build"
-			ok=1
-		fi
+		build_one "$(basename "$src" .c)" "$src" -lm || ok=1
 	done
 	# Kernel tests link the kernel object whose symbols are not hidden.
 	for src in tests/kernel/*.c; do
-		local name
-		name=k$(basename "$src" .c)
-		if toolchain/bin/unishyper-gcc -O2 -Wall -specs=build/toolchain/ktest.specs \
-			-Iinclude -Ikernel/arch/x86_64/include -Ibuild/gen \
-			-o "build/tests/$name.img" "$src" 2>"$out/$name.build"; then
-			echo "ok - builds $name"
-		else
-			echo "not ok - builds $name"
-			sed 's/^/# /' "$out/$name.build"
-			ok=1
-		fi
+		build_one "k$(basename "$src" .c)" "$src" -specs=build/toolchain/ktest.specs \
+			-Iinclude -Ikernel/arch/x86_64/include -Ibuild/gen || ok=1
 	done
 	return $ok
 }

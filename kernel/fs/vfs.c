@@ -163,26 +163,32 @@ static int walk(struct mount *m, const char *rest, bool parent_only, struct vnod
 	return 0;
 }
 
+/* Normalises path into abs and locks the mount that owns it; *rest is the
+ * part of abs inside that mount. */
+static int lock_mount_of(const char *path, char *abs, struct mount **mp, const char **rest)
+{
+	int r = vfs_normalize(path, abs);
+
+	if (r)
+		return r;
+	if (!(*mp = mount_of(abs, rest)))
+		return -ENOENT;
+	mutex_lock(&(*mp)->lock);
+	return 0;
+}
+
 /* Looks up a path: the mount, locked, and the vnode with a reference. */
 static int lookup_path(const char *path, struct mount **mp, struct vnode **out)
 {
 	char abs[VFS_PATH_MAX];
 	const char *rest;
-	int r = vfs_normalize(path, abs);
+	int r = lock_mount_of(path, abs, mp, &rest);
 
 	if (r)
 		return r;
-	struct mount *m = mount_of(abs, &rest);
-	if (!m)
-		return -ENOENT;
-	mutex_lock(&m->lock);
-	r = walk(m, rest, false, out, NULL, NULL);
-	if (r) {
-		mutex_unlock(&m->lock);
-		return r;
-	}
-	*mp = m;
-	return 0;
+	if ((r = walk(*mp, rest, false, out, NULL, NULL)))
+		mutex_unlock(&(*mp)->lock);
+	return r;
 }
 
 /* Like lookup_path for the parent directory and the last name. */
@@ -190,16 +196,12 @@ static int lookup_parent(const char *path, char *abs, struct mount **mp, struct 
 			 const char **name, size_t *len)
 {
 	const char *rest;
-	int r = vfs_normalize(path, abs);
+	int r = lock_mount_of(path, abs, mp, &rest);
 
 	if (r)
 		return r;
-	struct mount *m = mount_of(abs, &rest);
-	if (!m)
-		return -ENOENT;
-	mutex_lock(&m->lock);
-	r = walk(m, rest, true, dir, name, len);
-	if (r) {
+	struct mount *m = *mp;
+	if ((r = walk(m, rest, true, dir, name, len))) {
 		mutex_unlock(&m->lock);
 		return r;
 	}
@@ -208,7 +210,6 @@ static int lookup_parent(const char *path, char *abs, struct mount **mp, struct 
 		mutex_unlock(&m->lock);
 		return -ENOTDIR;
 	}
-	*mp = m;
 	return 0;
 }
 
@@ -342,15 +343,12 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 	size_t len;
 	int acc = flags & O_ACCMODE, r;
 
+	const char *rest;
+
 	if (acc == 3)
 		return -EINVAL;
-	if ((r = vfs_normalize(path, abs)))
+	if ((r = lock_mount_of(path, abs, &m, &rest)))
 		return r;
-	const char *rest;
-	m = mount_of(abs, &rest);
-	if (!m)
-		return -ENOENT;
-	mutex_lock(&m->lock);
 	while (*rest == '/')
 		rest++;
 	if (!*rest) { /* the mount's root */

@@ -9,6 +9,7 @@
  * registers as a struct trap_frame and calls trap_dispatch(frame). Kernel C
  * code is built without vector registers, so they need no saving here.
  */
+#include "frame.h"
 	.text
 	.code64
 
@@ -49,23 +50,7 @@ trap_common:
 	cld
 	mov %rsp, %rdi
 	call trap_dispatch
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
-	add $16, %rsp
-	iretq
+	RESTORE_FRAME
 
 /*
  * The `syscall` instruction, ring 0 to ring 0: %rax holds the number, the

@@ -7,6 +7,7 @@
  * CPU may run it), copies *load onto the per-CPU stack and returns into it
  * with iretq, exactly as an interrupt returns. Interrupts are off.
  */
+#include "frame.h"
 #define F_R15 0
 #define F_RAX 112
 #define F_RIP 136
@@ -56,23 +57,7 @@ arch_switch:
 	mov $(FRAME_SIZE / 8), %ecx
 	cld
 	rep movsq
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
-	add $16, %rsp
-	iretq
+	RESTORE_FRAME
 
 /*
  * arch_run_on_stack(top, fn, arg): calls fn(arg) with %rsp = top (16-byte
