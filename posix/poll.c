@@ -1,8 +1,9 @@
 /*
  * poll(2) over the files' poll operations (the console is readable when a
  * read would not wait; files of a file system are always ready); sockets
- * and pipes join with their issues.
- * The scan runs under the console input queue's lock, which input wakes.
+ * and pipes join with their issues. The files are held for the whole call,
+ * so a concurrent close cannot free one under the scan, which runs under
+ * the console input queue's lock (input wakes that queue).
  */
 #include <errno.h>
 #include <poll.h>
@@ -10,37 +11,17 @@
 
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
 #include <unishyper/wait.h>
 
-static int scan(struct pollfd *fds, unsigned long n)
-{
-	int found = 0;
-
-	for (unsigned long i = 0; i < n; i++) {
-		struct pollfd *p = &fds[i];
-		p->revents = 0;
-		if (p->fd < 0)
-			continue;
-		struct file *f = fd_get(p->fd);
-		if (!f) {
-			p->revents = POLLNVAL;
-		} else {
-			/* Files of a file system never block. */
-			p->revents = f->ops->poll ? f->ops->poll(f, p->events) :
-						    p->events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-			file_put(f);
-		}
-		found += p->revents != 0;
-	}
-	return found;
-}
-
 struct poll_req {
 	struct pollfd *fds;
+	struct file **files; /* NULL where fd < 0 or not open */
 	unsigned long n;
 	int found;
 };
@@ -48,29 +29,56 @@ struct poll_req {
 static bool any_ready(void *arg)
 {
 	struct poll_req *r = arg;
+	int found = 0;
 
-	return (r->found = scan(r->fds, r->n)) > 0;
+	for (unsigned long i = 0; i < r->n; i++) {
+		struct pollfd *p = &r->fds[i];
+		struct file *f = r->files[i];
+		if (p->fd < 0)
+			p->revents = 0;
+		else if (!f)
+			p->revents = POLLNVAL;
+		else /* files without a poll operation never block */
+			p->revents = f->ops->poll ? f->ops->poll(f, p->events) :
+						    p->events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+		found += p->revents != 0;
+	}
+	return (r->found = found) > 0;
 }
 
 SYSCALL_DEFINE3(poll, struct pollfd *, fds, unsigned long, n, int, timeout)
 {
-	struct poll_req req = { fds, n, 0 };
+	struct poll_req req = { fds, NULL, n, 0 };
+	int r = 0;
 
 	if (n > FD_MAX)
 		return -EINVAL;
 	if (!vm_check(fds, n * sizeof(*fds), VM_READ | VM_WRITE))
 		return -EFAULT;
-	/* Touch the array now: the scan below runs with interrupts off. */
-	for (unsigned long i = 0; i < n; i++)
+	if (n && !(req.files = kzalloc(n * sizeof(*req.files))))
+		return -ENOMEM;
+	/* Touch the array now: the scan runs with interrupts off. */
+	for (unsigned long i = 0; i < n; i++) {
 		fds[i].revents = 0;
-	uint64_t deadline = timeout < 0 ? SCHED_FOREVER : time_ns() + (uint64_t)timeout * 1000000;
-	if (timeout == 0) {
-		struct waitq *q = console_input_queue();
-		unsigned long flags = spin_lock_irqsave(&q->lock);
-		int found = scan(fds, n);
-		spin_unlock_irqrestore(&q->lock, flags);
-		return found;
+		req.files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : NULL;
 	}
-	int r = waitq_wait(console_input_queue(), any_ready, &req, deadline, true);
-	return r == -EINTR ? -EINTR : req.found;
+	struct waitq *q = console_input_queue();
+	if (timeout == 0) {
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+		any_ready(&req);
+		spin_unlock_irqrestore(&q->lock, flags);
+	} else {
+		uint64_t deadline = timeout < 0 ? SCHED_FOREVER :
+						  time_ns() + (uint64_t)timeout * 1000000;
+		r = waitq_wait(q, any_ready, &req, deadline, true);
+	}
+	for (unsigned long i = 0; i < n; i++)
+		if (req.files[i])
+			file_put(req.files[i]);
+	kfree(req.files);
+	if (r == -EINTR) {
+		signal_deliver_pending();
+		return -EINTR;
+	}
+	return req.found;
 }
