@@ -21,6 +21,7 @@
 #define RX_SIZE 4096
 #define LINE_MAX 4096
 #define EOT 0x04
+#define OUT_PIECE 1024
 
 static bool have_com2, have_debugcon, tty_mode = true, input_ended;
 bool console_panic;
@@ -141,9 +142,16 @@ void console_write(int stream, const void *buf, size_t n)
 		uart_write(port, buf, n);
 		return;
 	}
-	unsigned long flags = spin_lock_irqsave(&out_lock);
-	uart_write(port, buf, n);
-	spin_unlock_irqrestore(&out_lock, flags);
+	/* In pieces, so interrupts are never off for long; a piece from one
+	 * writer never mixes with another's. */
+	for (const char *p = buf; n;) {
+		size_t k = n < OUT_PIECE ? n : OUT_PIECE;
+		unsigned long flags = spin_lock_irqsave(&out_lock);
+		uart_write(port, p, k);
+		spin_unlock_irqrestore(&out_lock, flags);
+		p += k;
+		n -= k;
+	}
 }
 
 void console_log(const void *buf, size_t n)
