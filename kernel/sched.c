@@ -130,16 +130,23 @@ static void arm_timer(struct cpu *c)
 		apic_timer_oneshot(next > now ? next - now : 1);
 }
 
-/* Tells c that its run queue changed: an idle CPU switches at once, a busy
- * one arms its time slice. Local calls hold c's lock. */
-static void kick(struct cpu *c)
+/* Tells this CPU that its run queue changed: an idle CPU switches at once,
+ * a busy one arms its time slice. Lock held. Another CPU is told by IPI,
+ * sent after its lock is released (else its handler would spin on it). */
+static void kick_local(struct cpu *c)
 {
-	if (c != this_cpu())
-		apic_send_ipi(c->apic_id, TRAP_RESCHED);
-	else if (c->current->idle)
+	if (c->current->idle)
 		c->need_resched = true;
 	else
 		arm_timer(c);
+}
+
+static void kick(struct cpu *c)
+{
+	if (c == this_cpu())
+		kick_local(c);
+	else
+		apic_send_ipi(c->apic_id, TRAP_RESCHED);
 }
 
 void sched_resched_ipi(void)
@@ -225,7 +232,7 @@ static void requeue(struct cpu *c, struct thread *t)
 			continue;
 		enqueue(o, t);
 		spin_unlock(&o->lock);
-		kick(o);
+		kick(o); /* another CPU: an IPI, no lock needed */
 		return;
 	}
 	enqueue(c, t); /* no allowed CPU free to take it now: try again later */
@@ -280,17 +287,22 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
 	return t->wake_reason;
 }
 
-/* Lock of t->cpu held. */
-static bool wake_locked(struct thread *t, int reason)
+/* Makes t ready on its CPU, whose lock is held. Returns false if t was not
+ * blocked; *remote is set to a CPU that must be kicked once unlocked. */
+static bool wake_locked(struct thread *t, int reason, struct cpu **remote)
 {
 	struct cpu *c = t->cpu;
 
+	*remote = NULL;
 	if (t->state != THREAD_BLOCKED)
 		return false;
 	timer_remove(t);
 	t->wake_reason = reason;
 	enqueue(c, t);
-	kick(c);
+	if (c == this_cpu())
+		kick_local(c);
+	else
+		*remote = c;
 	return true;
 }
 
@@ -313,9 +325,12 @@ bool sched_wake(struct thread *t, int reason)
 	bool woke;
 
 	spin_lock(&c->lock);
-	woke = wake_locked(t, reason);
+	struct cpu *remote;
+	woke = wake_locked(t, reason, &remote);
 	bool busy = !c->current->idle;
 	spin_unlock(&c->lock);
+	if (remote)
+		kick(remote);
 	if (woke && busy)
 		kick_idle(t, c);
 	irq_restore(flags);
@@ -327,10 +342,13 @@ void sched_interrupt(struct thread *t)
 	unsigned long flags = irq_save();
 	struct cpu *c = t->cpu;
 
+	struct cpu *remote = NULL;
 	spin_lock(&c->lock);
 	if (t->state == THREAD_BLOCKED && t->interruptible)
-		wake_locked(t, -EINTR);
+		wake_locked(t, -EINTR, &remote);
 	spin_unlock(&c->lock);
+	if (remote)
+		kick(remote);
 	irq_restore(flags);
 }
 
@@ -368,10 +386,13 @@ void sched_start(struct thread *t)
 	}
 	if (!best)
 		best = this_cpu();
+	struct cpu *remote;
 	spin_lock(&best->lock);
 	t->cpu = best;
-	wake_locked(t, 0);
+	wake_locked(t, 0, &remote);
 	spin_unlock(&best->lock);
+	if (remote)
+		kick(remote);
 	irq_restore(flags);
 }
 
@@ -448,8 +469,9 @@ void sched_tick(void)
 		struct thread *t = list_entry(c->timers.next, struct thread, timer_link);
 		if (t->deadline > now)
 			break;
+		struct cpu *remote; /* always this CPU: its own timers */
 		timer_remove(t);
-		wake_locked(t, -ETIMEDOUT);
+		wake_locked(t, -ETIMEDOUT, &remote);
 	}
 	if (c->nr_running && now >= c->slice_end)
 		c->need_resched = true;
