@@ -2,7 +2,9 @@
 # run.sh - the foundation benchmarks (`make bench`): Unishyper against its
 # peers in one run, written to docs/benchmarks.md.
 #
-# Every guest runs on the same QEMU with -accel tcg and the same -m and -smp:
+# Every guest runs on the same QEMU with -accel tcg,thread=multi (what
+# unishyper-run passes for TCG, and QEMU's default for x86 guests) and the
+# same -m and -smp:
 #   floor     bench/floor/: the smallest PVH guest (a marker on COM1, then
 #             isa-debug-exit): what QEMU and its firmware cost by themselves
 #   Unishyper the image from toolchain/bin/unishyper-gcc, launched with the
@@ -13,7 +15,11 @@
 #   native    the same program, musl-gcc -static -O2, run on the host
 # Figures: (a) image size, (b) smallest -m that runs hello, (c) launch to
 # exit against the floor, (d) PVH entry to main read in the guest, (e) ns/op
-# of getpid() and write(1, buf, 0) against a function call.
+# of getpid() and write(1, buf, 0) against a function call, (f) threads:
+# create+join, futex ping-pong on one and on two CPUs, an uncontended mutex
+# and the speed-up of CPU-bound work from -smp 1 to -smp 2
+# (bench/src/threadbench.c; natively pinned with taskset to CPU 0 and to
+# CPUs 0,1).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -31,7 +37,8 @@ OUT="${BENCH_OUT:-$TOP/docs/benchmarks.md}"
 RUNS="${BENCH_RUNS:-10}"
 BOOT_RUNS="${BENCH_BOOT_RUNS:-3}"
 MEM="${BENCH_MEM:-256}"
-SMP=1
+SMP=1 # every figure but (f), which runs -smp 2 and -smp 1
+ACCEL=tcg,thread=multi
 QEMU="${QEMU:-qemu-system-x86_64}"
 UGCC="${UNISHYPER_GCC:-$TOP/toolchain/bin/unishyper-gcc}"
 URUN="${UNISHYPER_RUN:-$TOP/toolchain/bin/unishyper-run}"
@@ -68,7 +75,7 @@ qcmd() {
 }
 
 # ---------------------------------------------------------------- build
-for t in "$QEMU" gcc musl-gcc as ld strip cpio readelf; do
+for t in "$QEMU" gcc musl-gcc as ld strip cpio readelf taskset; do
 	command -v "$t" >/dev/null || die "missing tool: $t"
 done
 rm -rf "$L"
@@ -82,7 +89,7 @@ KHZ=$("$B/host/tsckhz")
 as --32 -o "$B/floor/floor.o" "$TOP/bench/floor/floor.S"
 ld -m elf_i386 -T "$TOP/bench/floor/floor.ld" -o "$B/floor/floor.elf" "$B/floor/floor.o"
 FLOOR="$B/floor/floor.elf"
-for p in hello sysbench; do
+for p in hello sysbench threadbench; do
 	musl-gcc -static -O2 -Wall -o "$B/native/$p" "$TOP/bench/src/$p.c"
 done
 strip -o "$B/native/hello.stripped" "$B/native/hello"
@@ -112,7 +119,7 @@ STRIPPED_RUNS=no
 if [ -x "$UGCC" ] && [ -x "$URUN" ]; then
 	log "building the Unishyper images"
 	UNI_WHY="unishyper-gcc failed, see build/bench/logs/unishyper-build.log"
-	if (for p in hello sysbench boottime; do
+	if (for p in hello sysbench boottime threadbench; do
 		"$UGCC" -O2 -o "$B/unishyper/$p.img" "$TOP/bench/src/$p.c" || exit 1
 	done) > "$L/unishyper-build.log" 2>&1; then
 		UNI_WHY="hello.img does not run, see build/bench/logs/unishyper-smoke.log"
@@ -143,7 +150,7 @@ have() {
 qemu_base() {
 	local m="$1"
 	[ "$m" = microvm ] && m=microvm,pit=on
-	BASE=("$QEMU" -M "$m" -accel tcg -m "${2}M" -smp "$SMP" -nodefaults -no-user-config
+	BASE=("$QEMU" -M "$m" -accel "$ACCEL" -m "${2}M" -smp "$SMP" -nodefaults -no-user-config
 		-display none -no-reboot -serial stdio -device "isa-debug-exit,iobase=0xf4,iosize=4")
 }
 
@@ -151,11 +158,12 @@ qemu_base() {
 # CMD, as `unishyper-run --dry-run` prints it, with the kernel log sent to
 # a file that outlives the dry run and -m set to MIB (the wrapper itself
 # takes no less than 2 MiB).  Standard input is not a terminal, as in
-# every timed launch.
+# every timed launch.  The program's arguments: the array PROG_ARGS.
 uni_cmd() {
 	local line i
-	line=$("$URUN" "$B/unishyper/$2.img" --dry-run --log "$L/klog-$2-$1.log" \
-		--mem "$MEM" --smp "$SMP" --machine "$1" --accel tcg < /dev/null | head -n 1) || true
+	line=$("$URUN" "$B/unishyper/$2.img" --dry-run --log "$L/klog-$2-$1-smp$SMP.log" \
+		--mem "$MEM" --smp "$SMP" --machine "$1" --accel tcg \
+		-- ${PROG_ARGS[@]+"${PROG_ARGS[@]}"} < /dev/null | head -n 1) || true
 	[ -n "$line" ] || line=false # no command: every launch fails
 	eval "CMD=($line)"
 	for i in "${!CMD[@]}"; do
@@ -164,7 +172,8 @@ uni_cmd() {
 	return 0
 }
 
-# set_cmd GUEST MACHINE PROGRAM [MIB]: the command line into the array CMD
+# set_cmd GUEST MACHINE PROGRAM [MIB]: the command line into the array CMD,
+# with -smp $SMP and the program's arguments from the array PROG_ARGS
 #   GUEST: floor  the floor guest with the flags the Linux guest gets
 #          ufloor the floor guest with Unishyper's flags (its raw command
 #                 with the floor in place of the image, no -append)
@@ -176,7 +185,7 @@ set_cmd() {
 	case "$1" in
 	floor) CMD=("${BASE[@]}" -kernel "$FLOOR") ;;
 	linux) CMD=("${BASE[@]}" -kernel "$VMLINUX" -initrd "$INITRD"
-		-append "$LINUX_APPEND rdinit=/$3") ;;
+		-append "$LINUX_APPEND rdinit=/$3${PROG_ARGS[*]:+ -- ${PROG_ARGS[*]}}") ;;
 	wrap) CMD=("$URUN" "$B/unishyper/$3.img" --mem "$mib" --smp "$SMP" --machine "$2"
 		--accel tcg) ;;
 	uni) uni_cmd "$2" "$3" "$mib" ;;
@@ -255,6 +264,7 @@ declare -A MARK=([floor]=FLOOR [ufloor]=FLOOR [uni]='hello, world' [wrap]='hello
 declare -A TMO=([floor]=10 [ufloor]=10 [uni]=$UNI_TIMEOUT [wrap]=$UNI_TIMEOUT
 	[linux]=$LINUX_TIMEOUT)
 declare -A CMDLINES=() EXIT=()
+PROG_ARGS=()
 
 # ------------------------------------------------- (c) launch to exit
 for m in $MACHINES; do
@@ -295,6 +305,35 @@ for g in linux uni; do
 	launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
 	cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
 done
+
+# ------------------------------------------------------------ (f) threads
+# threads GUEST SMP FIGURE...: one run of threadbench with SMP CPUs (the
+# guests: -smp SMP on -M microvm; native: pinned with taskset to the first
+# SMP CPUs of the host), kept as $L/threads-GUEST-smpSMP.1.log
+declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
+threads() {
+	local g="$1" SMP="$2" m=microvm # set_cmd and uni_cmd see this SMP
+	shift 2
+	if [ "$g" = native ]; then
+		m=host
+		CMD=(taskset -c "$(seq -s, 0 $((SMP - 1)))" "$B/native/threadbench" "$@")
+	else
+		PROG_ARGS=("$@")
+		set_cmd "$g" microvm threadbench
+		PROG_ARGS=()
+	fi
+	CMDLINES["f-$m-$g-smp$SMP"]="$(qcmd "${CMD[@]}")"
+	rm -f "$L/threads-$g-smp$SMP.txt"
+	launch "threads-$g-smp$SMP" "${WANT[$g]:-0}" 180 '# threadbench done' "${FAILM[$g]}" "${CMD[@]}"
+}
+LOAD_F0=$(cut -d' ' -f1 /proc/loadavg)
+for g in uni linux native; do
+	have "$g" || continue
+	log "(f) threads: $g, -smp 2 and 1"
+	threads "$g" 2
+	threads "$g" 1 work_1_thread
+done
+LOAD_F1=$(cut -d' ' -f1 /proc/loadavg)
 
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
@@ -373,8 +412,8 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "# Benchmarks"
 	echo
 	echo "Generated by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), in $((T_END - T_START)) s."
-	echo "Every guest ran in this same run, on the same QEMU, with \`-accel tcg\`, \`-m ${MEM}M\`"
-	echo "(except in b) and \`-smp $SMP\`; ratios compare figures of this run only."
+	echo "Every guest ran in this same run, on the same QEMU, with \`-accel $ACCEL\`, \`-m ${MEM}M\`"
+	echo "(except in b) and \`-smp $SMP\` (except in f); ratios compare figures of this run only."
 	echo "BENCH_RUNS, BENCH_BOOT_RUNS and BENCH_MEM change the number of launches, of boots"
 	echo "for (d) and the memory of every guest."
 	echo
@@ -510,6 +549,69 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	for t in getpid write0; do
 		echo "| $t ÷ funccall | $(cell uni "$(ratio "${NS[uni-$t]}" "${NS[uni-funccall]}" 1)") | $(cell linux "$(ratio "${NS[linux-$t]}" "${NS[linux-funccall]}" 1)") | $(ratio "${NS[native-$t]}" "${NS[native-funccall]}" 1) | |"
 	done
+	echo
+
+	echo "## (f) Threads"
+	echo
+	echo "bench/src/threadbench.c, one source built three ways like sysbench.c; each figure's loop"
+	echo "is sized to ~0.2 s and run 5 times, median shown.  The guests run on \`-M microvm\` with"
+	echo "\`-accel $ACCEL\` (one host thread per vCPU), one boot with \`-smp 2\` for every figure and"
+	echo "one with \`-smp 1\` for the speed-up's baseline; natively the program runs pinned with"
+	echo "taskset to CPUs 0,1 and to CPU 0 for the baseline.  The ping-pong threads pin themselves"
+	echo "with sched_setaffinity (and check sched_getcpu()); they wait with FUTEX_WAIT and wake"
+	echo "each other with FUTEX_WAKE, never spinning, so a round trip is two wakes and two waits."
+	echo "The CPU-bound work is units of 1000 xorshift64 steps, split evenly over the threads; the"
+	echo "speed-up is the time per unit with 1 thread on -smp 1 over that with 2 threads on -smp 2."
+	echo
+	echo "| figure | Unishyper | Linux microVM | Linux ÷ Unishyper | native |"
+	echo "|---|---:|---:|---:|---:|"
+	# tb GUEST SMP FIGURE: that figure of that run, "failed" when the run did not end well
+	tb() {
+		local v
+		if ! have "$1"; then cell "$1" -; return; fi
+		grep -q '^ok=1' "$L/threads-$1-smp$2.txt" 2>/dev/null || { echo failed; return; }
+		v=$(tr -d '\r' < "$L/threads-$1-smp$2.1.log" | sed -n "s/^$3 \([0-9.]*\) .*/\1/p" | head -n 1)
+		echo "${v:--}"
+	}
+	declare -A TB=()
+	for g in uni linux native; do
+		for f in create_join futex_same_cpu futex_two_cpus mutex work_1_thread work_2_threads; do
+			TB["$g-$f"]=$(tb "$g" 2 "$f")
+		done
+		TB["$g-work_1_thread-1"]=$(tb "$g" 1 work_1_thread)
+		TB["$g-speedup"]=$(ratio "${TB[$g-work_1_thread-1]}" "${TB[$g-work_2_threads]}")
+	done
+	for row in "create_join|thread create + join (ns per pair)" \
+		"futex_same_cpu|futex ping-pong, both threads on CPU 0 (ns per round trip)" \
+		"futex_two_cpus|futex ping-pong, threads on CPUs 0 and 1 (ns per round trip)" \
+		"mutex|pthread_mutex lock + unlock, uncontended (ns)" \
+		"work_1_thread-1|CPU-bound work, 1 thread on -smp 1 (ns per unit)" \
+		"work_2_threads|CPU-bound work, 2 threads on -smp 2 (ns per unit)" \
+		"work_1_thread|CPU-bound work, 1 thread on -smp 2 (ns per unit)" \
+		"speedup|**speed-up**, 1 thread on -smp 1 ÷ 2 threads on -smp 2"; do
+		k=${row%%|*}
+		echo "| ${row#*|} | **${TB[uni-$k]}** | **${TB[linux-$k]}** | $(ratio "${TB[linux-$k]}" "${TB[uni-$k]}") | ${TB[native-$k]} |"
+	done
+	echo
+	echo "- Linux ÷ Unishyper above 1 means Unishyper is faster, except on the speed-up row, where"
+	echo "  higher is better: there a ratio below 1 means Unishyper gains more from the second vCPU."
+	echo "- This host has $(nproc) cores.  With \`-smp 2\` under TCG the two vCPU threads and QEMU's"
+	echo "  I/O thread (plus the benchmark's own helpers and whatever else the host runs) share"
+	echo "  them, so the speed-up is bounded by 2 and falls below it whenever anything else wants a"
+	echo "  core; the vCPU threads themselves float over the host's cores, pinned or not inside the"
+	echo "  guest."
+	echo "- Ping-pong on two CPUs is dominated by waking a halted vCPU: the waker's IPI makes QEMU"
+	echo "  kick the other vCPU's host thread out of its sleep.  The native figure pays the same"
+	echo "  kind of cost, as the host is itself a VM whose idle vCPUs halt."
+	echo "- These figures depend on other work on the host far more than those of (e): a vCPU"
+	echo "  thread that the host takes off its core can leave the other vCPU spinning on a guest"
+	echo "  lock it holds, or waiting for its answer, for a host time slice (milliseconds), which"
+	echo "  shows most in the ping-pong on two CPUs and in create + join, and the speed-up drops"
+	echo "  towards 1.  The host's 1-minute load average was $LOAD_F0 before these runs and"
+	echo "  $LOAD_F1 after them; it counts their own vCPU threads too, so it is only a rough sign"
+	echo "  of competition."
+	echo "- The uncontended mutex is two locked read-modify-write instructions, which"
+	echo "  multi-threaded TCG emulates with helpers on host atomics: both guests pay that alike."
 	echo
 
 	echo "## Reading these figures"

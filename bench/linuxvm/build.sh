@@ -8,7 +8,8 @@
 #                       PVH entry note, so QEMU boots it with -kernel and no
 #                       decompressor runs in the guest
 # OUTDIR/initramfs.cpio the guest programs built with musl-gcc -static -O2
-#                       plus linux_pid1.c: /hello, /sysbench, /boottime.
+#                       plus linux_pid1.c: /hello, /sysbench, /boottime,
+#                       /threadbench.
 #                       The kernel runs one of them directly as init
 #                       (rdinit=/hello), so nothing else is needed: no
 #                       shell, no busybox, no modules.  /dev/console comes
@@ -70,7 +71,7 @@ fi
 root="$OUT/rootfs"
 rm -rf "$root"
 mkdir -p "$root/dev"
-for p in hello sysbench boottime; do
+for p in hello sysbench boottime threadbench; do
 	musl-gcc -static -O2 -Wall -o "$root/$p" "$SRC/$p.c" "$SRC/linux_pid1.c"
 	strip "$root/$p"
 done
