@@ -146,6 +146,13 @@ int main(void)
 	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "devices are character devices");
 	CHECK(fails(open("/dev/nodev", O_CREAT | O_WRONLY, 0644), EACCES), "no new files in /dev");
 
+	int opened = 0, last = -1;
+	while ((last = open("/dev/null", O_RDONLY)) >= 0)
+		opened++;
+	CHECK(errno == EMFILE && opened > 1000, "descriptors run out with EMFILE after %d", opened);
+	for (int i = 3; i < 1024; i++)
+		close(i);
+
 	FILE *f = fopen("/tmp/stdio.txt", "w");
 	CHECK(f && fprintf(f, "line %d\n", 42) > 0 && fclose(f) == 0, "stdio writes a file");
 	f = fopen("/tmp/stdio.txt", "r");
