@@ -183,11 +183,11 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
 	apic_init();
 	boot_cpu.apic_id = apic_id();
-	apic_timer_calibrate();
 	futex_init();
 	sched_init();
 	console_init_irq();
 	fd_init_console();
+	apic_timer_calibrate();
 	irq_enable();
 	smp_init();
 	/* Devices (takes QEMU's virtio_mmio.device= words out of argv). */

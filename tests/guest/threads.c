@@ -224,13 +224,16 @@ static void *sleep_forever(void *arg)
 
 /* CPUs */
 static atomic_ullong cpus_seen;
+static int want_cpus;
 
+/* Computes until every CPU has been seen running one of these threads, or
+ * the time given runs out (a generous bound: the host may be busy). */
 static void *spin_and_record(void *arg)
 {
 	int64_t until = now_ns() + (int64_t)(intptr_t)arg;
 	volatile double x = 1;
 
-	while (now_ns() < until) {
+	while (now_ns() < until && __builtin_popcountll(cpus_seen) < want_cpus) {
 		for (int i = 0; i < 10000; i++)
 			x = x * 1.0000001 + 0.5;
 		int cpu = sched_getcpu();
@@ -343,8 +346,9 @@ int main(int argc, char **argv)
 		      now_ns() >= (int64_t)abs.tv_sec * 1000000000 + abs.tv_nsec,
 	      "clock_nanosleep to an absolute monotonic time");
 
+	want_cpus = ncpus;
 	for (int i = 0; i < ncpus; i++)
-		pthread_create(&t[i], NULL, spin_and_record, (void *)(intptr_t)300000000);
+		pthread_create(&t[i], NULL, spin_and_record, (void *)(intptr_t)20000000000);
 	for (int i = 0; i < ncpus; i++)
 		pthread_join(t[i], NULL);
 	CHECK(__builtin_popcountll(cpus_seen) == ncpus,

@@ -152,26 +152,30 @@ void apic_start_ap(uint32_t id, uint64_t entry)
 }
 
 /* Measures the timer's rate against the TSC over a millisecond. */
-static void timer_calibrate(void)
+static uint64_t calibrate_t0;
+
+/* Starts the measurement: the masked timer counts down from the top. */
+static void timer_count(void)
 {
 	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER | (1u << 16)); /* masked */
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-	uint64_t t0 = time_ns();
-	while (time_ns() - t0 < 1000000)
+	calibrate_t0 = time_ns();
+}
+
+/* The rate is measured once, on the boot CPU, over at least 1 ms since
+ * apic_init() (the boot work in between is most of it), and shared: QEMU's
+ * local APIC timers all run at the same rate. */
+void apic_timer_calibrate(void)
+{
+	if (lapic_ticks_per_ms)
+		return;
+	while (time_ns() - calibrate_t0 < 1000000)
 		cpu_pause();
 	uint32_t left = lapic_read(LAPIC_TIMER_CUR);
-	uint64_t elapsed = time_ns() - t0;
+	uint64_t elapsed = time_ns() - calibrate_t0;
 	lapic_ticks_per_ms = (0xffffffffull - left) * 1000000 / elapsed;
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	lapic_write(LAPIC_LVT_TIMER, TRAP_TIMER); /* one-shot, unmasked */
-}
-
-/* The rate is measured once, on the boot CPU, and shared: QEMU's local
- * APIC timers all run at the same rate. */
-void apic_timer_calibrate(void)
-{
-	if (!lapic_ticks_per_ms)
-		timer_calibrate();
 }
 
 void apic_timer_oneshot(uint64_t ns)
@@ -219,4 +223,5 @@ void apic_init(void)
 	trap_set_handler(TRAP_RESCHED, resched_interrupt);
 	trap_set_handler(TRAP_TLB, tlb_interrupt);
 	trap_set_handler(TRAP_STOP, stop_interrupt);
+	timer_count();
 }

@@ -20,7 +20,8 @@ void ioapic_route(int irq, int vector);
 /* How many interrupt lines the I/O APICs have: 24, or 48 with a second. */
 int ioapic_lines(void);
 
-/* Measures the local APIC timer's rate (boot CPU, once). */
+/* Finishes measuring the local APIC timer's rate, begun by apic_init()
+ * (boot CPU, once, before the timer is used). */
 void apic_timer_calibrate(void);
 
 /* Arms this CPU's one-shot timer to fire after ns nanoseconds (0 disarms). */
