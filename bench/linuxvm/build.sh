@@ -15,6 +15,15 @@
 #                       shell, no busybox, no modules.  /dev/console comes
 #                       from the kernel's own built-in initramfs.  The
 #                       archive is left uncompressed: nothing to inflate.
+# OUTDIR/initramfs-files.cpio
+#                       the file benchmark's guest: /fileinit (init, from
+#                       linux_fileinit.c), /filebench, and the modules that
+#                       mount a vfat disk on virtio-blk (virtio_mmio,
+#                       virtio_blk, vfat and the code pages of the kernel's
+#                       FAT defaults, with their dependencies) taken from
+#                       /lib/modules/VERSION of that same kernel, listed in
+#                       load order in /modules.load.  Without those modules
+#                       it is not built (a warning; the rest still is).
 # OUTDIR/kernel.txt     which kernel file was used
 # vmlinux is kept when it is newer than the kernel it came from.
 set -eu
@@ -68,6 +77,14 @@ if [ ! -s "$OUT/vmlinux" ] || [ "$KERNEL" -nt "$OUT/vmlinux" ] ||
 	echo "$KERNEL" > "$OUT/kernel.txt"
 fi
 
+# pack ROOT CPIO: the tree ROOT as an uncompressed, reproducible archive
+pack() {
+	find "$1" -exec touch -h -d @0 {} +
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc --owner=0:0 --reproducible --quiet) > "$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
 root="$OUT/rootfs"
 rm -rf "$root"
 mkdir -p "$root/dev"
@@ -75,7 +92,34 @@ for p in hello sysbench boottime threadbench; do
 	musl-gcc -static -O2 -Wall -o "$root/$p" "$SRC/$p.c" "$SRC/linux_pid1.c"
 	strip "$root/$p"
 done
-find "$root" -exec touch -h -d @0 {} +
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc --owner=0:0 --reproducible --quiet) > "$OUT/initramfs.cpio.tmp"
-mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
+pack "$root" "$OUT/initramfs.cpio"
+
+# The file benchmark's initramfs.  The modules must be those of the kernel
+# booted: its version is the suffix of /boot/vmlinuz-VERSION.  vfat loads
+# the code page and the character set of the kernel's FAT defaults.
+kver="${KERNEL##*/vmlinuz-}"
+config="/boot/config-$kver"
+codepage="$(sed -n 's/^CONFIG_FAT_DEFAULT_CODEPAGE=//p' "$config" 2>/dev/null)"
+charset="$(sed -n 's/^CONFIG_FAT_DEFAULT_IOCHARSET="\(.*\)"/\1/p' "$config" 2>/dev/null)"
+mods="virtio_mmio virtio_blk vfat nls_cp${codepage:-437} nls_${charset:-ascii}"
+root="$OUT/rootfs-files"
+rm -rf "$root" "$OUT/initramfs-files.cpio"
+mkdir -p "$root/dev"
+deps=""
+for m in $mods; do
+	if ! d="$(modprobe -S "$kver" --show-depends "$m" 2>&1)"; then
+		echo "linuxvm: warning: no initramfs-files.cpio: modprobe -S $kver $m: $d" >&2
+		exit 0
+	fi
+	deps+="$d"$'\n'
+done
+kos="$(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<< "$deps")"
+for ko in $kos; do
+	mkdir -p "$root$(dirname "$ko")"
+	cp "$ko" "$root$ko"
+done
+printf '%s\n' $kos > "$root/modules.load"
+musl-gcc -static -O2 -Wall -o "$root/fileinit" "$SRC/linux_fileinit.c"
+musl-gcc -static -O2 -Wall -o "$root/filebench" "$SRC/filebench.c"
+strip "$root/fileinit" "$root/filebench"
+pack "$root" "$OUT/initramfs-files.cpio"

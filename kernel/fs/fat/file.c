@@ -61,11 +61,13 @@ static int node_seek(struct fat_node *n, uint32_t idx, uint32_t *clus, uint32_t 
 	return 0;
 }
 
+static int grow(struct fat_node *n, uint32_t count, uint32_t *have, uint32_t *lastp);
+
 /* Grows n's chain to count clusters: *have is how many it has after,
  * also on -ENOSPC. */
 static int ensure(struct fat_node *n, uint32_t count, uint32_t *have)
 {
-	uint32_t last = 0, at = 0;
+	uint32_t last = 0, at = 0, idx = n->cur_idx, clus = n->cur_clus;
 	int err = 0;
 
 	*have = n->nclus;
@@ -78,6 +80,23 @@ static int ensure(struct fat_node *n, uint32_t count, uint32_t *have)
 			return err;
 		*have = n->nclus = at + 1;
 	}
+	if (clus) {
+		/* Come back to where I/O was: the write that needed this growth
+		 * starts there or after it, and seeks only go forward. */
+		err = grow(n, count, have, &last);
+		n->cur_idx = idx;
+		n->cur_clus = clus;
+		return err;
+	}
+	return grow(n, count, have, &last);
+}
+
+/* Appends clusters after last until the chain has count. */
+static int grow(struct fat_node *n, uint32_t count, uint32_t *have, uint32_t *lastp)
+{
+	uint32_t last = *lastp;
+	int err = 0;
+
 	while (*have < count) {
 		uint32_t c;
 
@@ -91,6 +110,7 @@ static int ensure(struct fat_node *n, uint32_t count, uint32_t *have)
 		n->cur_clus = c;
 		n->nclus = *have;
 	}
+	*lastp = last;
 	return err;
 }
 
