@@ -1,7 +1,7 @@
 /*
  * The kernel's synchronisation primitives under SMP, called directly from
  * threads of a guest program: spinlocks, mutexes, semaphores, condition
- * variables and wait queues. This image links the kernel object whose
+ * variables and wait queues; and the thread table that ps will show. This image links the kernel object whose
  * symbols are not made local (build/unishyper-full.o), so a test can reach
  * kernel functions; shipped images never can.
  */
@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <unishyper/mutex.h>
 #include <unishyper/sched.h>
@@ -134,5 +135,16 @@ int main(void)
 	pthread_join(t[0], &r);
 	CHECK(r == NULL, "wait queue: woken once its condition holds");
 	CHECK(waitq_wait(&wq, flag_set, NULL, 0, false) == 0, "wait queue: no sleep when ready");
+
+	struct sched_info info[16];
+	pthread_create(&t[0], NULL, wait_ready, NULL); /* ready_flag is set: exits at once */
+	pthread_join(t[0], NULL);
+	int n = sched_snapshot(info, 16), me = -1;
+	for (int i = 0; i < n; i++)
+		if (info[i].tid == current()->tid)
+			me = i;
+	CHECK(n == 1 && me == 0 && info[0].state == THREAD_RUNNING && !strcmp(info[0].name, "main") &&
+		      info[0].runtime_ns > 0,
+	      "thread table: the one thread left, running, named, with its CPU time");
 	return tap_done();
 }
