@@ -67,7 +67,7 @@ int acpi_madt_cpus(const void *madt, size_t len, uint32_t *ids, int max)
 			flags = le32(t + off + 8);
 			cpu = 1;
 		}
-		/* Enabled, or online-capable (a CPU that may be hot-added). */
+		/* Enabled (bit 0); an online-capable CPU (bit 1 only) is not there yet. */
 		if (cpu && (flags & 1) && n < max)
 			ids[n++] = id;
 		off += elen;

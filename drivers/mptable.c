@@ -50,7 +50,7 @@ static int scan(uint64_t base, size_t size, uint32_t *ids, int max)
 			return 0;
 		const uint8_t *h = mmu_map_device(phys, PCMP_HEADER);
 		size_t len = le16(h + 4);
-		if (len < PCMP_HEADER || len > 65535)
+		if (len < PCMP_HEADER)
 			return 0;
 		int n = mptable_cpus(mmu_map_device(phys, len), len, ids, max);
 		return n > 0 ? n : 0;
