@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define CHUNK (1 << 20)
 #define SMALL 4096
 
@@ -54,14 +56,6 @@ static void corrupt(const char *what, const char *path, long long got, long long
 	fprintf(stderr, "filebench: %s %s: %lld, expected %lld\n", what, path, got, want);
 	fflush(NULL);
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* path_of NAME: DIR/NAME in a static buffer, without a doubled slash */

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAX_PASSES 31
 
 __attribute__((noinline, noipa)) long bench_call(long x)
@@ -52,21 +54,6 @@ static long loop_write0(long n)
 	for (long i = 0; i < n; i++)
 		acc += write(1, buf, 0);
 	return acc;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static volatile long sink;

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAX_PASSES 31
 /* <linux/futex.h> is not part of every musl sysroot */
 #define FUTEX_WAIT_PRIVATE 128
@@ -51,21 +53,6 @@ static void fail(const char *what, int err)
 	fprintf(stderr, "threadbench: %s: %s\n", what, strerror(err));
 	fflush(NULL);
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* measure NAME UNIT LOOP: calibrate LOOP(n) to one pass, print the median */
