@@ -129,32 +129,14 @@ static int check(struct blk *b, uint64_t sector, uint32_t count)
 	return 0;
 }
 
-static int blk_read(struct blockdev *d, uint64_t sector, uint32_t count, void *buf)
+/* Reads or writes count sectors through a slot's bounce buffer, in
+ * requests of at most max_bytes. */
+static int transfer(struct blockdev *d, uint64_t sector, uint32_t count, uint8_t *buf, bool write)
 {
 	struct blk *b = d->priv;
 	int err = check(b, sector, count);
 
-	if (err || !count)
-		return err;
-	struct slot *s = slot_get(b);
-	uint64_t total = (uint64_t)count * d->sector_size;
-	for (uint64_t done = 0; done < total && !err;) {
-		uint32_t len = total - done < b->max_bytes ? (uint32_t)(total - done) : b->max_bytes;
-		err = do_request(b, s, T_IN, sector + done / d->sector_size, len);
-		if (!err)
-			memcpy((uint8_t *)buf + done, s->bounce, len);
-		done += len;
-	}
-	slot_put(b, s);
-	return err;
-}
-
-static int blk_write(struct blockdev *d, uint64_t sector, uint32_t count, const void *buf)
-{
-	struct blk *b = d->priv;
-	int err = check(b, sector, count);
-
-	if (d->readonly)
+	if (write && d->readonly)
 		return -EROFS;
 	if (err || !count)
 		return err;
@@ -162,12 +144,25 @@ static int blk_write(struct blockdev *d, uint64_t sector, uint32_t count, const 
 	uint64_t total = (uint64_t)count * d->sector_size;
 	for (uint64_t done = 0; done < total && !err;) {
 		uint32_t len = total - done < b->max_bytes ? (uint32_t)(total - done) : b->max_bytes;
-		memcpy(s->bounce, (const uint8_t *)buf + done, len);
-		err = do_request(b, s, T_OUT, sector + done / d->sector_size, len);
+		if (write)
+			memcpy(s->bounce, buf + done, len);
+		err = do_request(b, s, write ? T_OUT : T_IN, sector + done / d->sector_size, len);
+		if (!err && !write)
+			memcpy(buf + done, s->bounce, len);
 		done += len;
 	}
 	slot_put(b, s);
 	return err;
+}
+
+static int blk_read(struct blockdev *d, uint64_t sector, uint32_t count, void *buf)
+{
+	return transfer(d, sector, count, buf, false);
+}
+
+static int blk_write(struct blockdev *d, uint64_t sector, uint32_t count, const void *buf)
+{
+	return transfer(d, sector, count, (uint8_t *)buf, true);
 }
 
 /* Without the FLUSH feature the device has no write cache to flush: QEMU

@@ -505,20 +505,26 @@ int vfs_fstat(struct file *f, struct vfs_attr *a)
 	return r;
 }
 
+/* The vnode of an open file f, or else of path: locked mount, a reference. */
+static int target(const char *path, struct file *f, struct mount **mp, struct vnode **vp)
+{
+	if (!f)
+		return lookup_path(path, mp, vp);
+	*vp = f->vnode;
+	*mp = f->vnode->mount;
+	mutex_lock(&(*mp)->lock);
+	get_locked(*vp);
+	return 0;
+}
+
 int vfs_setattr(const char *path, struct file *f, const struct vfs_attr *a, unsigned mask)
 {
 	struct mount *m;
 	struct vnode *v;
-	int r;
+	int r = target(path, f, &m, &v);
 
-	if (f) {
-		v = f->vnode;
-		m = v->mount;
-		mutex_lock(&m->lock);
-		get_locked(v);
-	} else if ((r = lookup_path(path, &m, &v))) {
+	if (r)
 		return r;
-	}
 	r = m->readonly ? -EROFS : v->ops->setattr(v, a, mask);
 	done(m, v);
 	return r;
@@ -530,16 +536,10 @@ int vfs_truncate(const char *path, struct file *f, uint64_t size)
 	struct vnode *v;
 	int r;
 
-	if (f) {
-		if ((f->flags & O_ACCMODE) == O_RDONLY)
-			return -EINVAL;
-		v = f->vnode;
-		m = v->mount;
-		mutex_lock(&m->lock);
-		get_locked(v);
-	} else if ((r = lookup_path(path, &m, &v))) {
+	if (f && (f->flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	if ((r = target(path, f, &m, &v)))
 		return r;
-	}
 	if (v->is_dir)
 		r = -EISDIR;
 	else
