@@ -12,14 +12,7 @@
 # builds it). Prints TAP.
 set -u
 shopt -s nullglob
-cd "$(dirname "$0")/../.."
-RUN=toolchain/bin/unishyper-run
-MKDISK=toolchain/bin/unishyper-mkdisk
-export LC_ALL=C.UTF-8 MTOOLS_SKIP_CHECK=1
-if [ ! -f build/tests/diskstress.img ]; then
-	echo "not ok 1 - build/tests/diskstress.img is missing (tests/run.sh builds it)"
-	exit 1
-fi
+. "$(dirname "$0")/diskstress-common.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-crash.XXXXXX")
 qemu_pid=
 cleanup() {
@@ -28,11 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-n=0
-check() { # check DESCRIPTION CONDITION: CONDITION is shell code
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; return 1; fi
-}
 
 # The guest's files: /synced/NNNNN.dat holds size(i) bytes, byte j being
 # (j * 7 + i * 13) % 251. Writes the expected files for the ids given.

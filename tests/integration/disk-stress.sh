@@ -10,21 +10,9 @@
 # for byte against the generator below. Expects build/tests/diskstress.img
 # (tests/run.sh builds it). Prints TAP.
 set -u
-cd "$(dirname "$0")/../.."
-RUN=toolchain/bin/unishyper-run
-MKDISK=toolchain/bin/unishyper-mkdisk
-export LC_ALL=C.UTF-8 MTOOLS_SKIP_CHECK=1
-if [ ! -f build/tests/diskstress.img ]; then
-	echo "not ok 1 - build/tests/diskstress.img is missing (tests/run.sh builds it)"
-	exit 1
-fi
+. "$(dirname "$0")/diskstress-common.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-disk-stress.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-check() { # check DESCRIPTION CONDITION: CONDITION is shell code
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; return 1; fi
-}
 # refused DESCRIPTION MESSAGE-PART ARGS...: mkdisk fails with status 2,
 # says MESSAGE-PART on standard error, and nothing on standard output.
 refused() {
