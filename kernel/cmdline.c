@@ -25,6 +25,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_TSC_KHZ] = "tsc_khz",
 	[CMDLINE_LOGLEVEL] = "loglevel",
 	[CMDLINE_MOUNT] = "mount",
+	[CMDLINE_SHARES] = "shares",
 };
 
 static bool is_separator(char c)

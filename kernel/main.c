@@ -28,6 +28,7 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
+#include <unishyper/p9.h>
 #include <unishyper/printk.h>
 #include <unishyper/program.h>
 #include <unishyper/random.h>
@@ -96,10 +97,60 @@ static void memory_init(void)
 	kmalloc_init(heap_pages, heap_free);
 }
 
+/* Stops the boot with a message about the file tree. */
+static void bad_tree(const char *what, const char *name, const char *problem, int err)
+{
+	char msg[200];
+	int n = ksnprintf(msg, sizeof(msg), "unishyper: %s %s: %s (error %d); see the kernel log\n",
+			  what, name, problem, err);
+
+	console_write(2, msg, (size_t)n);
+	power_off(BAD_DISK_STATUS);
+}
+
+/*
+ * Mounts the host shares of shares=PATH[:ro],... : the n-th entry is the
+ * virtio-9p device with mount tag share<n>. On a ramfs root the mount
+ * points are made as directories, so that listings show them.
+ */
+static void shares_init(const char *list, bool ramfs_root)
+{
+	char buf[VFS_PATH_MAX], tag[16];
+
+	for (int i = 0; *list; i++) {
+		size_t len = strcspn(list, ",");
+		if (len >= sizeof(buf))
+			bad_tree("share", "path", "too long", -ENAMETOOLONG);
+		memcpy(buf, list, len);
+		buf[len] = 0;
+		list += len + (list[len] == ',');
+		bool ro = len > 3 && !strcmp(buf + len - 3, ":ro");
+		if (ro)
+			buf[len - 3] = 0;
+		ksnprintf(tag, sizeof(tag), "share%d", i);
+		struct p9_chan *c = p9_chan_find(tag);
+		if (buf[0] != '/' || !buf[1])
+			bad_tree("share at", buf, "not an absolute path below /", -EINVAL);
+		if (!c)
+			bad_tree("share at", buf, "no virtio-9p device with its tag", -ENODEV);
+		for (char *p = buf + 1; ramfs_root && (p = strchr(p, '/')); p++) {
+			*p = 0;
+			vfs_mkdir(buf, 0755);
+			*p = '/';
+		}
+		if (ramfs_root)
+			vfs_mkdir(buf, 0755);
+		int r = vfs_mount(buf, &p9_fs_type, c, ro);
+		if (r)
+			bad_tree("share at", buf, "the host folder cannot be attached", r);
+	}
+}
+
 /* The file tree: the first disk (FAT) or a ramfs as the root, further
- * disks at /mnt/<name>, a ramfs at /tmp and the devices at /dev. A disk
- * that holds no usable FAT file system stops the boot with a message. */
-static void fs_init(bool mount_disks)
+ * disks at /mnt/<name>, a ramfs at /tmp, the devices at /dev and the host
+ * shares. A disk that holds no usable FAT file system stops the boot with
+ * a message, as does a share that cannot be mounted. */
+static void fs_init(bool mount_disks, const char *shares)
 {
 	struct blockdev *d;
 	char at[32];
@@ -110,17 +161,11 @@ static void fs_init(bool mount_disks)
 		else
 			ksnprintf(at, sizeof(at), "/mnt/%s", d->name);
 		int r = vfs_mount(at, &fat_fs_type, d, d->readonly);
-		if (r) {
-			char msg[128];
-			int n = ksnprintf(msg, sizeof(msg),
-					  "unishyper: disk %s: no usable FAT file system (%s); see the "
-					  "kernel log\n",
-					  d->name, r == -EINVAL ? "refused" : "error");
-			console_write(2, msg, (size_t)n);
-			power_off(BAD_DISK_STATUS);
-		}
+		if (r)
+			bad_tree("disk", d->name, "no usable FAT file system", r);
 	}
-	if (!mount_disks || !blockdev_get(0)) {
+	bool ramfs_root = !mount_disks || !blockdev_get(0);
+	if (ramfs_root) {
 		if (vfs_mount("/", &ramfs_fs_type, NULL, false))
 			panic("vfs: cannot mount the root");
 		vfs_mkdir("/tmp", 01777);
@@ -129,6 +174,8 @@ static void fs_init(bool mount_disks)
 	if (vfs_mount("/tmp", &ramfs_fs_type, NULL, false) ||
 	    vfs_mount("/dev", &devfs_fs_type, NULL, false))
 		panic("vfs: cannot mount /tmp and /dev");
+	if (shares)
+		shares_init(shares, ramfs_root);
 }
 
 static void bad_cmdline(const char *what)
@@ -195,7 +242,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	const char *mount = cl.opt[CMDLINE_MOUNT];
 	if (mount && strcmp(mount, "auto") && strcmp(mount, "none"))
 		bad_cmdline("mount= takes auto or none");
-	fs_init(!mount || !strcmp(mount, "auto"));
+	fs_init(!mount || !strcmp(mount, "auto"), cl.opt[CMDLINE_SHARES]);
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",

@@ -124,7 +124,7 @@ static long attr_of(int dirfd, const char *upath, int flags, struct vfs_attr *a)
 	}
 	if ((r = at_path(dirfd, upath, path)))
 		return r;
-	return vfs_stat(path, a);
+	return flags & AT_SYMLINK_NOFOLLOW ? vfs_lstat(path, a) : vfs_stat(path, a);
 }
 
 static void fill_stat(struct stat *st, const struct vfs_attr *a)
@@ -707,7 +707,6 @@ SYSCALL_DEFINE2(fstatfs, int, fd, struct statfs *, st)
 static long do_readlink(int dirfd, const char *upath, char *buf, size_t size)
 {
 	char path[VFS_PATH_MAX];
-	struct vfs_attr a;
 	long r;
 
 	if (!vm_check(buf, size, VM_WRITE))
@@ -723,9 +722,29 @@ static long do_readlink(int dirfd, const char *upath, char *buf, size_t size)
 		memcpy(buf, exe, n);
 		return (long)n;
 	}
-	if ((r = vfs_stat(path, &a)))
+	if (!size)
+		return -EINVAL;
+	return vfs_readlink(path, buf, size < VFS_PATH_MAX ? size : VFS_PATH_MAX);
+}
+
+static long do_symlink(const char *utarget, int dirfd, const char *upath)
+{
+	char target[VFS_PATH_MAX], path[VFS_PATH_MAX];
+	long r;
+
+	if ((r = get_path(utarget, target)) || (r = at_path(dirfd, upath, path)))
 		return r;
-	return -EINVAL; /* not a symbolic link: none of today's file systems has them */
+	return vfs_symlink(target, path);
+}
+
+SYSCALL_DEFINE2(symlink, const char *, target, const char *, path)
+{
+	return do_symlink(target, AT_FDCWD, path);
+}
+
+SYSCALL_DEFINE3(symlinkat, const char *, target, int, dirfd, const char *, path)
+{
+	return do_symlink(target, dirfd, path);
 }
 
 SYSCALL_DEFINE3(readlink, const char *, path, char *, buf, size_t, size)

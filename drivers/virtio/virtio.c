@@ -31,6 +31,10 @@ void virtio_dev_found(struct virtio_dev *d)
 		if (virtio_blk_probe(d))
 			printk("virtio: %s: block device not started\n", d->where);
 		break;
+	case VIRTIO_ID_9P:
+		if (virtio_9p_probe(d))
+			printk("virtio: %s: 9p device not started\n", d->where);
+		break;
 	default:
 		if (printk_level > 1)
 			printk("virtio: %s: device type %u has no driver\n", d->where,

@@ -24,6 +24,7 @@ enum cmdline_opt {
 	CMDLINE_TSC_KHZ,  /* tsc_khz=... */
 	CMDLINE_LOGLEVEL, /* loglevel=... */
 	CMDLINE_MOUNT,    /* mount=auto|none: mount the disks, or leave them raw */
+	CMDLINE_SHARES,   /* shares=PATH[:ro],...: where the 9p shares share0, ... go */
 	CMDLINE_OPT_COUNT
 };
 

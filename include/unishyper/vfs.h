@@ -68,6 +68,8 @@ struct vnode_ops {
 	int (*create)(struct vnode *dir, const char *name, size_t len, uint32_t mode,
 		      struct vnode **out);
 	int (*mkdir)(struct vnode *dir, const char *name, size_t len, uint32_t mode);
+	/* Optional: a symbolic link name -> target (NULL: -EPERM). */
+	int (*symlink)(struct vnode *dir, const char *name, size_t len, const char *target);
 	int (*unlink)(struct vnode *dir, const char *name, size_t len);
 	int (*rmdir)(struct vnode *dir, const char *name, size_t len);
 	int (*rename)(struct vnode *from_dir, const char *from, size_t from_len,
@@ -84,7 +86,9 @@ struct vnode_ops {
 	int (*allocate)(struct vnode *v, uint64_t off, uint64_t len);
 	int (*getattr)(struct vnode *v, struct vfs_attr *a);
 	int (*setattr)(struct vnode *v, const struct vfs_attr *a, unsigned mask);
-	int (*readlink)(struct vnode *v, char *buf, size_t n); /* optional */
+	/* Optional: copies a link's target (at most n bytes, no NUL) and
+	 * returns its length. */
+	int (*readlink)(struct vnode *v, char *buf, size_t n);
 	/* Writes the file's data and metadata through to the device. */
 	int (*fsync)(struct vnode *v);
 	/* The last reference went: free the vnode (an unlinked file's space
@@ -97,18 +101,26 @@ struct vnode {
 	struct mount *mount; /* set by the VFS */
 	int refs;            /* see the top of this file */
 	bool is_dir;
+	bool is_link;        /* a symbolic link: the VFS follows it */
 	void *priv;          /* the file system's */
 };
 
 struct fs_ops {
-	/* Mounts dev (NULL for file systems without a device) and returns the
-	 * root directory's vnode; -EINVAL (with a kernel-log message) for a
-	 * device that does not hold this file system or is corrupt. */
-	int (*mount)(struct blockdev *dev, bool readonly, struct vnode **root, void **fs);
+	/* Mounts source (a struct blockdev for vfat, a struct p9_chan for 9p,
+	 * NULL for ramfs and devfs) and returns the root directory's vnode;
+	 * -EINVAL (with a kernel-log message) for a device that does not hold
+	 * this file system or is corrupt. */
+	int (*mount)(void *source, bool readonly, struct vnode **root, void **fs);
 	int (*statfs)(void *fs, struct vfs_statfs *out);
 	/* Writes everything dirty through to the device and flushes it. */
 	int (*sync)(void *fs);
 	void (*unmount)(void *fs);
+	/* read, write, getattr and fsync of open files may run at once, without
+	 * the mount lock (the file system locks what it shares). */
+	bool concurrent_io;
+	/* A completed write is already out of the guest (9p): closing a
+	 * written file needs no fsync. */
+	bool write_through;
 };
 
 struct fs_type {
@@ -116,11 +128,13 @@ struct fs_type {
 	const struct fs_ops *ops;
 };
 
-extern const struct fs_type fat_fs_type, ramfs_fs_type, devfs_fs_type;
+extern const struct fs_type fat_fs_type, ramfs_fs_type, devfs_fs_type, p9_fs_type;
 
 /*
  * The VFS calls (kernel/fs/vfs.c). Paths are absolute or relative to the
  * working directory; all return 0 or a negative errno unless said.
+ * Symbolic links are followed in every component but the last; the last
+ * too where POSIX says (open without O_NOFOLLOW, stat, chdir, truncate).
  */
 struct file;
 
@@ -128,9 +142,8 @@ struct file;
  * without ".", ".." or repeated slashes (out: VFS_PATH_MAX bytes). */
 int vfs_normalize(const char *path, char *out);
 
-/* Mounts a file system of type at path (dev: NULL for ramfs, devfs). */
-int vfs_mount(const char *path, const struct fs_type *type, struct blockdev *dev,
-	      bool readonly);
+/* Mounts a file system of type at path (source: see fs_ops.mount). */
+int vfs_mount(const char *path, const struct fs_type *type, void *source, bool readonly);
 
 /* Opens path with open(2)'s flags (O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY,
  * O_APPEND, access mode) and returns a new struct file. */
@@ -140,6 +153,11 @@ int vfs_unlink(const char *path);
 int vfs_rmdir(const char *path);
 int vfs_rename(const char *from, const char *to, bool noreplace);
 int vfs_stat(const char *path, struct vfs_attr *a);
+int vfs_lstat(const char *path, struct vfs_attr *a); /* the link itself */
+int vfs_symlink(const char *target, const char *path);
+/* Copies the target of the link at path (at most n bytes, no NUL);
+ * returns its length, -EINVAL when path is not a link. */
+int vfs_readlink(const char *path, char *buf, size_t n);
 int vfs_fstat(struct file *f, struct vfs_attr *a);
 /* Either path or an open file f (path NULL). */
 int vfs_setattr(const char *path, struct file *f, const struct vfs_attr *a, unsigned mask);

@@ -170,4 +170,7 @@ struct virtq_used {
 /* Allocates a virtio-blk driver for d (drivers/virtio/blk.c). */
 int virtio_blk_probe(struct virtio_dev *d);
 
+/* Allocates a virtio-9p channel for d (drivers/virtio/9p.c). */
+int virtio_9p_probe(struct virtio_dev *d);
+
 #endif

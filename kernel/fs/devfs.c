@@ -165,9 +165,9 @@ static const struct vnode_ops devfs_ops = {
 	.release = devfs_release,
 };
 
-static int devfs_mount(struct blockdev *dev, bool readonly, struct vnode **root, void **fs)
+static int devfs_mount(void *source, bool readonly, struct vnode **root, void **fs)
 {
-	(void)dev;
+	(void)source;
 	(void)readonly;
 	*root = &devs[DEV_ROOT].vnode;
 	*fs = devs;

@@ -356,11 +356,11 @@ static const struct vnode_ops ramfs_ops = {
 	.setattr = ramfs_setattr, .fsync = ramfs_fsync, .release = ramfs_release,
 };
 
-static int ramfs_mount(struct blockdev *dev, bool readonly, struct vnode **root, void **fs)
+static int ramfs_mount(void *source, bool readonly, struct vnode **root, void **fs)
 {
 	struct node *r = node_new("", 0, S_IFDIR | 01777);
 
-	(void)dev;
+	(void)source;
 	(void)readonly;
 	if (!r)
 		return -ENOMEM;

@@ -4,10 +4,13 @@
  *
  * Paths are resolved lexically: the working directory is an absolute
  * path, a relative path is appended to it, and ".", ".." and repeated
- * slashes are folded before the walk (there are no symbolic links to
- * follow in the file systems mounted today). The mount with the longest
- * matching prefix owns the rest of the walk. Each mount has a mutex that
- * serialises every call into its file system, as vfs.h promises them.
+ * slashes are folded before the walk. The mount with the longest
+ * matching prefix owns the rest of the walk. A symbolic link met on the
+ * way is expanded in the path, which is folded again and resolved from
+ * the start, at most LINK_HOPS times: its target is a path of the guest's
+ * own tree, so a link on a host share cannot lead outside the tree. Each
+ * mount has a mutex that serialises every call into its file system, as
+ * vfs.h promises them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,21 +119,77 @@ static void get_locked(struct vnode *v)
 	v->refs++;
 }
 
+/* Where a path led: the mount (locked), the parent directory and the
+ * last component's vnode (each with a reference, either may be NULL),
+ * the last name (inside abs), and the absolute path with every symbolic
+ * link met on the way expanded. */
+struct where {
+	struct mount *m;
+	struct vnode *dir, *v;
+	const char *name;
+	size_t len;
+	char abs[VFS_PATH_MAX];
+};
+
+#define R_PARENT 1 /* stop at the parent: the last name is not looked up */
+#define R_FOLLOW 2 /* a link as the last component is followed */
+#define R_MAYBE 4  /* the last component may be absent (v NULL) */
+#define RESTART 1  /* walk expanded a link in w->abs: resolve again */
+#define LINK_HOPS 40
+
 /*
- * Walks rest (the part of a path inside m, starting with '/' or empty)
- * to its vnode, with a reference. With parent_only, stops at the parent
- * and returns the last component in name and len (-EBUSY for the mount's
- * own root, which has no name in it). Mount lock held.
+ * Replaces, in w->abs, the components up to the link (which starts at
+ * name) by its target: an absolute target from the root, a relative one
+ * from the link's directory. rest is what followed the link.
  */
-static int walk(struct mount *m, const char *rest, bool parent_only, struct vnode **out,
-		const char **name, size_t *len)
+static int expand_link(struct where *w, struct vnode *link, const char *name, const char *rest)
 {
-	struct vnode *v = m->root;
+	char *tmp = kmalloc(2 * VFS_PATH_MAX);
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	char *target = tmp + VFS_PATH_MAX;
+	if (!link->ops->readlink)
+		r = -EINVAL;
+	else if ((r = link->ops->readlink(link, target, VFS_PATH_MAX - 1)) >= 0)
+		target[r] = 0;
+	if (r == 0)
+		r = -ENOENT;
+	if (r > 0) {
+		size_t keep = target[0] == '/' ? 0 : (size_t)(name - w->abs);
+		size_t tl = strlen(target), rl = strlen(rest);
+		if (keep + tl + 1 + rl + 1 > VFS_PATH_MAX) {
+			r = -ENAMETOOLONG;
+		} else {
+			memcpy(tmp, w->abs, keep);
+			memcpy(tmp + keep, target, tl);
+			tmp[keep + tl] = '/';
+			memcpy(tmp + keep + tl + 1, rest, rl + 1);
+			r = vfs_normalize(tmp, w->abs);
+		}
+	}
+	kfree(tmp);
+	return r < 0 ? r : RESTART;
+}
+
+/*
+ * Walks rest (the part of w->abs inside w->m, whose lock is held) as
+ * flags say, filling w. Returns 0, RESTART, or a negative errno (-EBUSY
+ * with R_PARENT for the mount's own root, which has no name in it).
+ */
+static int walk(struct where *w, const char *rest, int flags)
+{
+	struct vnode *v = w->m->root;
 
 	get_locked(v);
 	while (*rest == '/')
 		rest++;
-	if (!*rest && parent_only) {
+	w->dir = NULL;
+	w->v = v;
+	w->name = rest;
+	w->len = 0;
+	if (!*rest && (flags & R_PARENT)) {
 		put_locked(v);
 		return -EBUSY;
 	}
@@ -141,76 +200,90 @@ static int walk(struct mount *m, const char *rest, bool parent_only, struct vnod
 		size_t l = (size_t)(rest - start);
 		while (*rest == '/')
 			rest++;
+		bool last = !*rest;
 		if (!v->is_dir) {
 			put_locked(v);
 			return -ENOTDIR;
 		}
-		if (!*rest && parent_only) {
-			*out = v;
-			*name = start;
-			*len = l;
+		w->dir = v;
+		w->v = NULL;
+		w->name = start;
+		w->len = l;
+		if (last && (flags & R_PARENT))
 			return 0;
-		}
 		struct vnode *next;
 		int r = v->ops->lookup(v, start, l, &next);
-		put_locked(v);
-		if (r)
+		if (r == -ENOENT && last && (flags & R_MAYBE))
+			return 0;
+		if (r) {
+			put_locked(v);
 			return r;
-		next->mount = m;
+		}
+		next->mount = w->m;
+		if (next->is_link && (!last || (flags & R_FOLLOW))) {
+			r = expand_link(w, next, start, rest);
+			put_locked(next);
+			put_locked(v);
+			return r;
+		}
+		if (last) {
+			w->v = next;
+			return 0;
+		}
+		put_locked(v);
 		v = next;
 	}
-	*out = v;
 	return 0;
 }
 
-/* Normalises path into abs and locks the mount that owns it; *rest is the
- * part of abs inside that mount. */
-static int lock_mount_of(const char *path, char *abs, struct mount **mp, const char **rest)
+/* Drops what w holds and unlocks its mount. */
+static void release(struct where *w)
 {
-	int r = vfs_normalize(path, abs);
-
-	if (r)
-		return r;
-	if (!(*mp = mount_of(abs, rest)))
-		return -ENOENT;
-	mutex_lock(&(*mp)->lock);
-	return 0;
+	put_locked(w->dir);
+	put_locked(w->v);
+	mutex_unlock(&w->m->lock);
 }
 
-/* Looks up a path: the mount, locked, and the vnode with a reference. */
-static int lookup_path(const char *path, struct mount **mp, struct vnode **out)
+/* Resolves path as flags say: on success w->m is locked and w holds the
+ * references walk took; release() gives them back. */
+static int resolve(const char *path, int flags, struct where *w)
 {
-	char abs[VFS_PATH_MAX];
-	const char *rest;
-	int r = lock_mount_of(path, abs, mp, &rest);
+	int r = vfs_normalize(path, w->abs);
 
-	if (r)
-		return r;
-	if ((r = walk(*mp, rest, false, out, NULL, NULL)))
-		mutex_unlock(&(*mp)->lock);
+	for (int hops = 0; !r; hops++) {
+		const char *rest;
+		if (hops > LINK_HOPS)
+			return -ELOOP;
+		if (!(w->m = mount_of(w->abs, &rest)))
+			return -ENOENT;
+		mutex_lock(&w->m->lock);
+		r = walk(w, rest, flags);
+		if (r <= 0) {
+			if (r)
+				mutex_unlock(&w->m->lock);
+			return r;
+		}
+		mutex_unlock(&w->m->lock);
+		r = 0;
+	}
 	return r;
 }
 
-/* Like lookup_path for the parent directory and the last name. */
-static int lookup_parent(const char *path, char *abs, struct mount **mp, struct vnode **dir,
-			 const char **name, size_t *len)
+/* Looks up a path: the mount, locked, and the vnode with a reference. */
+static int lookup_path(const char *path, bool follow, struct mount **mp, struct vnode **out)
 {
-	const char *rest;
-	int r = lock_mount_of(path, abs, mp, &rest);
+	struct where *w = kmalloc(sizeof(*w));
+	int r;
 
-	if (r)
-		return r;
-	struct mount *m = *mp;
-	if ((r = walk(m, rest, true, dir, name, len))) {
-		mutex_unlock(&m->lock);
-		return r;
+	if (!w)
+		return -ENOMEM;
+	if (!(r = resolve(path, follow ? R_FOLLOW : 0, w))) {
+		put_locked(w->dir);
+		*mp = w->m;
+		*out = w->v;
 	}
-	if (!(*dir)->is_dir) {
-		put_locked(*dir);
-		mutex_unlock(&m->lock);
-		return -ENOTDIR;
-	}
-	return 0;
+	kfree(w);
+	return r;
 }
 
 static void done(struct mount *m, struct vnode *v)
@@ -219,7 +292,7 @@ static void done(struct mount *m, struct vnode *v)
 	mutex_unlock(&m->lock);
 }
 
-int vfs_mount(const char *path, const struct fs_type *type, struct blockdev *dev, bool readonly)
+int vfs_mount(const char *path, const struct fs_type *type, void *source, bool readonly)
 {
 	struct mount *m;
 	int r;
@@ -236,7 +309,7 @@ int vfs_mount(const char *path, const struct fs_type *type, struct blockdev *dev
 	m->type = type;
 	m->readonly = readonly;
 	mutex_init(&m->lock);
-	if ((r = type->ops->mount(dev, readonly, &m->root, &m->fs))) {
+	if ((r = type->ops->mount(source, readonly, &m->root, &m->fs))) {
 		kfree(m);
 		return r;
 	}
@@ -262,6 +335,20 @@ int vfs_sync(void)
 
 /* Files of a file system. */
 
+/* Reads, writes and fsync of open files take the mount lock unless the
+ * file system runs them concurrently (fs_ops.concurrent_io). */
+static void io_lock(struct vnode *v)
+{
+	if (!v->mount->type->ops->concurrent_io)
+		mutex_lock(&v->mount->lock);
+}
+
+static void io_unlock(struct vnode *v)
+{
+	if (!v->mount->type->ops->concurrent_io)
+		mutex_unlock(&v->mount->lock);
+}
+
 static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	struct vnode *v = f->vnode;
@@ -269,9 +356,9 @@ static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 
 	if (v->is_dir)
 		return -EISDIR;
-	mutex_lock(&v->mount->lock);
+	io_lock(v);
 	ssize_t r = v->ops->read(v, buf, n, pos);
-	mutex_unlock(&v->mount->lock);
+	io_unlock(v);
 	if (r > 0 && !off)
 		f->offset = pos + (uint64_t)r;
 	return r;
@@ -284,18 +371,18 @@ static ssize_t file_write(struct file *f, const void *buf, size_t n, uint64_t *o
 
 	if (v->mount->readonly)
 		return -EROFS;
-	mutex_lock(&v->mount->lock);
+	io_lock(v);
 	uint64_t pos = off ? *off : f->offset;
 	if ((f->flags & O_APPEND) && !off) {
 		int r = v->ops->getattr(v, &a);
 		if (r) {
-			mutex_unlock(&v->mount->lock);
+			io_unlock(v);
 			return r;
 		}
 		pos = a.size;
 	}
 	ssize_t r = v->ops->write(v, buf, n, pos);
-	mutex_unlock(&v->mount->lock);
+	io_unlock(v);
 	if (r > 0 && !off)
 		f->offset = pos + (uint64_t)r;
 	return r;
@@ -308,7 +395,8 @@ static void file_close(struct file *f)
 
 	mutex_lock(&m->lock);
 	/* A written file reaches the disk when it is closed. */
-	if ((f->flags & O_ACCMODE) != O_RDONLY && !m->readonly && v->ops->fsync)
+	if ((f->flags & O_ACCMODE) != O_RDONLY && !m->readonly && v->ops->fsync &&
+	    !m->type->ops->write_through)
 		v->ops->fsync(v);
 	put_locked(v);
 	mutex_unlock(&m->lock);
@@ -336,40 +424,36 @@ static struct file *file_new(struct vnode *v, int flags, const char *abs)
 
 int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 {
-	char abs[VFS_PATH_MAX];
-	struct mount *m;
-	struct vnode *dir, *v;
-	const char *name;
-	size_t len;
 	int acc = flags & O_ACCMODE, r;
+	int how = (flags & O_CREAT ? R_MAYBE : 0) | (flags & (O_NOFOLLOW | O_EXCL) ? 0 : R_FOLLOW);
+	struct where *w = kmalloc(sizeof(*w));
 
-	const char *rest;
-
+	if (!w)
+		return -ENOMEM;
 	if (acc == 3)
-		return -EINVAL;
-	if ((r = lock_mount_of(path, abs, &m, &rest)))
+		r = -EINVAL;
+	else
+		r = resolve(path, how, w);
+	if (r) {
+		kfree(w);
 		return r;
-	while (*rest == '/')
-		rest++;
-	if (!*rest) { /* the mount's root */
-		v = m->root;
-		get_locked(v);
-	} else {
-		if ((r = walk(m, rest, true, &dir, &name, &len)))
-			goto unlock;
-		r = dir->ops->lookup(dir, name, len, &v);
-		if (r == -ENOENT && (flags & O_CREAT)) {
-			r = m->readonly ? -EROFS : dir->ops->create(dir, name, len, mode, &v);
-		} else if (!r && (flags & O_CREAT) && (flags & O_EXCL)) {
-			put_locked(v);
-			r = -EEXIST;
-		}
-		put_locked(dir);
-		if (r)
-			goto unlock;
-		v->mount = m;
 	}
-	if ((flags & O_DIRECTORY) && !v->is_dir)
+	struct mount *m = w->m;
+	struct vnode *v = w->v;
+	if (!v) {
+		r = m->readonly ? -EROFS : w->dir->ops->create(w->dir, w->name, w->len, mode, &v);
+		if (!r)
+			v->mount = m;
+	} else if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		r = -EEXIST;
+	}
+	put_locked(w->dir);
+	w->dir = NULL;
+	if (r)
+		v = NULL;
+	else if (v->is_link)
+		r = -ELOOP; /* O_NOFOLLOW */
+	else if ((flags & O_DIRECTORY) && !v->is_dir)
 		r = -ENOTDIR;
 	else if (v->is_dir && (acc != O_RDONLY || (flags & O_TRUNC)))
 		r = -EISDIR;
@@ -378,119 +462,181 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 	else if ((flags & O_TRUNC) && acc != O_RDONLY)
 		r = v->ops->truncate(v, 0);
 	if (r) {
-		put_locked(v);
-		goto unlock;
+		w->v = v;
+		release(w);
+		kfree(w);
+		return r;
 	}
 	mutex_unlock(&m->lock);
-	if (!(*out = file_new(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), abs))) {
+	*out = file_new(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), w->abs);
+	kfree(w);
+	if (!*out) {
 		mutex_lock(&m->lock);
 		put_locked(v);
 		mutex_unlock(&m->lock);
 		return -ENOMEM;
 	}
 	return 0;
-unlock:
-	mutex_unlock(&m->lock);
+}
+
+/* Runs a change of a directory entry (mkdir, unlink, rmdir, symlink) on
+ * the parent of path and the last name. */
+static int change(const char *path,
+		  int (*op)(struct vnode *, const char *, size_t, uint32_t, const char *),
+		  uint32_t mode, const char *target)
+{
+	struct where *w = kmalloc(sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	if (!(r = resolve(path, R_PARENT, w))) {
+		r = w->m->readonly ? -EROFS : op(w->dir, w->name, w->len, mode, target);
+		release(w);
+	}
+	kfree(w);
 	return r;
 }
 
-/* Runs a change of a directory entry: mkdir, unlink, rmdir. */
-static int change(const char *path, int (*op)(struct vnode *, const char *, size_t, uint32_t),
-		  uint32_t mode)
+static int do_mkdir(struct vnode *d, const char *n, size_t l, uint32_t mode, const char *t)
 {
-	char abs[VFS_PATH_MAX];
-	struct mount *m;
-	struct vnode *dir;
-	const char *name;
-	size_t len;
-	int r = lookup_parent(path, abs, &m, &dir, &name, &len);
-
-	if (r)
-		return r;
-	r = m->readonly ? -EROFS : op(dir, name, len, mode);
-	done(m, dir);
-	return r;
-}
-
-static int do_mkdir(struct vnode *d, const char *n, size_t l, uint32_t mode)
-{
+	(void)t;
 	return d->ops->mkdir(d, n, l, mode);
 }
 
-static int do_unlink(struct vnode *d, const char *n, size_t l, uint32_t mode)
+static int do_unlink(struct vnode *d, const char *n, size_t l, uint32_t mode, const char *t)
 {
-	(void)mode;
+	(void)mode, (void)t;
 	return d->ops->unlink(d, n, l);
 }
 
-static int do_rmdir(struct vnode *d, const char *n, size_t l, uint32_t mode)
+static int do_rmdir(struct vnode *d, const char *n, size_t l, uint32_t mode, const char *t)
+{
+	(void)mode, (void)t;
+	return d->ops->rmdir(d, n, l);
+}
+
+static int do_symlink(struct vnode *d, const char *n, size_t l, uint32_t mode, const char *t)
 {
 	(void)mode;
-	return d->ops->rmdir(d, n, l);
+	return d->ops->symlink ? d->ops->symlink(d, n, l, t) : -EPERM;
 }
 
 int vfs_mkdir(const char *path, uint32_t mode)
 {
-	return change(path, do_mkdir, mode);
+	return change(path, do_mkdir, mode, NULL);
 }
 
 int vfs_unlink(const char *path)
 {
-	return change(path, do_unlink, 0);
+	return change(path, do_unlink, 0, NULL);
 }
 
 int vfs_rmdir(const char *path)
 {
-	int r = change(path, do_rmdir, 0);
+	return change(path, do_rmdir, 0, NULL);
+}
 
-	return r == -EBUSY ? -EBUSY : r;
+int vfs_symlink(const char *target, const char *path)
+{
+	if (!target[0])
+		return -ENOENT;
+	if (strlen(target) >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	return change(path, do_symlink, 0, target);
+}
+
+/* The absolute path of path's parent with its links expanded, and the
+ * last name after it, in w->abs (no lock or reference held). */
+static int parent_path(const char *path, struct where *w)
+{
+	int r = resolve(path, R_PARENT, w);
+
+	if (!r)
+		release(w);
+	return r;
 }
 
 int vfs_rename(const char *from, const char *to, bool noreplace)
 {
-	char a1[VFS_PATH_MAX], a2[VFS_PATH_MAX];
-	const char *r1, *r2, *n1, *n2;
-	size_t l1, l2;
-	struct vnode *d1, *d2, *v;
+	struct where *w = kmalloc(2 * sizeof(*w));
+	const char *r1, *r2;
+	struct vnode *v;
 	int r;
 
-	if ((r = vfs_normalize(from, a1)) || (r = vfs_normalize(to, a2)))
-		return r;
-	struct mount *m = mount_of(a1, &r1);
-	if (!m || mount_of(a2, &r2) != m)
-		return m ? -EXDEV : -ENOENT;
-	size_t l = strlen(a1);
-	if (!strncmp(a2, a1, l) && a2[l] == '/')
-		return -EINVAL; /* into itself */
-	mutex_lock(&m->lock);
-	if ((r = walk(m, r1, true, &d1, &n1, &l1)))
+	if (!w)
+		return -ENOMEM;
+	struct where *a = &w[0], *b = &w[1];
+	if ((r = parent_path(from, a)) || (r = parent_path(to, b)))
 		goto out;
-	if ((r = walk(m, r2, true, &d2, &n2, &l2))) {
-		put_locked(d1);
+	struct mount *m = a->m;
+	size_t l = strlen(a->abs);
+	if (b->m != m)
+		r = -EXDEV;
+	else if (!strncmp(b->abs, a->abs, l) && b->abs[l] == '/')
+		r = -EINVAL; /* into itself */
+	if (r)
+		goto out;
+	mount_of(a->abs, &r1);
+	mount_of(b->abs, &r2);
+	mutex_lock(&m->lock);
+	/* A link put in the way since parent_path() is not followed now. */
+	if ((r = walk(a, r1, R_PARENT))) {
+		r = r > 0 ? -ELOOP : r;
+		mutex_unlock(&m->lock);
 		goto out;
 	}
-	if (noreplace && !d2->ops->lookup(d2, n2, l2, &v)) {
+	if ((r = walk(b, r2, R_PARENT))) {
+		r = r > 0 ? -ELOOP : r;
+		release(a);
+		goto out;
+	}
+	if (noreplace && !b->dir->ops->lookup(b->dir, b->name, b->len, &v)) {
 		put_locked(v);
 		r = -EEXIST;
 	} else {
-		r = m->readonly ? -EROFS : d1->ops->rename(d1, n1, l1, d2, n2, l2);
+		r = m->readonly ? -EROFS
+				: a->dir->ops->rename(a->dir, a->name, a->len, b->dir, b->name, b->len);
 	}
-	put_locked(d1);
-	put_locked(d2);
+	put_locked(b->dir);
+	release(a);
 out:
-	mutex_unlock(&m->lock);
+	kfree(w);
+	return r;
+}
+
+static int stat_path(const char *path, bool follow, struct vfs_attr *a)
+{
+	struct mount *m;
+	struct vnode *v;
+	int r = lookup_path(path, follow, &m, &v);
+
+	if (r)
+		return r;
+	r = v->ops->getattr(v, a);
+	done(m, v);
 	return r;
 }
 
 int vfs_stat(const char *path, struct vfs_attr *a)
 {
+	return stat_path(path, true, a);
+}
+
+int vfs_lstat(const char *path, struct vfs_attr *a)
+{
+	return stat_path(path, false, a);
+}
+
+int vfs_readlink(const char *path, char *buf, size_t n)
+{
 	struct mount *m;
 	struct vnode *v;
-	int r = lookup_path(path, &m, &v);
+	int r = lookup_path(path, false, &m, &v);
 
 	if (r)
 		return r;
-	r = v->ops->getattr(v, a);
+	r = v->is_link && v->ops->readlink ? v->ops->readlink(v, buf, n) : -EINVAL;
 	done(m, v);
 	return r;
 }
@@ -509,7 +655,7 @@ int vfs_fstat(struct file *f, struct vfs_attr *a)
 static int target(const char *path, struct file *f, struct mount **mp, struct vnode **vp)
 {
 	if (!f)
-		return lookup_path(path, mp, vp);
+		return lookup_path(path, true, mp, vp);
 	*vp = f->vnode;
 	*mp = f->vnode->mount;
 	mutex_lock(&(*mp)->lock);
@@ -567,11 +713,10 @@ int vfs_fallocate(struct file *f, uint64_t off, uint64_t len)
 int vfs_fsync(struct file *f)
 {
 	struct vnode *v = f->vnode;
-	struct mount *m = v->mount;
 
-	mutex_lock(&m->lock);
+	io_lock(v);
 	int r = v->ops->fsync ? v->ops->fsync(v) : 0;
-	mutex_unlock(&m->lock);
+	io_unlock(v);
 	return r;
 }
 
@@ -617,7 +762,7 @@ int vfs_statfs(const char *path, struct file *f, struct vfs_statfs *s)
 		m = f->vnode->mount;
 		mutex_lock(&m->lock);
 	} else {
-		if ((r = lookup_path(path, &m, &v)))
+		if ((r = lookup_path(path, true, &m, &v)))
 			return r;
 		put_locked(v);
 	}
@@ -628,22 +773,22 @@ int vfs_statfs(const char *path, struct file *f, struct vfs_statfs *s)
 
 int vfs_chdir(const char *path)
 {
-	char abs[VFS_PATH_MAX];
-	struct mount *m;
-	struct vnode *v;
-	int r = lookup_path(path, &m, &v);
+	struct where *w = kmalloc(sizeof(*w));
+	int r;
 
-	if (r)
-		return r;
-	bool dir = v->is_dir;
-	done(m, v);
-	if (!dir)
-		return -ENOTDIR;
-	vfs_normalize(path, abs);
-	mutex_lock(&cwd_lock);
-	strcpy(cwd, abs);
-	mutex_unlock(&cwd_lock);
-	return 0;
+	if (!w)
+		return -ENOMEM;
+	if (!(r = resolve(path, R_FOLLOW, w))) {
+		r = w->v->is_dir ? 0 : -ENOTDIR;
+		release(w);
+	}
+	if (!r) {
+		mutex_lock(&cwd_lock);
+		strcpy(cwd, w->abs);
+		mutex_unlock(&cwd_lock);
+	}
+	kfree(w);
+	return r;
 }
 
 int vfs_getcwd(char *buf, size_t n)

@@ -15,19 +15,21 @@ FUZZ_CFLAGS ?= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Itests/host/include
 FUZZ_TIME ?= 10
 
-HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat
+HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat p9
 HOST_SRCS_format := kernel/lib/format.c
 HOST_SRCS_cmdline := kernel/cmdline.c
 HOST_SRCS_pmem := kernel/mm/pmem.c
 HOST_SRCS_kmalloc := kernel/mm/kmalloc.c
 HOST_SRCS_firmware := drivers/acpi.c drivers/mptable.c
 HOST_SRCS_fat := kernel/fs/bcache.c $(wildcard kernel/fs/fat/*.c)
+HOST_SRCS_p9 := kernel/fs/9p/proto.c
 HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%) build/host/test_syscall_gen
 
-FUZZ_NAMES := cmdline firmware fat
+FUZZ_NAMES := cmdline firmware fat p9
 FUZZ_SRCS_cmdline := kernel/cmdline.c
 FUZZ_SRCS_firmware := drivers/acpi.c drivers/mptable.c
 FUZZ_SRCS_fat := $(HOST_SRCS_fat)
+FUZZ_SRCS_p9 := $(HOST_SRCS_p9)
 FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
 HOST_HEADERS := $(wildcard include/unishyper/*.h)

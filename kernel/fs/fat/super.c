@@ -191,8 +191,9 @@ static int make_root(struct fat_fs *fs)
 	return 0;
 }
 
-static int fat_mount(struct blockdev *dev, bool readonly, struct vnode **root, void **out)
+static int fat_mount(void *source, bool readonly, struct vnode **root, void **out)
 {
+	struct blockdev *dev = source;
 	struct fat_fs *fs;
 	uint8_t *bs;
 	int err;

@@ -1,0 +1,141 @@
+/*
+ * virtio-9p: each device is a channel to the host's 9p server
+ * (include/unishyper/p9.h), found by its mount tag.
+ *
+ * The device has one queue; a request is two descriptors, the T-message
+ * the device reads and the buffer it writes the R-message into. Both live
+ * in physically contiguous DMA memory, one pair per slot, so that SLOTS
+ * threads have requests in flight at once; a counting semaphore hands the
+ * slots out, and the slot index is the request's 9p tag.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <arch/mmu.h>
+#include <unishyper/kmalloc.h>
+#include <unishyper/mutex.h>
+#include <unishyper/p9.h>
+#include <unishyper/pmem.h>
+#include <unishyper/printk.h>
+#include <unishyper/sched.h>
+#include <unishyper/virtio.h>
+
+#define F_MOUNT_TAG (1ull << 0)
+#define CFG_TAG_LEN 0
+#define CFG_TAG 2
+
+#define SLOTS 8
+#define MSIZE (128u * 1024) /* bytes of each buffer: the largest message */
+
+struct vslot {
+	struct p9_slot s;
+	uint64_t req_phys, reply_phys;
+	bool busy;
+	struct virtq_req vreq;
+};
+
+struct v9p {
+	struct p9_chan chan;
+	struct virtqueue *vq;
+	struct semaphore free_slots;
+	spinlock_t slot_lock;
+	struct vslot slots[SLOTS];
+};
+
+static struct p9_slot *slot_get(struct p9_chan *c)
+{
+	struct v9p *p = c->priv;
+
+	semaphore_down(&p->free_slots, SCHED_FOREVER);
+	unsigned long flags = spin_lock_irqsave(&p->slot_lock);
+	struct vslot *s = NULL;
+	for (int i = 0; i < SLOTS && !s; i++)
+		if (!p->slots[i].busy)
+			s = &p->slots[i];
+	s->busy = true;
+	spin_unlock_irqrestore(&p->slot_lock, flags);
+	return &s->s;
+}
+
+static void slot_put(struct p9_chan *c, struct p9_slot *slot)
+{
+	struct v9p *p = c->priv;
+	struct vslot *s = &p->slots[slot->tag];
+
+	unsigned long flags = spin_lock_irqsave(&p->slot_lock);
+	s->busy = false;
+	spin_unlock_irqrestore(&p->slot_lock, flags);
+	semaphore_up(&p->free_slots);
+}
+
+static int rpc(struct p9_chan *c, struct p9_slot *slot, uint32_t req_len)
+{
+	struct v9p *p = c->priv;
+	struct vslot *s = &p->slots[slot->tag];
+	struct virtq_buf bufs[2] = {
+		{ s->req_phys, req_len, false },
+		{ s->reply_phys, MSIZE, true },
+	};
+
+	if (req_len > MSIZE || virtq_transfer(p->vq, bufs, 2, &s->vreq))
+		return -EIO;
+	return s->vreq.len <= MSIZE ? (int)s->vreq.len : -EIO;
+}
+
+static int slots_init(struct v9p *p)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		struct vslot *s = &p->slots[i];
+		s->req_phys = pmem_alloc(MSIZE / PAGE_SIZE);
+		s->reply_phys = pmem_alloc(MSIZE / PAGE_SIZE);
+		if (!s->req_phys || !s->reply_phys)
+			return -ENOMEM;
+		s->s.req = phys_to_virt(s->req_phys);
+		s->s.reply = phys_to_virt(s->reply_phys);
+		s->s.tag = (uint16_t)i;
+	}
+	return 0;
+}
+
+int virtio_9p_probe(struct virtio_dev *d)
+{
+	struct v9p *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	if (virtio_negotiate(d, F_MOUNT_TAG))
+		return -ENODEV;
+	unsigned len = 0;
+	if (d->features & F_MOUNT_TAG)
+		len = d->ops->config_read(d, CFG_TAG_LEN, 2);
+	if (!len || len >= sizeof(p->chan.tag)) {
+		printk("virtio-9p: %s: no usable mount tag\n", d->where);
+		virtio_fail(d);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < len; i++)
+		p->chan.tag[i] = (char)d->ops->config_read(d, CFG_TAG + i, 1);
+	p->vq = virtio_queue_create(d, 0, 128);
+	if (!p->vq || slots_init(p)) {
+		printk("virtio-9p: %s: cannot set up the queue\n", d->where);
+		virtio_fail(d);
+		return -ENOMEM;
+	}
+	semaphore_init(&p->free_slots, SLOTS);
+	p->slot_lock = (spinlock_t)SPINLOCK_INIT;
+	p->chan.msize = MSIZE;
+	p->chan.get = slot_get;
+	p->chan.rpc = rpc;
+	p->chan.put = slot_put;
+	p->chan.priv = p;
+	d->driver = p;
+	virtio_ready(d);
+	if (p9_chan_register(&p->chan)) {
+		printk("virtio-9p: %s: too many shares\n", d->where);
+		return -ENOSPC;
+	}
+	if (printk_level > 1)
+		printk("virtio-9p: %s: tag %s%s\n", d->where, p->chan.tag,
+		       d->legacy ? ", legacy" : "");
+	return 0;
+}
