@@ -592,6 +592,48 @@ SYSCALL_DEFINE4(utimensat, int, dirfd, const char *, upath, const struct timespe
 	return set_times(dirfd, upath, times, flags);
 }
 
+/* Sets attributes of a path, or of fd dirfd when upath is NULL. */
+static long setattr_at(int dirfd, const char *upath, const struct vfs_attr *a, unsigned mask)
+{
+	char path[VFS_PATH_MAX];
+	long r;
+
+	if (!upath) {
+		struct file *f = fd_get(dirfd);
+		if (!f)
+			return -EBADF;
+		r = f->vnode ? vfs_setattr(NULL, f, a, mask) : 0;
+		file_put(f);
+		return r;
+	}
+	if ((r = at_path(dirfd, upath, path)))
+		return r;
+	return vfs_setattr(path, NULL, a, mask);
+}
+
+/* chmod and its kin: the permission bits of a path, or of fd. */
+static long set_mode(int dirfd, const char *upath, uint32_t mode)
+{
+	struct vfs_attr a = { .mode = mode & 07777 };
+
+	return setattr_at(dirfd, upath, &a, VFS_SET_MODE);
+}
+
+SYSCALL_DEFINE2(chmod, const char *, path, uint32_t, mode)
+{
+	return set_mode(AT_FDCWD, path, mode);
+}
+
+SYSCALL_DEFINE2(fchmod, int, fd, uint32_t, mode)
+{
+	return set_mode(fd, NULL, mode);
+}
+
+SYSCALL_DEFINE3(fchmodat, int, dirfd, const char *, path, uint32_t, mode)
+{
+	return set_mode(dirfd, path, mode);
+}
+
 /* utimes and futimesat take microseconds. */
 static long set_times_us(int dirfd, const char *upath, const struct timeval *tv)
 {
@@ -621,11 +663,9 @@ SYSCALL_DEFINE3(futimesat, int, dirfd, const char *, path, const struct timeval 
 
 static long set_times(int dirfd, const char *upath, const struct timespec *times, int flags)
 {
-	char path[VFS_PATH_MAX];
 	struct vfs_attr a = { 0 };
 	unsigned mask = VFS_SET_ATIME | VFS_SET_MTIME;
 	uint64_t now = time_realtime_ns();
-	long r;
 
 	if (flags & ~AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
@@ -646,17 +686,7 @@ static long set_times(int dirfd, const char *upath, const struct timespec *times
 				*t = (uint64_t)times[i].tv_sec * 1000000000 + (uint64_t)ns;
 		}
 	}
-	if (!upath) { /* futimens */
-		struct file *f = fd_get(dirfd);
-		if (!f)
-			return -EBADF;
-		r = f->vnode ? vfs_setattr(NULL, f, &a, mask) : 0;
-		file_put(f);
-		return r;
-	}
-	if ((r = at_path(dirfd, upath, path)))
-		return r;
-	return vfs_setattr(path, NULL, &a, mask);
+	return setattr_at(dirfd, upath, &a, mask); /* upath NULL: futimens */
 }
 
 static void fill_statfs(struct statfs *st, const struct vfs_statfs *s)

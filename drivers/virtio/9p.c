@@ -5,19 +5,17 @@
  * The device has one queue; a request is two descriptors, the T-message
  * the device reads and the buffer it writes the R-message into. Both live
  * in physically contiguous DMA memory, one pair per slot, so that SLOTS
- * threads have requests in flight at once; a counting semaphore hands the
- * slots out, and the slot index is the request's 9p tag.
+ * threads have requests in flight at once; the slot index is the
+ * request's 9p tag.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <arch/mmu.h>
 #include <unishyper/kmalloc.h>
-#include <unishyper/mutex.h>
 #include <unishyper/p9.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
-#include <unishyper/sched.h>
 #include <unishyper/virtio.h>
 
 #define F_MOUNT_TAG (1ull << 0)
@@ -30,15 +28,13 @@
 struct vslot {
 	struct p9_slot s;
 	uint64_t req_phys, reply_phys;
-	bool busy;
 	struct virtq_req vreq;
 };
 
 struct v9p {
 	struct p9_chan chan;
 	struct virtqueue *vq;
-	struct semaphore free_slots;
-	spinlock_t slot_lock;
+	struct virtio_slots pool;
 	struct vslot slots[SLOTS];
 };
 
@@ -46,26 +42,14 @@ static struct p9_slot *slot_get(struct p9_chan *c)
 {
 	struct v9p *p = c->priv;
 
-	semaphore_down(&p->free_slots, SCHED_FOREVER);
-	unsigned long flags = spin_lock_irqsave(&p->slot_lock);
-	struct vslot *s = NULL;
-	for (int i = 0; i < SLOTS && !s; i++)
-		if (!p->slots[i].busy)
-			s = &p->slots[i];
-	s->busy = true;
-	spin_unlock_irqrestore(&p->slot_lock, flags);
-	return &s->s;
+	return &p->slots[virtio_slot_get(&p->pool)].s;
 }
 
 static void slot_put(struct p9_chan *c, struct p9_slot *slot)
 {
 	struct v9p *p = c->priv;
-	struct vslot *s = &p->slots[slot->tag];
 
-	unsigned long flags = spin_lock_irqsave(&p->slot_lock);
-	s->busy = false;
-	spin_unlock_irqrestore(&p->slot_lock, flags);
-	semaphore_up(&p->free_slots);
+	virtio_slot_put(&p->pool, slot->tag);
 }
 
 static int rpc(struct p9_chan *c, struct p9_slot *slot, uint32_t req_len)
@@ -121,8 +105,7 @@ int virtio_9p_probe(struct virtio_dev *d)
 		virtio_fail(d);
 		return -ENOMEM;
 	}
-	semaphore_init(&p->free_slots, SLOTS);
-	p->slot_lock = (spinlock_t)SPINLOCK_INIT;
+	virtio_slots_init(&p->pool, SLOTS);
 	p->chan.msize = MSIZE;
 	p->chan.get = slot_get;
 	p->chan.rpc = rpc;

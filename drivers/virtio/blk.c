@@ -17,10 +17,8 @@
 #include <unishyper/blockdev.h>
 #include <unishyper/format.h>
 #include <unishyper/kmalloc.h>
-#include <unishyper/mutex.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
-#include <unishyper/sched.h>
 #include <unishyper/virtio.h>
 
 #define BLK_F_SIZE_MAX (1ull << 1)
@@ -56,7 +54,6 @@ struct slot {
 	uint64_t hdr_phys;
 	uint8_t *bounce;
 	uint64_t bounce_phys;
-	bool busy;
 	struct virtq_req req;
 };
 
@@ -66,8 +63,7 @@ struct blk {
 	struct virtqueue *vq;
 	uint32_t seg_size; /* bytes per segment */
 	uint32_t max_bytes; /* per request, a multiple of the sector size */
-	struct semaphore free_slots;
-	spinlock_t slot_lock;
+	struct virtio_slots pool;
 	struct slot slots[SLOTS];
 };
 
@@ -75,23 +71,12 @@ static int blk_count;
 
 static struct slot *slot_get(struct blk *b)
 {
-	semaphore_down(&b->free_slots, SCHED_FOREVER);
-	unsigned long flags = spin_lock_irqsave(&b->slot_lock);
-	struct slot *s = NULL;
-	for (int i = 0; i < SLOTS && !s; i++)
-		if (!b->slots[i].busy)
-			s = &b->slots[i];
-	s->busy = true;
-	spin_unlock_irqrestore(&b->slot_lock, flags);
-	return s;
+	return &b->slots[virtio_slot_get(&b->pool)];
 }
 
 static void slot_put(struct blk *b, struct slot *s)
 {
-	unsigned long flags = spin_lock_irqsave(&b->slot_lock);
-	s->busy = false;
-	spin_unlock_irqrestore(&b->slot_lock, flags);
-	semaphore_up(&b->free_slots);
+	virtio_slot_put(&b->pool, (int)(s - b->slots));
 }
 
 /* One request of type with len bytes of the slot's bounce buffer. */
@@ -238,8 +223,7 @@ int virtio_blk_probe(struct virtio_dev *d)
 		max = BOUNCE_PAGES * PAGE_SIZE;
 	b->seg_size = seg_size;
 	b->max_bytes = (uint32_t)(max - max % sector_size);
-	semaphore_init(&b->free_slots, SLOTS);
-	b->slot_lock = (spinlock_t)SPINLOCK_INIT;
+	virtio_slots_init(&b->pool, SLOTS);
 	ksnprintf(b->bd.name, sizeof(b->bd.name), "vd%c", 'a' + blk_count);
 	b->bd.sector_size = sector_size;
 	b->bd.sectors = virtio_config_read64(d, CFG_CAPACITY) / (sector_size / 512);

@@ -295,3 +295,28 @@ void virtio_init(struct cmdline *cl)
 	virtio_mmio_probe_window();
 	virtio_pci_probe();
 }
+
+void virtio_slots_init(struct virtio_slots *p, int n)
+{
+	semaphore_init(&p->free, n);
+	p->lock = (spinlock_t)SPINLOCK_INIT;
+	p->busy = 0;
+}
+
+int virtio_slot_get(struct virtio_slots *p)
+{
+	semaphore_down(&p->free, SCHED_FOREVER);
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	int i = __builtin_ctz(~p->busy);
+	p->busy |= 1u << i;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return i;
+}
+
+void virtio_slot_put(struct virtio_slots *p, int i)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	p->busy &= ~(1u << i);
+	spin_unlock_irqrestore(&p->lock, flags);
+	semaphore_up(&p->free);
+}

@@ -4,9 +4,11 @@
  * system-call layer uses.
  *
  * A file system hands out vnodes. lookup() and create() return a vnode
- * holding one more reference (refs is 1 on a new vnode), and while a vnode
- * has references the same file always gives the same vnode; the VFS drops
- * references and calls release() when the last goes. The VFS serialises all calls into one mounted file system
+ * holding one more reference (refs is 1 on a new vnode); one that keeps
+ * state per file (FAT, ramfs) gives the same vnode for the same file while
+ * it has references, one whose state is elsewhere (9p) may give a new one
+ * each time. The VFS drops references and calls release() when the last
+ * goes. The VFS serialises all calls into one mounted file system
  * with a per-mount lock, so a file system's operations need no locking of
  * their own and can be tested on the host single-threaded. Names passed
  * to operations are one path component (no '/'), not NUL-terminated
@@ -75,6 +77,9 @@ struct vnode_ops {
 	int (*rename)(struct vnode *from_dir, const char *from, size_t from_len,
 		      struct vnode *to_dir, const char *to, size_t to_len);
 	int (*readdir)(struct vnode *dir, uint64_t *pos, struct vfs_dirent *out);
+	/* Optional: a file is being opened with open(2)'s access mode
+	 * (O_RDONLY, O_WRONLY, O_RDWR); an error fails the open. */
+	int (*open)(struct vnode *v, int acc);
 	/* Files. read/write at an offset: a byte count (short only at the
 	 * end of file for read, on -ENOSPC for write when nothing fits).
 	 * write past the end extends the file (the gap reads as zeros). */

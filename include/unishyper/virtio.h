@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <unishyper/cmdline.h>
+#include <unishyper/mutex.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/wait.h>
 
@@ -138,6 +139,21 @@ uint32_t virtio_config_read32(struct virtio_dev *d, unsigned off);
  */
 int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
 		   struct virtq_req *req);
+
+/*
+ * Request slots of a driver that keeps DMA buffers per request (blk, 9p):
+ * slot_get sleeps until one of the n (at most 32) is free and returns its
+ * index; several threads may call both at once.
+ */
+struct virtio_slots {
+	struct semaphore free;
+	spinlock_t lock;
+	uint32_t busy; /* a bit per slot */
+};
+
+void virtio_slots_init(struct virtio_slots *p, int n);
+int virtio_slot_get(struct virtio_slots *p);
+void virtio_slot_put(struct virtio_slots *p, int i);
 
 /* Ring layout, little-endian as the specification fixes. */
 struct virtq_desc {

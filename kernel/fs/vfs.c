@@ -459,7 +459,9 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 		r = -EISDIR;
 	else if (acc != O_RDONLY && m->readonly)
 		r = -EROFS;
-	else if ((flags & O_TRUNC) && acc != O_RDONLY)
+	else if (v->ops->open)
+		r = v->ops->open(v, acc);
+	if (!r && (flags & O_TRUNC) && acc != O_RDONLY)
 		r = v->ops->truncate(v, 0);
 	if (r) {
 		w->v = v;

@@ -10,7 +10,6 @@
 #include "client.h"
 
 #define VERSION "9P2000.L"
-#define READDIR_MAX 8192u
 
 struct call {
 	struct p9_client *c;
@@ -212,17 +211,25 @@ static int data_reply(struct call *k, void *buf, uint32_t n)
 	return finish(k, r);
 }
 
-int p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n)
+/* Tread and Treaddir: fid[4] offset[8] count[4], answered by count[4]
+ * data[count]. */
+static int read_call(struct p9_client *c, uint8_t type, uint32_t fid, uint64_t off, void *buf,
+		     uint32_t n)
 {
 	struct call k;
 
 	if (n > c->iounit)
 		n = c->iounit;
-	start(&k, c, P9_TREAD);
+	start(&k, c, type);
 	p9_put32(&k.m, fid);
 	p9_put64(&k.m, off);
 	p9_put32(&k.m, n);
 	return data_reply(&k, buf, n);
+}
+
+int p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n)
+{
+	return read_call(c, P9_TREAD, fid, off, buf, n);
 }
 
 int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, uint32_t n)
@@ -246,15 +253,7 @@ int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, 
 
 int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n)
 {
-	struct call k;
-
-	if (n > c->iounit)
-		n = c->iounit;
-	start(&k, c, P9_TREADDIR);
-	p9_put32(&k.m, fid);
-	p9_put64(&k.m, off);
-	p9_put32(&k.m, n);
-	return data_reply(&k, buf, n);
+	return read_call(c, P9_TREADDIR, fid, off, buf, n);
 }
 
 int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, size_t len, uint32_t mode)

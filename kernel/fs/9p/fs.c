@@ -7,8 +7,9 @@
  * write or listing on, a second fid opened for I/O (read-write when the
  * host allows it, else read-only; reopened read-write when a write needs
  * it). A file created here keeps the one fid Tlcreate opened for both.
- * The vnodes in use are listed by qid path, so a file always gives the
- * same vnode while it has references. Names come from the VFS as single
+ * Every lookup gives a new vnode: the state of a file is on the host, and
+ * a table by inode number could hand out the vnode of a deleted file
+ * whose number the host gave to a new one. Names come from the VFS as single
  * components; every name is checked again before it is sent, so that no
  * request ever names "..", "." or a path: the guest cannot leave the
  * share through the server. Symbolic links are resolved by the VFS in
@@ -39,8 +40,6 @@ struct p9_fs;
 struct p9_node {
 	struct vnode v;
 	struct p9_fs *fs;
-	struct p9_node *next; /* in fs->nodes */
-	uint64_t ino;         /* the qid path */
 	uint32_t fid;         /* walked to the file, or the created file's open fid */
 	uint32_t io_fid;      /* opened for I/O, P9_NOFID before */
 	uint32_t old_fid;     /* the read-only io_fid a write replaced */
@@ -53,7 +52,6 @@ struct p9_node {
 
 struct p9_fs {
 	struct p9_client c;
-	struct p9_node *nodes;
 	struct p9_node *root;
 	struct mutex io_lock;
 };
@@ -72,26 +70,17 @@ static bool bad_name(const char *name, size_t len)
 	return memchr(name, '/', len) || memchr(name, 0, len);
 }
 
-/* The vnode of the file with qid, taking over fid: an existing one (the
- * fid is clunked) or a new one. */
-static int node_get(struct p9_fs *fs, uint32_t fid, const struct p9_qid *qid, bool fid_open,
+/* A new vnode for the file with qid, taking over fid (opened for
+ * reading and writing when fid_open). */
+static int node_new(struct p9_fs *fs, uint32_t fid, const struct p9_qid *qid, bool fid_open,
 		    struct vnode **out)
 {
-	for (struct p9_node *n = fs->nodes; n; n = n->next) {
-		if (n->ino == qid->path) {
-			p9c_clunk(&fs->c, fid);
-			n->v.refs++;
-			*out = &n->v;
-			return 0;
-		}
-	}
 	struct p9_node *n = kzalloc(sizeof(*n));
 	if (!n) {
 		p9c_clunk(&fs->c, fid);
 		return -ENOMEM;
 	}
 	n->fs = fs;
-	n->ino = qid->path;
 	n->fid = fid;
 	n->io_fid = fid_open ? fid : P9_NOFID;
 	n->old_fid = P9_NOFID;
@@ -103,8 +92,6 @@ static int node_get(struct p9_fs *fs, uint32_t fid, const struct p9_qid *qid, bo
 		.is_link = (qid->type & P9_QTSYMLINK) != 0,
 		.priv = n,
 	};
-	n->next = fs->nodes;
-	fs->nodes = n;
 	*out = &n->v;
 	return 0;
 }
@@ -114,12 +101,6 @@ static void p9_release(struct vnode *v)
 	struct p9_node *n = node_of(v);
 	struct p9_fs *fs = n->fs;
 
-	for (struct p9_node **p = &fs->nodes; *p; p = &(*p)->next) {
-		if (*p == n) {
-			*p = n->next;
-			break;
-		}
-	}
 	if (n->io_fid != P9_NOFID && n->io_fid != n->fid)
 		p9c_clunk(&fs->c, n->io_fid);
 	if (n->old_fid != P9_NOFID)
@@ -162,6 +143,13 @@ out:
 	return r;
 }
 
+/* The I/O fid is opened with the file, so that the file stays readable
+ * and writable after it is unlinked, as POSIX promises. */
+static int p9_open(struct vnode *v, int acc)
+{
+	return io_open(node_of(v), acc != O_RDONLY);
+}
+
 static int p9_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 {
 	struct p9_node *d = node_of(dir);
@@ -173,7 +161,7 @@ static int p9_lookup(struct vnode *dir, const char *name, size_t len, struct vno
 	int r = p9c_walk(&d->fs->c, d->fid, fid, name, len, &qid);
 	if (r)
 		return r;
-	return node_get(d->fs, fid, &qid, false, out);
+	return node_new(d->fs, fid, &qid, false, out);
 }
 
 static void dir_changed(struct vnode *dir)
@@ -199,7 +187,7 @@ static int p9_create(struct vnode *dir, const char *name, size_t len, uint32_t m
 		p9c_clunk(&d->fs->c, fid);
 		return r;
 	}
-	return node_get(d->fs, fid, &qid, true, out);
+	return node_new(d->fs, fid, &qid, true, out);
 }
 
 static int p9_mkdir(struct vnode *dir, const char *name, size_t len, uint32_t mode)
@@ -306,17 +294,25 @@ static int p9_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent *out)
 	return -EIO;
 }
 
-static ssize_t p9_read(struct vnode *v, void *buf, size_t n, uint64_t off)
+/* Reads or writes n bytes at off in requests of at most iounit bytes;
+ * stops at the end of the file or when the server takes no more. */
+static ssize_t transfer(struct vnode *v, char *buf, size_t n, uint64_t off, bool write)
 {
 	struct p9_node *p = node_of(v);
+	struct p9_client *c = &p->fs->c;
 	size_t done = 0;
 	int r;
 
-	if ((r = io_open(p, false)))
+	if ((r = io_open(p, write)))
 		return r;
+	if (write && !p->io_write)
+		return -EACCES;
 	while (done < n) {
-		size_t want = n - done < p->fs->c.iounit ? n - done : p->fs->c.iounit;
-		r = p9c_read(&p->fs->c, p->io_fid, off + done, (char *)buf + done, (uint32_t)want);
+		uint32_t want = n - done < c->iounit ? (uint32_t)(n - done) : c->iounit;
+		if (write)
+			r = p9c_write(c, p->io_fid, off + done, buf + done, want);
+		else
+			r = p9c_read(c, p->io_fid, off + done, buf + done, want);
 		if (r < 0)
 			return done ? (ssize_t)done : r;
 		if (!r)
@@ -326,27 +322,14 @@ static ssize_t p9_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 	return (ssize_t)done;
 }
 
+static ssize_t p9_read(struct vnode *v, void *buf, size_t n, uint64_t off)
+{
+	return transfer(v, buf, n, off, false);
+}
+
 static ssize_t p9_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
 {
-	struct p9_node *p = node_of(v);
-	size_t done = 0;
-	int r;
-
-	if ((r = io_open(p, true)))
-		return r;
-	if (!p->io_write)
-		return -EACCES;
-	while (done < n) {
-		size_t want = n - done < p->fs->c.iounit ? n - done : p->fs->c.iounit;
-		r = p9c_write(&p->fs->c, p->io_fid, off + done, (const char *)buf + done,
-			      (uint32_t)want);
-		if (r < 0)
-			return done ? (ssize_t)done : r;
-		if (!r)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return transfer(v, (char *)buf, n, off, true);
 }
 
 /* The fid to ask about the file: the open one where there is one, as an
@@ -424,6 +407,7 @@ static const struct vnode_ops p9_ops = {
 	.rmdir = p9_rmdir,
 	.rename = p9_rename,
 	.readdir = p9_readdir,
+	.open = p9_open,
 	.read = p9_read,
 	.write = p9_write,
 	.truncate = p9_truncate,
@@ -449,7 +433,7 @@ static int p9_mount(void *source, bool readonly, struct vnode **root, void **out
 	if (!r && !(qid.type & P9_QTDIR))
 		r = -ENOTDIR;
 	if (!r)
-		r = node_get(fs, fid, &qid, false, &v);
+		r = node_new(fs, fid, &qid, false, &v);
 	if (r) {
 		printk("9p: %s: cannot attach the share (error %d)\n", chan->tag, r);
 		kfree(fs);
