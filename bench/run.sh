@@ -22,7 +22,10 @@
 # CPUs 0,1), (g) files on a fresh FAT32 image on virtio-blk: a large file
 # written and read sequentially, 1000 small files created
 # (bench/src/filebench.c; the Linux guest mounts the disk as vfat from its
-# own init, bench/src/linux_fileinit.c; no native figures).
+# own init, bench/src/linux_fileinit.c; no native figures), (h) the same
+# program on a fresh empty host folder shared over virtio-9p (Unishyper:
+# unishyper-run --share; Linux: its own 9p client, mounted by the same
+# init; natively on the folder itself).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -30,20 +33,38 @@
 # Environment: BENCH_RUNS (launches per boot-time case, default 10),
 # BENCH_BOOT_RUNS (boots per figure (d) and (g), 3), BENCH_MEM (MiB for
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
-# BENCH_OUT (docs/benchmarks.md), QEMU (qemu-system-x86_64), UNISHYPER_GCC,
-# UNISHYPER_RUN (toolchain/bin/...).
+# BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
+# BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
+# letters of the sections to run, default all: "bcdefgh"; (a) comes from the
+# build and is always there; a run of fewer sections writes only those, to
+# build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
+# (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
 set -eu
 
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-OUT="${BENCH_OUT:-$TOP/docs/benchmarks.md}"
+ALL_SECTIONS=bcdefgh
+SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
+[[ "$SECTIONS" =~ ^[a-h]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to h, not '$SECTIONS'" >&2; exit 2; }
+OUT_PARTIAL=1
+[ -n "$(tr -d "$SECTIONS" <<< "$ALL_SECTIONS")" ] || OUT_PARTIAL=0
+if [ "$OUT_PARTIAL" = 0 ]; then
+	OUT="${BENCH_OUT:-$TOP/docs/benchmarks.md}"
+else
+	OUT="${BENCH_OUT:-$B/benchmarks-partial.md}"
+fi
 RUNS="${BENCH_RUNS:-10}"
 BOOT_RUNS="${BENCH_BOOT_RUNS:-3}"
 MEM="${BENCH_MEM:-256}"
 FILE_MIB="${BENCH_FILE_MIB:-256}"
 FILE_COUNT=1000
 FILE_DISK_MIB=512
+SHARE_MIB="${BENCH_SHARE_MIB:-$FILE_MIB}"
+SHARE_RUNS="${BENCH_SHARE_RUNS:-5}" # (h) is quick: a round of its three runs takes ~15 s
+# the msize Unishyper's 9p client asks for, which the Linux guest mounts with
+SHARE_MSIZE=$(sed -n 's/^#define MSIZE (\([0-9]*\)u \* 1024).*/\1/p' "$TOP/drivers/virtio/9p.c" 2>/dev/null)
+SHARE_MSIZE=$((${SHARE_MSIZE:-128} * 1024))
 SMP=1 # every figure but (f), which runs -smp 2 and -smp 1
 ACCEL=tcg,thread=multi
 QEMU="${QEMU:-qemu-system-x86_64}"
@@ -59,6 +80,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# sec LETTER: that section runs in this run
+sec() { [[ "$SECTIONS" == *"$1"* ]]; }
 
 cleanup() {
 	# launchtime kills its own QEMU on a signal; remove what a cut-short
@@ -96,7 +119,7 @@ KHZ=$("$B/host/tsckhz")
 as --32 -o "$B/floor/floor.o" "$TOP/bench/floor/floor.S"
 ld -m elf_i386 -T "$TOP/bench/floor/floor.ld" -o "$B/floor/floor.elf" "$B/floor/floor.o"
 FLOOR="$B/floor/floor.elf"
-for p in hello sysbench threadbench; do
+for p in hello sysbench threadbench filebench; do
 	musl-gcc -static -O2 -Wall -o "$B/native/$p" "$TOP/bench/src/$p.c"
 done
 strip -o "$B/native/hello.stripped" "$B/native/hello"
@@ -159,6 +182,23 @@ FILES_LNX=$LNX
 INITRD_FILES="$B/linuxvm/initramfs-files.cpio"
 [ -f "$INITRD_FILES" ] || FILES_LNX=0
 
+# (h): the Linux guest needs its 9p initramfs (SHARE_LNX=1).  Natively,
+# filebench must not drop the host's page cache, which every other process
+# here and both guests' QEMU read through: as root it runs in a mount
+# namespace of its own where /proc/sys is read-only (SHARE_NATIVE=1 when
+# that, or running unprivileged, keeps drop_caches out of its reach).
+SHARE_LNX=$LNX
+INITRD_9P="$B/linuxvm/initramfs-9p.cpio"
+[ -f "$INITRD_9P" ] || SHARE_LNX=0
+SHARE_NATIVE=1
+NATIVE_FB=("$B/native/filebench")
+if [ -w /proc/sys/vm/drop_caches ]; then
+	NATIVE_FB=(unshare -m sh -c
+		'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"'
+		sh "$B/native/filebench")
+	"${NATIVE_FB[@]:0:5}" true 2>/dev/null || SHARE_NATIVE=0
+fi
+
 # ---------------------------------------------------------- command lines
 # qemu_base MACHINE MIB: the QEMU flags of the floor and the Linux guest,
 # into the array BASE: the devices unishyper-run gives its guests (no
@@ -177,12 +217,14 @@ qemu_base() {
 # a file that outlives the dry run and -m set to MIB (the wrapper itself
 # takes no less than 2 MiB).  Standard input is not a terminal, as in
 # every timed launch.  The program's arguments: the array PROG_ARGS; the
-# disk: DISK (none when empty).
+# disk: DISK, the shared folder: SHARE (none when empty).
 DISK=""
+SHARE=""
 uni_cmd() {
 	local line i
 	line=$("$URUN" "$B/unishyper/$2.img" --dry-run --log "$L/klog-$2-$1-smp$SMP.log" \
 		--mem "$MEM" --smp "$SMP" --machine "$1" --accel tcg ${DISK:+--disk "$DISK"} \
+		${SHARE:+--share "$SHARE"} \
 		-- ${PROG_ARGS[@]+"${PROG_ARGS[@]}"} < /dev/null | head -n 1) || true
 	[ -n "$line" ] || line=false # no command: every launch fails
 	eval "CMD=($line)"
@@ -193,9 +235,10 @@ uni_cmd() {
 }
 
 # set_cmd GUEST MACHINE PROGRAM [MIB]: the command line into the array CMD,
-# with -smp $SMP, the program's arguments from the array PROG_ARGS and the
-# raw disk image DISK when set (Linux: on virtio-blk exactly as
-# unishyper-run attaches it, with the initramfs INITRD_OF)
+# with -smp $SMP, the program's arguments from the array PROG_ARGS, the
+# raw disk image DISK and the folder SHARE when set (Linux: on virtio-blk
+# and virtio-9p exactly as unishyper-run attaches them, with the initramfs
+# INITRD_OF and the words LINUX_WORDS added to its command line)
 #   GUEST: floor  the floor guest with the flags the Linux guest gets
 #          ufloor the floor guest with Unishyper's flags (its raw command
 #                 with the floor in place of the image, no -append)
@@ -210,8 +253,11 @@ set_cmd() {
 		CMD=("${BASE[@]}")
 		[ -z "$DISK" ] || CMD+=(-drive "file=$DISK,format=raw,if=none,id=d0"
 			-device "virtio-blk-$([ "$2" = q35 ] && echo pci || echo device),drive=d0")
+		[ -z "$SHARE" ] || CMD+=(
+			-fsdev "local,id=s0,path=${SHARE//,/,,},security_model=none,multidevs=remap"
+			-device "virtio-9p-$([ "$2" = q35 ] && echo pci || echo device),fsdev=s0,mount_tag=share0")
 		CMD+=(-kernel "$VMLINUX" -initrd "${INITRD_OF:-$INITRD}"
-			-append "$LINUX_APPEND rdinit=/$3${PROG_ARGS[*]:+ -- ${PROG_ARGS[*]}}")
+			-append "$LINUX_APPEND${LINUX_WORDS:+ $LINUX_WORDS} rdinit=/$3${PROG_ARGS[*]:+ -- ${PROG_ARGS[*]}}")
 		;;
 	wrap) CMD=("$URUN" "$B/unishyper/$3.img" --mem "$mib" --smp "$SMP" --machine "$2"
 		--accel tcg) ;;
@@ -294,44 +340,50 @@ declare -A CMDLINES=() EXIT=()
 PROG_ARGS=()
 
 # ------------------------------------------------- (c) launch to exit
-for m in $MACHINES; do
-	log "(c) launch to exit, -M $m: $RUNS rounds of: $GUESTS"
-	for i in $(seq 0 "$RUNS"); do
-		for g in $GUESTS; do
-			set_cmd "$g" "$m" hello
-			CMDLINES["c-$m-$g"]="$(qcmd "${CMD[@]}")"
-			c="boot-$m-$g"
-			[ "$i" = 0 ] && c="warmup-$m-$g" # round 0 only warms caches
-			launch "$c" "${WANT[$g]}" "${TMO[$g]}" "${MARK[$g]}" "Kernel panic" "${CMD[@]}"
+if sec c; then
+	for m in $MACHINES; do
+		log "(c) launch to exit, -M $m: $RUNS rounds of: $GUESTS"
+		for i in $(seq 0 "$RUNS"); do
+			for g in $GUESTS; do
+				set_cmd "$g" "$m" hello
+				CMDLINES["c-$m-$g"]="$(qcmd "${CMD[@]}")"
+				c="boot-$m-$g"
+				[ "$i" = 0 ] && c="warmup-$m-$g" # round 0 only warms caches
+				launch "$c" "${WANT[$g]}" "${TMO[$g]}" "${MARK[$g]}" "Kernel panic" "${CMD[@]}"
+			done
 		done
 	done
-done
+fi
 
 # ------------------------------------------------- (d) PVH entry to main
-for m in $MACHINES; do
-	log "(d) entry to main, -M $m: $BOOT_RUNS boots per guest"
-	for g in uni linux; do
-		have "$g" || continue
-		set_cmd "$g" "$m" boottime
-		CMDLINES["d-$m-$g"]="$(qcmd "${CMD[@]}")"
-		for i in $(seq 1 "$BOOT_RUNS"); do
-			launch "boottime-$m-$g" "${WANT[$g]}" "${TMO[$g]}" BOOTTIME "Kernel panic" "${CMD[@]}"
+if sec d; then
+	for m in $MACHINES; do
+		log "(d) entry to main, -M $m: $BOOT_RUNS boots per guest"
+		for g in uni linux; do
+			have "$g" || continue
+			set_cmd "$g" "$m" boottime
+			CMDLINES["d-$m-$g"]="$(qcmd "${CMD[@]}")"
+			for i in $(seq 1 "$BOOT_RUNS"); do
+				launch "boottime-$m-$g" "${WANT[$g]}" "${TMO[$g]}" BOOTTIME "Kernel panic" "${CMD[@]}"
+			done
 		done
 	done
-done
+fi
 
 # ------------------------------------------------- (e) system-call cost
-log "(e) sysbench: native"
-"$B/native/sysbench" > "$L/sysbench-native.log" 2>&1 || true
-CMDLINES[e-host-native]="$(qcmd "$B/native/sysbench") > $L/sysbench-native.log"
-for g in linux uni; do
-	have "$g" || continue
-	log "(e) sysbench: $g"
-	set_cmd "$g" microvm sysbench
-	CMDLINES["e-microvm-$g"]="$(qcmd "${CMD[@]}")"
-	launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
-	cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
-done
+if sec e; then
+	log "(e) sysbench: native"
+	"$B/native/sysbench" > "$L/sysbench-native.log" 2>&1 || true
+	CMDLINES[e-host-native]="$(qcmd "$B/native/sysbench") > $L/sysbench-native.log"
+	for g in linux uni; do
+		have "$g" || continue
+		log "(e) sysbench: $g"
+		set_cmd "$g" microvm sysbench
+		CMDLINES["e-microvm-$g"]="$(qcmd "${CMD[@]}")"
+		launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
+		cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
+	done
+fi
 
 # ------------------------------------------------------------ (f) threads
 # threads GUEST SMP FIGURE...: one run of threadbench with SMP CPUs (the
@@ -354,12 +406,14 @@ threads() {
 	launch "threads-$g-smp$SMP" "${WANT[$g]:-0}" 180 '# threadbench done' "${FAILM[$g]}" "${CMD[@]}"
 }
 LOAD_F0=$(cut -d' ' -f1 /proc/loadavg)
-for g in uni linux native; do
-	have "$g" || continue
-	log "(f) threads: $g, -smp 2 and 1"
-	threads "$g" 2
-	threads "$g" 1 work_1_thread
-done
+if sec f; then
+	for g in uni linux native; do
+		have "$g" || continue
+		log "(f) threads: $g, -smp 2 and 1"
+		threads "$g" 2
+		threads "$g" 1 work_1_thread
+	done
+fi
 LOAD_F1=$(cut -d' ' -f1 /proc/loadavg)
 
 # -------------------------------------------------------------- (g) files
@@ -390,7 +444,7 @@ files_boot() {
 	rm -f "$img"
 }
 T_G0=$(date +%s)
-if [ "$FILES" = 1 ]; then
+if sec g && [ "$FILES" = 1 ]; then
 	mkdir -p "$B/files"
 	rm -f "$B"/files/*.img
 	for i in $(seq 1 "$BOOT_RUNS"); do
@@ -403,6 +457,62 @@ if [ "$FILES" = 1 ]; then
 	done
 fi
 T_G1=$(date +%s)
+
+# ------------------------------------------------------- (h) share (9p)
+# share_run GUEST N: run N of filebench on a fresh empty folder
+# ($B/share/GUEST.N), shared over virtio-9p with the guests (Unishyper
+# mounts it at /host; the Linux guest's init mounts it with its own 9p
+# client) or used directly natively; then the size of the large file and
+# the count of 4 KiB small files as the host sees them
+# ($L/share-GUEST.N.check), and the folder removed.
+declare -A SHARE_MARK=([uni]='# filebench done' [linux]='# fileinit status=0 umount=0'
+	[native]='# filebench done')
+share_run() {
+	local g="$1" n="$2" dir="$B/share/$1.$2" size count
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	case "$g" in
+	uni)
+		SHARE=$dir PROG_ARGS=(/host "$SHARE_MIB" "$FILE_COUNT")
+		set_cmd uni microvm filebench
+		;;
+	linux)
+		SHARE=$dir INITRD_OF=$INITRD_9P PROG_ARGS=("$SHARE_MIB" "$FILE_COUNT")
+		LINUX_WORDS="fileinit_fs=9p fileinit_msize=$SHARE_MSIZE"
+		set_cmd linux microvm fileinit
+		;;
+	native) CMD=("${NATIVE_FB[@]}" "$dir" "$SHARE_MIB" "$FILE_COUNT") ;;
+	esac
+	SHARE="" INITRD_OF="" LINUX_WORDS="" PROG_ARGS=()
+	CMDLINES["h-$([ "$g" = native ] && echo host || echo microvm)-$g"]="$(qcmd "${CMD[@]}")"
+	launch "share-$g" "${WANT[$g]:-0}" $((120 + 2 * SHARE_MIB)) "${SHARE_MARK[$g]}" \
+		"${FAILM[$g]}" "${CMD[@]}"
+	size=$(stat -c %s "$dir/filebench.dat" 2>/dev/null || echo 0)
+	count=$(find "$dir/small" -maxdepth 1 -type f -size 4096c 2>/dev/null | wc -l)
+	echo "size=$size count=$count" > "$L/share-$g.$n.check"
+	rm -rf "$dir"
+}
+# share_has GUEST: (h) runs that guest
+share_has() {
+	case "$1" in
+	native) [ "$SHARE_NATIVE" = 1 ] ;;
+	linux) have linux && [ "$SHARE_LNX" = 1 ] ;;
+	*) have "$1" ;;
+	esac
+}
+T_H0=$(date +%s)
+if sec h; then
+	mkdir -p "$B/share"
+	rm -rf "$B"/share/*
+	for i in $(seq 1 "$SHARE_RUNS"); do
+		for g in uni linux native; do
+			share_has "$g" || continue
+			log "(h) share (9p): $g, run $i of $SHARE_RUNS"
+			share_run "$g" "$i"
+		done
+	done
+fi
+T_H1=$(date +%s)
 
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
@@ -431,11 +541,11 @@ bisect() {
 }
 MEM_UNI=-
 MEM_LINUX=-
-if have uni; then
+if sec b && have uni; then
 	log "(b) smallest -m: Unishyper"
 	MEM_UNI=$(bisect uni 3)
 fi
-if have linux; then
+if sec b && have linux; then
 	log "(b) smallest -m: Linux"
 	MEM_LINUX=$(bisect linux 2)
 fi
@@ -485,13 +595,14 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "(except in b) and \`-smp $SMP\` (except in f); ratios compare figures of this run only."
 	echo "BENCH_RUNS, BENCH_BOOT_RUNS and BENCH_MEM change the number of launches, of boots"
 	echo "for (d) and (g) and the memory of every guest."
+	[ "$OUT_PARTIAL" = 0 ] || echo "This run measured only the sections $SECTIONS (BENCH_SECTIONS) and (a)."
 	echo
 	echo "| | |"
 	echo "|---|---|"
 	echo "| machine | \`$(uname -srm)\`, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), host TSC $KHZ kHz |"
 	echo "| QEMU | $("$QEMU" --version | head -n 1) |"
 	echo "| accelerator | TCG: this machine's /dev/kvm is kvm_pvm, unusable for these guests |"
-	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=); in (g) another one, with the modules that mount vfat |"
+	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=); in (g) another one, with the modules that mount vfat; in (h) one with the 9p modules |"
 	echo "| native | static musl $(dpkg-query -W -f '${Version}' musl-tools 2>/dev/null || true) (musl-gcc -static -O2) on the host itself |"
 	echo "| load average | $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: a shared host, figures move between runs |"
 	have uni || echo "| Unishyper | **$UNI_WHY**: no figures |"
@@ -702,25 +813,26 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "changes the large file's size).  No native figures: the host has no FAT file system on an"
 	echo "emulated virtio disk, and its own file systems are nothing like it."
 	echo
-	# fvals GUEST NAME: figure NAME of each boot that ended well, one a line
+	# fvals CASE NAME: figure NAME of each launch of CASE (files-GUEST,
+	# share-GUEST) that ended well, one a line
 	fvals() {
 		local n=0 ok rest
-		[ -f "$L/files-$1.txt" ] || return 0
+		[ -f "$L/$1.txt" ] || return 0
 		while read -r ok rest; do
 			n=$((n + 1))
 			[ "$ok" = ok=1 ] || continue
-			tr -d '\r' < "$L/files-$1.$n.log" | awk -v k="$2" '$1 == k { print $2; exit }'
-		done < "$L/files-$1.txt"
+			tr -d '\r' < "$L/$1.$n.log" | awk -v k="$2" '$1 == k { print $2; exit }'
+		done < "$L/$1.txt"
 	}
-	# fpart GUEST KEY: KEY=value of the comment lines of each boot that ended well
+	# fpart CASE KEY: KEY=value of the comment lines of each launch that ended well
 	fpart() {
 		local n=0 ok rest
-		[ -f "$L/files-$1.txt" ] || return 0
+		[ -f "$L/$1.txt" ] || return 0
 		while read -r ok rest; do
 			n=$((n + 1))
 			[ "$ok" = ok=1 ] || continue
-			tr -d '\r' < "$L/files-$1.$n.log" | grep -o "$2=[0-9.]*" | head -n 1 | cut -d= -f2
-		done < "$L/files-$1.txt"
+			tr -d '\r' < "$L/$1.$n.log" | grep -o "$2=[0-9.]*" | head -n 1 | cut -d= -f2
+		done < "$L/$1.txt"
 	}
 	# fcell GUEST: why the guest has no figures in (g), empty when it has
 	fcell() {
@@ -734,11 +846,11 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	for g in uni linux; do
 		FOK[$g]="$(grep -c '^ok=1' "$L/files-$g.txt" 2>/dev/null || true)/$BOOT_RUNS"
 		for f in write_seq read_seq create_small; do
-			FV["$g-$f"]=$(fvals "$g" "$f" | med_min | cut -d' ' -f1)
-			FV["$g-$f-all"]=$(fvals "$g" "$f" | paste -sd' ' | sed 's/ /, /g')
+			FV["$g-$f"]=$(fvals "files-$g" "$f" | med_min | cut -d' ' -f1)
+			FV["$g-$f-all"]=$(fvals "files-$g" "$f" | paste -sd' ' | sed 's/ /, /g')
 		done
 		for k in write_s fsync_close_s read_s create_s sync_s; do
-			FV["$g-$k"]=$(fpart "$g" "$k" | med_min | cut -d' ' -f1)
+			FV["$g-$k"]=$(fpart "files-$g" "$k" | med_min | cut -d' ' -f1)
 		done
 	done
 	# fshow GUEST VALUE: VALUE, or why the guest has none
@@ -779,13 +891,14 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 		done
 		echo "$c/$n clean (last: $last)"
 	}
-	# host_check GUEST: how many images held the large file at its size and all the small files
+	# host_check CASE MIB: how many of CASE's images or folders held the large
+	# file at MIB MiB and all the small files, "C/N"
 	host_check() {
 		local f c=0 n=0
-		for f in "$L"/files-"$1".*.check; do
+		for f in "$L/$1".*.check; do
 			[ -f "$f" ] || continue
 			n=$((n + 1))
-			grep -qx "size=$((FILE_MIB * 1048576)) count=$FILE_COUNT" "$f" && c=$((c + 1))
+			grep -qx "size=$(($2 * 1048576)) count=$FILE_COUNT" "$f" && c=$((c + 1))
 		done
 		echo "$c/$n"
 	}
@@ -795,7 +908,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "- The images after each boot, checked on the host: \`fsck.fat -n\`: Unishyper"
 	echo "  $(fshow uni "$(fsck_sum uni)"); Linux $(fshow linux "$(fsck_sum linux)")"
 	echo "  (clean: status 0 and no message).  The large file at $FILE_MIB MiB and $FILE_COUNT entries in"
-	echo "  small/, read with mtools: Unishyper $(fshow uni "$(host_check uni)"), Linux $(fshow linux "$(host_check linux)") images."
+	echo "  small/, read with mtools: Unishyper $(fshow uni "$(host_check files-uni "$FILE_MIB")"), Linux $(fshow linux "$(host_check files-linux "$FILE_MIB")") images."
 	echo "  In the guest, filebench checked each 1 MiB chunk's index on reading and the files'"
 	echo "  count and sizes after the sync."
 	echo "- Where the read comes from: Linux wrote out and dropped its page cache before reading"
@@ -814,6 +927,84 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "  (docs/architecture.md, Files), so each of the $FILE_COUNT small files costs a flush;"
 	echo "  Linux's close leaves the data in its page cache, written by the one sync at the end."
 	echo "- This section took $((T_G1 - T_G0)) s of the run (images, boots and checks)."
+	echo
+
+	echo "## (h) A host folder shared over virtio-9p"
+	echo
+	echo "The same bench/src/filebench.c as in (g), on a folder of the host shared with the guest,"
+	echo "on \`-M microvm\` with \`-m ${MEM}M\` and \`-smp $SMP\`: a $SHARE_MIB MiB file and $FILE_COUNT small files"
+	echo "(BENCH_SHARE_MIB, by default (g)'s size).  Every run gets a fresh empty folder under"
+	echo "build/bench/share/, on the host's $(findmnt -no FSTYPE -T "$B" 2>/dev/null || echo own) file system, removed after the run.  Both guests"
+	echo "get it the way \`unishyper-run --share\` passes it: \`-fsdev"
+	echo "local,path=DIR,security_model=none,multidevs=remap\` and \`-device"
+	echo "virtio-9p-device,mount_tag=share0\`, so QEMU's own 9p server makes the file calls on the"
+	echo "host.  Unishyper: its 9p client mounts the folder at /host (\`unishyper-run --share DIR"
+	echo "-- /host $SHARE_MIB $FILE_COUNT\`; timed with the raw QEMU command it prints).  Linux: the init of"
+	echo "(g), booted with \`fileinit_fs=9p\`, loads these modules from the kernel's /lib/modules:"
+	echo "$(sed 's|.*/||; s|\.ko$||' "$B/linuxvm/rootfs-9p/modules.load" 2>/dev/null | paste -sd' ' | sed 's/ /, /g'); then it runs"
+	echo "\`mount -t 9p -o trans=virtio,version=9p2000.L,msize=$SHARE_MSIZE share0 /mnt\`: the msize"
+	echo "Unishyper's client asks for (drivers/virtio/9p.c), and the kernel's default cache mode for"
+	echo "9p, none, so that every read and write is a 9p request of at most msize bytes.  Its"
+	echo "initramfs is initramfs-9p.cpio.  Native: the program built with musl-gcc -static -O2, on"
+	echo "the folder itself, in a mount namespace of its own where /proc/sys is read-only, so that"
+	echo "it cannot drop the page cache of the whole host.  $SHARE_RUNS runs per column"
+	echo "(BENCH_SHARE_RUNS), interleaved round by round, median shown."
+	echo
+	# shcell GUEST: why that column has no figures in (h), empty when it has
+	shcell() {
+		if ! have "$1" && [ "$1" != native ]; then cell "$1" -
+		elif [ "$1" = linux ] && [ "$SHARE_LNX" = 0 ]; then
+			echo "not built: no initramfs-9p.cpio, see build/bench/logs/linuxvm-build.log"
+		elif [ "$1" = native ] && [ "$SHARE_NATIVE" = 0 ]; then
+			echo "not run: unshare -m fails here, and as root filebench would drop the host's page cache"
+		fi
+	}
+	shshow() { local w; w=$(shcell "$1"); echo "${w:-$2}"; }
+	declare -A SV=()
+	for g in uni linux native; do
+		SV["$g-ok"]="$(grep -c '^ok=1' "$L/share-$g.txt" 2>/dev/null || true)/$SHARE_RUNS"
+		SV["$g-check"]=$(host_check "share-$g" "$SHARE_MIB")
+		for f in write_seq read_seq create_small; do
+			SV["$g-$f"]=$(fvals "share-$g" "$f" | med_min | cut -d' ' -f1)
+			SV["$g-$f-all"]=$(fvals "share-$g" "$f" | paste -sd' ' | sed 's/ /, /g')
+		done
+		for k in write_s fsync_close_s read_s create_s sync_s; do
+			SV["$g-$k"]=$(fpart "share-$g" "$k" | med_min | cut -d' ' -f1)
+		done
+	done
+	echo "| figure | Unishyper | Linux microVM | native | Unishyper ÷ Linux | Unishyper ÷ native |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for row in "write_seq|sequential write of $SHARE_MIB MiB in 1 MiB chunks, then fsync (MiB/s)" \
+		"read_seq|sequential read of it in 1 MiB chunks (MiB/s)" \
+		"create_small|$FILE_COUNT files of 4 KiB created, written and closed, then sync (files/s)"; do
+		k=${row%%|*}
+		echo "| ${row#*|} | **$(shshow uni "${SV[uni-$k]}")** | **$(shshow linux "${SV[linux-$k]}")** | $(shshow native "${SV[native-$k]}") | $(ratio "${SV[uni-$k]}" "${SV[linux-$k]}" 3) | $(ratio "${SV[uni-$k]}" "${SV[native-$k]}" 3) |"
+	done
+	echo "| runs that ended well | $(shshow uni "${SV[uni-ok]}") | $(shshow linux "${SV[linux-ok]}") | $(shshow native "${SV[native-ok]}") | | |"
+	echo "| folders that held the large file at its size and all $FILE_COUNT small files, checked on the host | $(shshow uni "${SV[uni-check]}") | $(shshow linux "${SV[linux-check]}") | $(shshow native "${SV[native-check]}") | | |"
+	echo
+	echo "Each run's figures, and the parts of the times (medians, seconds):"
+	echo
+	echo "| | Unishyper | Linux microVM | native |"
+	echo "|---|---|---|---|"
+	for f in write_seq read_seq create_small; do
+		echo "| $f, each run | ${SV[uni-$f-all]:--} | ${SV[linux-$f-all]:--} | ${SV[native-$f-all]:--} |"
+	done
+	echo "| write loop / fsync + close (s) | ${SV[uni-write_s]} / ${SV[uni-fsync_close_s]} | ${SV[linux-write_s]} / ${SV[linux-fsync_close_s]} | ${SV[native-write_s]} / ${SV[native-fsync_close_s]} |"
+	echo "| read (s) | ${SV[uni-read_s]} | ${SV[linux-read_s]} | ${SV[native-read_s]} |"
+	echo "| $FILE_COUNT files: create loop / final sync (s) | ${SV[uni-create_s]} / ${SV[uni-sync_s]} | ${SV[linux-create_s]} / ${SV[linux-sync_s]} | ${SV[native-create_s]} / ${SV[native-sync_s]} |"
+	echo
+	echo "- A ratio above 1 means Unishyper is faster."
+	echo "- All three columns end on the same host file system: the guests' writes become QEMU's"
+	echo "  pwrite calls on the host files and their fsync QEMU's fsync of the host file, and"
+	echo "  their reads QEMU's preads.  Nothing dropped the host's page cache, so every read came"
+	echo "  from it: the guests' read figures measure their 9p client, the virtio transport and"
+	echo "  QEMU's 9p server, and the native one the host's page cache alone.  The Linux guest's"
+	echo "  drop of its own page cache (\`page_cache dropped\` in"
+	echo "  $(cat "$L"/share-linux.*.log 2>/dev/null | grep -c '^# page_cache dropped' || true) of its runs) has nothing to drop with cache=none."
+	echo "- In the guest, filebench checked each 1 MiB chunk's index on reading and the files'"
+	echo "  count and sizes after the sync; the host then checked the folder again (row above)."
+	echo "- This section took $((T_H1 - T_H0)) s of the run (folders, runs and checks)."
 	echo
 
 	echo "## Reading these figures"
@@ -842,5 +1033,11 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo
 	echo "Raw output of every launch: build/bench/logs/."
 } > "$OUT.tmp"
+if [ "$OUT_PARTIAL" = 1 ]; then
+	# keep (a), the sections that ran and the unlettered ones
+	awk -v keep="a$SECTIONS" '/^## / { skip = $2 ~ /^\([a-z]\)$/ && !index(keep, substr($2, 2, 1)) }
+		!skip' "$OUT.tmp" > "$B/partial.tmp"
+	mv "$B/partial.tmp" "$OUT.tmp"
+fi
 mv "$OUT.tmp" "$OUT"
 log "done in $((T_END - T_START)) s: $OUT"

@@ -24,6 +24,12 @@
 #                       /lib/modules/VERSION of that same kernel, listed in
 #                       load order in /modules.load.  Without those modules
 #                       it is not built (a warning; the rest still is).
+# OUTDIR/initramfs-9p.cpio
+#                       the same for a folder shared over virtio-9p: /fileinit
+#                       (booted with fileinit_fs=9p), /filebench and the
+#                       modules virtio_mmio, 9pnet_virtio and 9p with their
+#                       dependencies (netfs, fscache, ...).  Built or left
+#                       out on its own, like initramfs-files.cpio.
 # OUTDIR/kernel.txt     which kernel file was used
 # vmlinux is kept when it is newer than the kernel it came from.
 set -eu
@@ -94,32 +100,40 @@ for p in hello sysbench boottime threadbench; do
 done
 pack "$root" "$OUT/initramfs.cpio"
 
-# The file benchmark's initramfs.  The modules must be those of the kernel
+# The file benchmarks' initramfs.  The modules must be those of the kernel
 # booted: its version is the suffix of /boot/vmlinuz-VERSION.  vfat loads
 # the code page and the character set of the kernel's FAT defaults.
 kver="${KERNEL##*/vmlinuz-}"
 config="/boot/config-$kver"
 codepage="$(sed -n 's/^CONFIG_FAT_DEFAULT_CODEPAGE=//p' "$config" 2>/dev/null)"
 charset="$(sed -n 's/^CONFIG_FAT_DEFAULT_IOCHARSET="\(.*\)"/\1/p' "$config" 2>/dev/null)"
-mods="virtio_mmio virtio_blk vfat nls_cp${codepage:-437} nls_${charset:-ascii}"
-root="$OUT/rootfs-files"
-rm -rf "$root" "$OUT/initramfs-files.cpio"
-mkdir -p "$root/dev"
-deps=""
-for m in $mods; do
-	if ! d="$(modprobe -S "$kver" --show-depends "$m" 2>&1)"; then
-		echo "linuxvm: warning: no initramfs-files.cpio: modprobe -S $kver $m: $d" >&2
-		exit 0
-	fi
-	deps+="$d"$'\n'
-done
-kos="$(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<< "$deps")"
-for ko in $kos; do
-	mkdir -p "$root$(dirname "$ko")"
-	cp "$ko" "$root$ko"
-done
-printf '%s\n' $kos > "$root/modules.load"
-musl-gcc -static -O2 -Wall -o "$root/fileinit" "$SRC/linux_fileinit.c"
-musl-gcc -static -O2 -Wall -o "$root/filebench" "$SRC/filebench.c"
-strip "$root/fileinit" "$root/filebench"
-pack "$root" "$OUT/initramfs-files.cpio"
+musl-gcc -static -O2 -Wall -o "$OUT/fileinit" "$SRC/linux_fileinit.c"
+musl-gcc -static -O2 -Wall -o "$OUT/filebench" "$SRC/filebench.c"
+strip "$OUT/fileinit" "$OUT/filebench"
+
+# files_initramfs NAME MODULE...: OUTDIR/initramfs-NAME.cpio with /fileinit,
+# /filebench and the modules with their dependencies in /modules.load; a
+# warning and no archive when modprobe cannot resolve one of them
+files_initramfs() {
+	local name="$1" root="$OUT/rootfs-$1" m d deps="" kos ko
+	shift
+	rm -rf "$root" "$OUT/initramfs-$name.cpio"
+	for m in "$@"; do
+		if ! d="$(modprobe -S "$kver" --show-depends "$m" 2>&1)"; then
+			echo "linuxvm: warning: no initramfs-$name.cpio: modprobe -S $kver $m: $d" >&2
+			return 0
+		fi
+		deps+="$d"$'\n'
+	done
+	mkdir -p "$root/dev"
+	kos="$(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<< "$deps")"
+	for ko in $kos; do
+		mkdir -p "$root$(dirname "$ko")"
+		cp "$ko" "$root$ko"
+	done
+	printf '%s\n' $kos > "$root/modules.load"
+	cp "$OUT/fileinit" "$OUT/filebench" "$root/"
+	pack "$root" "$OUT/initramfs-$name.cpio"
+}
+files_initramfs files virtio_mmio virtio_blk vfat "nls_cp${codepage:-437}" "nls_${charset:-ascii}"
+files_initramfs 9p virtio_mmio 9pnet_virtio 9p

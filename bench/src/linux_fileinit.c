@@ -1,15 +1,22 @@
 /*
- * linux_fileinit.c - init of the Linux microVM for the file benchmark
- * (bench/run.sh, (g)); never built for Unishyper or natively.
+ * linux_fileinit.c - init of the Linux microVM for the file benchmarks
+ * (bench/run.sh, (g) and (h)); never built for Unishyper or natively.
  *
- *   rdinit=/fileinit [-- ARG...]
+ *   rdinit=/fileinit [fileinit_fs=9p [fileinit_msize=N]] [-- ARG...]
  *
  * Mounts /proc and devtmpfs on /dev, loads the modules listed one per line
- * in /modules.load (virtio-mmio, virtio-blk, fat, vfat and the code pages
- * vfat asks for, in dependency order: bench/linuxvm/build.sh writes the
- * list), waits for /dev/vda, mounts it as vfat on /mnt and runs
- * `/filebench /mnt ARG...` as its child.  Then it syncs, unmounts /mnt, so
- * that the image is clean for fsck.fat, prints
+ * in /modules.load in dependency order (bench/linuxvm/build.sh writes the
+ * list into each initramfs), mounts the file system under test on /mnt and
+ * runs `/filebench /mnt ARG...` as its child:
+ *   vfat (default) /dev/vda, once it shows up, with the default options
+ *                  (modules: virtio-mmio, virtio-blk, vfat, its code pages)
+ *   9p             the virtio-9p device with mount tag share0, as
+ *                  `mount -t 9p -o trans=virtio,version=9p2000.L,msize=N`,
+ *                  N from fileinit_msize (131072 by default)
+ *                  (modules: virtio-mmio, 9pnet, 9pnet_virtio, 9p)
+ * The kernel hands the fileinit_* words of its command line to init as
+ * environment variables.  After the program it syncs and unmounts /mnt, so
+ * that a vfat image is clean for fsck.fat, prints
  *   # fileinit status=S umount=0|errno
  * and powers the machine off.  Any step that fails is reported on the
  * console with `fileinit:` and the machine powers off at once.
@@ -18,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -29,8 +37,9 @@
 #include <unistd.h>
 
 #define DISK "/dev/vda"
+#define TAG "share0"
 #define MNT "/mnt"
-#define DISK_WAIT_MS 10000
+#define WAIT_MS 10000
 
 static void poweroff(void)
 {
@@ -78,7 +87,7 @@ static void wait_disk(void)
 	struct stat st;
 	int ms;
 
-	for (ms = 0; ms < DISK_WAIT_MS; ms += 10) {
+	for (ms = 0; ms < WAIT_MS; ms += 10) {
 		if (stat(DISK, &st) == 0)
 			return;
 		nanosleep(&tick, NULL);
@@ -86,9 +95,30 @@ static void wait_disk(void)
 	die("no disk", DISK);
 }
 
+/* mount_9p: the share0 channel exists once 9pnet_virtio has probed the
+ * device; until then mount fails with ENOENT, so retry for a while */
+static void mount_9p(void)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	const char *msize = getenv("fileinit_msize");
+	char opts[128];
+	int ms;
+
+	if (!msize || !*msize || strspn(msize, "0123456789") != strlen(msize))
+		msize = "131072";
+	snprintf(opts, sizeof opts, "trans=virtio,version=9p2000.L,msize=%s", msize);
+	printf("# fileinit mount -t 9p -o %s %s %s\n", opts, TAG, MNT);
+	for (ms = 0; mount(TAG, MNT, "9p", 0, opts) < 0; ms += 10) {
+		if (errno != ENOENT || ms >= WAIT_MS)
+			die("mount -t 9p", TAG);
+		nanosleep(&tick, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char *args[16] = { "filebench", MNT };
+	const char *fs = getenv("fileinit_fs");
 	int i, n = 2, status = -1, um = 0;
 	pid_t pid;
 
@@ -101,9 +131,16 @@ int main(int argc, char **argv)
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
 		die("mount", "/dev");
 	load_modules();
-	wait_disk();
-	if (mount(DISK, MNT, "vfat", 0, NULL) < 0)
-		die("mount", DISK);
+	if (fs && !strcmp(fs, "9p")) {
+		mount_9p();
+	} else if (!fs || !strcmp(fs, "vfat")) {
+		wait_disk();
+		if (mount(DISK, MNT, "vfat", 0, NULL) < 0)
+			die("mount", DISK);
+	} else {
+		errno = EINVAL;
+		die("fileinit_fs", fs);
+	}
 	for (i = 1; i < argc && n < 15; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
