@@ -23,7 +23,7 @@
 #define CFG_TAG 2
 
 #define SLOTS 8
-#define MSIZE (128u * 1024) /* bytes of each buffer: the largest message */
+#define MSIZE (512u * 1024) /* bytes of each buffer: the largest message */
 
 struct vslot {
 	struct p9_slot s;
