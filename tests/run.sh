@@ -119,6 +119,7 @@ part "kernel blk q35" guest kblk q35 --smp 2 --raw-disks --disk "$out/blk0.img" 
 	--disk "$out/blk1.img:ro" \
 	</dev/null
 part disk tests/integration/disk.sh
+part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh

@@ -156,6 +156,8 @@ static int expand_link(struct where *w, struct vnode *link, const char *name, co
 		target[r] = 0;
 	if (r == 0)
 		r = -ENOENT;
+	else if (r >= VFS_PATH_MAX - 1)
+		r = -ENAMETOOLONG; /* perhaps cut short */
 	if (r > 0) {
 		size_t keep = target[0] == '/' ? 0 : (size_t)(name - w->abs);
 		size_t tl = strlen(target), rl = strlen(rest);

@@ -1,0 +1,1060 @@
+/*
+ * A host folder shared over virtio-9p (unishyper-run --share): the guest
+ * half of tests/integration/share.sh, which prepares the host folders,
+ * boots this program once per mode and checks on the host what it did.
+ *
+ *   share write DIR          the file system calls on an empty share; leaves
+ *                            the tree share.sh then checks byte for byte
+ *   share check DIR          reads the tree share.sh made
+ *   share escape DIR SECRET  no path, link or walk reads the host file
+ *                            SECRET outside the share or lists its folder
+ *   share ro DIR             a read-only share: reads work, changes EROFS
+ *   share threads DIR N      N threads write and read back files at once
+ *   share vanish DIR         share.sh changes DIR, then deletes it, each
+ *                            time while this waits for a line on stdin:
+ *                            the changes show at once, then every call
+ *                            fails cleanly
+ *   share copy SRC DST       copies a tree (getdents64) for share.sh to hash
+ *   share gen DIR            writes a generated tree and prints "hash FNV
+ *                            SIZE PATH" lines that share.sh recomputes
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* CHECK, and on failure the errno the checked calls left. */
+#define TRY(cond, ...)                                                                             \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		int ok_ = !!(cond), e_ = errno;                                                    \
+		CHECK(ok_, __VA_ARGS__);                                                           \
+		if (!ok_)                                                                          \
+			printf("#   errno %d (%s)\n", e_, strerror(e_));                           \
+	} while (0)
+
+#define SECRET_MARK "unishyper-secret"
+
+static const char *dir; /* the share (or the folder in it) under test */
+
+/* DIR/name in one of a few rotating buffers, so one check can use several. */
+static const char *at(const char *fmt, ...)
+{
+	static char bufs[8][1024];
+	static int next;
+	char *b = bufs[next++ % 8];
+	int n = snprintf(b, sizeof(bufs[0]), "%s/", dir);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b + n, sizeof(bufs[0]) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static int fails(long r, int err)
+{
+	return r == -1 && errno == err;
+}
+
+/* The bytes of file n: the generator of tests/integration/disk.sh too. */
+static unsigned char pattern(int n, long i)
+{
+	return (unsigned char)((i * 7 + n * 13) % 251);
+}
+
+/* Writes size bytes of pattern n, in writes of changing sizes (1 byte to
+ * more than one 9P message). */
+static int write_pattern(const char *path, int n, long size)
+{
+	static const long chunks[] = {1, 4095, 7919, 65537, 300000};
+	unsigned char *buf = malloc(300000);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644), ok = fd >= 0 && buf;
+
+	for (long done = 0, c = 0; ok && done < size; c++) {
+		long k = chunks[c % 5] < size - done ? chunks[c % 5] : size - done;
+		for (long i = 0; i < k; i++)
+			buf[i] = pattern(n, done + i);
+		ok = write(fd, buf, (size_t)k) == k;
+		done += k;
+	}
+	ok = ok && fsync(fd) == 0;
+	if (fd >= 0)
+		ok = close(fd) == 0 && ok;
+	free(buf);
+	return ok;
+}
+
+/* 1 when path holds exactly size bytes of pattern n. */
+static int check_pattern(const char *path, int n, long size)
+{
+	unsigned char *buf = malloc(100003);
+	int fd = open(path, O_RDONLY), ok = fd >= 0 && buf;
+	long done = 0, r;
+
+	while (ok && (r = read(fd, buf, 100003)) > 0) {
+		for (long i = 0; i < r && ok; i++)
+			ok = buf[i] == pattern(n, done + i);
+		done += r;
+	}
+	ok = ok && r == 0 && done == size;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
+static int put(const char *path, const char *s)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	int ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+
+	if (fd >= 0)
+		ok = close(fd) == 0 && ok;
+	return ok;
+}
+
+/* 1 when the file at path holds exactly want. */
+static int has(const char *path, const char *want)
+{
+	size_t cap = strlen(want) + 2;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY), ok;
+	ssize_t n = 0, r = -1;
+
+	while (fd >= 0 && buf && (size_t)n < cap && (r = read(fd, buf + n, cap - (size_t)n)) > 0)
+		n += r;
+	ok = r == 0 && (size_t)n == strlen(want) && !memcmp(buf, want, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type;
+	char name[];
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of dirfd/path but . and .., sorted, each followed by '/'
+ * for DT_DIR or '@' for DT_LNK, joined with '|'; read by getdents64 into
+ * a buffer of bufsize bytes, so a small one takes many calls. NULL when
+ * the directory cannot be opened or read. The caller frees it. */
+static char *list_at(int dirfd, const char *path, size_t bufsize)
+{
+	char *buf = malloc(bufsize), **names = NULL, *out = NULL;
+	size_t n = 0, cap = 0, len = 1;
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY);
+	long r = -1;
+
+	while (fd >= 0 && buf && (r = syscall(SYS_getdents64, fd, buf, bufsize)) > 0)
+		for (long p = 0; p < r;) {
+			struct dent64 *d = (struct dent64 *)(buf + p);
+			p += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			if (n == cap)
+				names = realloc(names, (cap = cap * 2 + 64) * sizeof(*names));
+			names[n] = malloc(strlen(d->name) + 2);
+			sprintf(names[n], "%s%s", d->name,
+				d->type == DT_DIR   ? "/"
+				: d->type == DT_LNK ? "@"
+						    : "");
+			len += strlen(names[n++]) + 1;
+		}
+	if (fd >= 0 && r == 0) {
+		int e = errno;
+		qsort(names, n, sizeof(*names), by_name);
+		out = calloc(1, len);
+		for (size_t i = 0; i < n; i++)
+			strcat(strcat(out, i ? "|" : ""), names[i]);
+		errno = e;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return out;
+}
+
+/* 1 when path lists exactly want (see list_at); shows what it got if not. */
+static int lists(const char *path, size_t bufsize, const char *want)
+{
+	char *got = list_at(AT_FDCWD, path, bufsize);
+	int ok = got && !strcmp(got, want);
+
+	if (!ok)
+		printf("#   %s lists \"%s\"\n", path, got ? got : "(error)");
+	free(got);
+	return ok;
+}
+
+/* Linux's struct statx, up to what is used here (the call fills 256 bytes). */
+struct kstatx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad1;
+	uint64_t ino, size, blocks, attributes_mask;
+	uint64_t rest[25];
+};
+
+static void mode_write(void)
+{
+	char buf[512], zeros[10] = {0};
+	struct stat st, st2;
+	struct statfs sf, sf2, root;
+	struct kstatx sx;
+	int fd;
+
+	fd = open(at("a.txt"), O_CREAT | O_EXCL | O_RDWR, 0644);
+	TRY(fd >= 0, "open O_CREAT|O_EXCL makes a file on the share");
+	TRY(write(fd, "hello world", 11) == 11, "write");
+	TRY(lseek(fd, 0, SEEK_CUR) == 11 && lseek(fd, 6, SEEK_SET) == 6, "lseek");
+	TRY(read(fd, buf, sizeof(buf)) == 5 && !memcmp(buf, "world", 5), "read from the offset");
+	TRY(pwrite(fd, "W", 1, 6) == 1 && pread(fd, buf, 5, 6) == 5 && !memcmp(buf, "World", 5),
+	    "pwrite, pread");
+	TRY(lseek(fd, 0, SEEK_CUR) == 11, "pread and pwrite leave the offset alone");
+	TRY(lseek(fd, 100, SEEK_SET) == 100 && write(fd, "!", 1) == 1 && fstat(fd, &st) == 0 &&
+		st.st_size == 101,
+	    "writing past the end extends the file");
+	TRY(pread(fd, buf, 10, 50) == 10 && !memcmp(buf, zeros, 10), "the gap reads as zeros");
+	TRY(lseek(fd, -1, SEEK_END) == 100 && read(fd, buf, 5) == 1 && buf[0] == '!' &&
+		read(fd, buf, 5) == 0,
+	    "SEEK_END, and read at the end gives 0");
+	TRY(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644, "fstat: a regular file, mode 0644");
+	TRY(fails(lseek(fd, -1, SEEK_SET), EINVAL), "lseek before the start: EINVAL");
+	TRY(close(fd) == 0, "close");
+
+	TRY(fails(open(at("a.txt"), O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST),
+	    "O_EXCL on an existing file: EEXIST");
+	TRY(fails(open(at("none"), O_RDONLY), ENOENT), "open of nothing: ENOENT");
+	TRY(fails(stat(at("none/x"), &st), ENOENT), "stat below a missing directory: ENOENT");
+	TRY(fails(open(at("a.txt/x"), O_RDONLY), ENOTDIR), "a file used as a directory: ENOTDIR");
+	TRY(fails(mkdir(at("a.txt/x"), 0755), ENOTDIR), "mkdir below a file: ENOTDIR");
+	TRY(fails(open(dir, O_WRONLY), EISDIR), "the share opened for writing: EISDIR");
+	TRY(fails(open(at("a.txt"), O_RDONLY | O_DIRECTORY), ENOTDIR),
+	    "O_DIRECTORY on a file: ENOTDIR");
+	char name[300];
+	memset(name, 'x', 256);
+	name[256] = 0;
+	TRY(fails(open(at("%s", name), O_CREAT | O_WRONLY, 0644), ENAMETOOLONG),
+	    "a 256-byte name: ENAMETOOLONG");
+	TRY(fails(mkdir(at("%s", name), 0755), ENAMETOOLONG),
+	    "mkdir of a 256-byte name: ENAMETOOLONG");
+	name[255] = 0;
+	TRY(put(at("%s", name), "") && unlink(at("%s", name)) == 0, "a 255-byte name is fine");
+
+	fd = open(at("a.txt"), O_RDWR | O_APPEND);
+	TRY(fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 && write(fd, "+", 1) == 1 &&
+		fstat(fd, &st) == 0 && st.st_size == 102 && pread(fd, buf, 1, 101) == 1 &&
+		buf[0] == '+',
+	    "O_APPEND writes at the end");
+	close(fd);
+	fd = open(at("a.txt"), O_RDWR | O_TRUNC);
+	TRY(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0, "O_TRUNC empties the file");
+	TRY(write(fd, "0123456789", 10) == 10 && close(fd) == 0, "write after O_TRUNC");
+	TRY(truncate(at("a.txt"), 5) == 0 && stat(at("a.txt"), &st) == 0 && st.st_size == 5 &&
+		has(at("a.txt"), "01234"),
+	    "truncate shrinks");
+	fd = open(at("grown.bin"), O_CREAT | O_WRONLY, 0644);
+	TRY(fd >= 0 && write(fd, "0123456789", 10) == 10 && ftruncate(fd, 4000) == 0 &&
+		fstat(fd, &st) == 0 && st.st_size == 4000,
+	    "ftruncate grows");
+	TRY(fsync(fd) == 0 && fdatasync(fd) == 0, "fsync, fdatasync");
+	TRY(fchmod(fd, 0600) == 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0600, "fchmod");
+	TRY(fstatfs(fd, &sf2) == 0, "fstatfs");
+	close(fd);
+	TRY(stat(at("grown.bin"), &st) == 0 && st.st_size == 4000 && (st.st_mode & 0777) == 0600,
+	    "stat after close sees the size and mode");
+
+	TRY(write_pattern(at("big.bin"), 3, 1000003), "1000003 bytes in writes of 1 B to 300 kB");
+	TRY(check_pattern(at("big.bin"), 3, 1000003), "they read back");
+	fd = open(at("big.bin"), O_RDONLY);
+	int same = fd >= 0;
+	for (long off = 0; same && off < 1000003; off += 99991) {
+		long want = off + 7 <= 1000003 ? 7 : 1000003 - off;
+		same = pread(fd, buf, 7, off) == want;
+		for (long i = 0; same && i < want; i++)
+			same = (unsigned char)buf[i] == pattern(3, off + i);
+	}
+	TRY(same, "pread at offsets across the file");
+	close(fd);
+	TRY(syscall(SYS_statx, AT_FDCWD, at("big.bin"), 0, 0x7ff, &sx) == 0 && sx.size == 1000003 &&
+		S_ISREG(sx.mode),
+	    "statx");
+
+	fd = open(at("huge.bin"), O_CREAT | O_RDWR, 0644);
+	TRY(fd >= 0 && pwrite(fd, "far", 3, 5LL << 30) == 3 && fstat(fd, &st) == 0 &&
+		st.st_size == (5LL << 30) + 3 && pread(fd, buf, 8, 5LL << 30) == 3 &&
+		!memcmp(buf, "far", 3),
+	    "pwrite and pread beyond 4 GiB");
+	TRY(close(fd) == 0 && unlink(at("huge.bin")) == 0, "and away again");
+	TRY(put(at("tmpfile"), "still here") && (fd = open(at("tmpfile"), O_RDWR)) >= 0 &&
+		unlink(at("tmpfile")) == 0 && fails(stat(at("tmpfile"), &st), ENOENT),
+	    "unlink of an open file");
+	TRY(pread(fd, buf, 20, 0) == 10 && !memcmp(buf, "still here", 10),
+	    "an unlinked open file still reads");
+	TRY(pwrite(fd, "!", 1, 10) == 1, "and is still written");
+	st.st_size = -1;
+	TRY(fstat(fd, &st) == 0 && st.st_size == 11,
+	    "fstat of an unlinked open file gives its size (%ld)", (long)st.st_size);
+	close(fd);
+
+	TRY(mkdir(at("d"), 0755) == 0 && stat(at("d"), &st) == 0 && S_ISDIR(st.st_mode) &&
+		(st.st_mode & 0777) == 0755,
+	    "mkdir");
+	TRY(fails(mkdir(at("d"), 0755), EEXIST), "mkdir twice: EEXIST");
+	TRY(fails(open(at("d"), O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST),
+	    "O_CREAT|O_EXCL on a directory: EEXIST");
+	TRY(fails(open(at("d"), O_RDWR), EISDIR), "a directory opened for writing: EISDIR");
+	TRY(mkdir(at("d/e"), 0755) == 0 && mkdir(at("d/e/f"), 0755) == 0, "nested mkdir");
+	fd = put(at("moveme"), "moved\n") ? open(at("moveme"), O_RDONLY) : -1;
+	TRY(fd >= 0 && rename(at("moveme"), at("d/moved")) == 0 &&
+		fails(stat(at("moveme"), &st), ENOENT) && has(at("d/moved"), "moved\n"),
+	    "rename across directories");
+	TRY(pread(fd, buf, 16, 0) == 6 && !memcmp(buf, "moved\n", 6) && close(fd) == 0,
+	    "a file renamed while open still reads");
+	TRY(put(at("d/old"), "old content\n") && put(at("new"), "new content\n") &&
+		rename(at("new"), at("d/old")) == 0 && has(at("d/old"), "new content\n") &&
+		fails(stat(at("new"), &st), ENOENT),
+	    "rename replaces an existing file");
+	TRY(put(at("keep"), "keep\n") &&
+		fails(syscall(SYS_renameat2, AT_FDCWD, at("d/moved"), AT_FDCWD, at("keep"), 1),
+		      EEXIST) &&
+		has(at("keep"), "keep\n"),
+	    "renameat2 RENAME_NOREPLACE: EEXIST");
+	TRY(unlink(at("keep")) == 0 && fails(stat(at("keep"), &st), ENOENT), "unlink");
+	TRY(mkdir(at("sub"), 0755) == 0 && put(at("sub/inner.txt"), "inner\n") &&
+		rename(at("sub"), at("d/sub2")) == 0 && has(at("d/sub2/inner.txt"), "inner\n") &&
+		fails(stat(at("sub"), &st), ENOENT),
+	    "rename of a directory with what it holds");
+	TRY(fails(rename(at("d"), at("d/e/inside")), EINVAL), "a directory into itself: EINVAL");
+	TRY(fails(rename(at("d/old"), at("d/e")), EISDIR), "a file over a directory: EISDIR");
+	TRY(fails(rmdir(at("d")), ENOTEMPTY), "rmdir of a non-empty directory: ENOTEMPTY");
+	TRY(fails(unlink(at("d")), EISDIR), "unlink of a directory: EISDIR");
+	TRY(fails(rmdir(at("d/old")), ENOTDIR), "rmdir of a file: ENOTDIR");
+	TRY(rmdir(at("d/e/f")) == 0 && fails(stat(at("d/e/f"), &st), ENOENT), "rmdir");
+	TRY(fails(unlink(at("none")), ENOENT) && fails(rmdir(at("none")), ENOENT) &&
+		fails(rename(at("none"), at("x")), ENOENT),
+	    "unlink, rmdir, rename of nothing: ENOENT");
+	TRY(lists(at("d"), 4096, "e/|moved|old|sub2/"), "getdents64 lists a directory, with types");
+	TRY(chmod(at("d/e"), 0700) == 0 && stat(at("d/e"), &st) == 0 &&
+		(st.st_mode & 07777) == 0700,
+	    "chmod of a directory");
+
+	int made = mkdir(at("many"), 0755) == 0, gone = 1;
+	for (int i = 0; i < 100; i++) {
+		snprintf(buf, 32, "%d\n", i);
+		made &= put(at("many/f%03d", i), buf);
+	}
+	TRY(made, "100 files in one directory");
+	char want[2048] = "";
+	for (int i = 0; i < 100; i++)
+		sprintf(want + strlen(want), "%sf%03d", i ? "|" : "", i);
+	TRY(lists(at("many"), 128, want), "getdents64 through a 128-byte buffer sees each once");
+	for (int i = 1; i < 100; i += 2)
+		gone &= unlink(at("many/f%03d", i)) == 0;
+	want[0] = 0;
+	for (int i = 0; i < 100; i += 2)
+		sprintf(want + strlen(want), "%sf%03d", i ? "|" : "", i);
+	TRY(gone && lists(at("many"), 4096, want),
+	    "after unlinking half, the other half is listed");
+	DIR *dp = opendir(at("many"));
+	int count = 0;
+	for (struct dirent *e; dp && (e = readdir(dp));)
+		count += e->d_name[0] == 'f';
+	if (dp)
+		rewinddir(dp);
+	for (struct dirent *e; dp && (e = readdir(dp));)
+		count += e->d_name[0] == 'f';
+	TRY(dp && count == 100 && closedir(dp) == 0, "readdir, rewinddir (%d entries)", count);
+
+	TRY(put(at("mode.sh"), "#!/bin/sh\n") && chmod(at("mode.sh"), 0750) == 0 &&
+		stat(at("mode.sh"), &st) == 0 && (st.st_mode & 07777) == 0750,
+	    "chmod, seen by stat");
+	TRY(put(at("naïve file.txt"), "utf-8 name\n") && has(at("naïve file.txt"), "utf-8 name\n"),
+	    "a name with a space and UTF-8");
+	TRY((fd = open(at(".hidden"), O_CREAT | O_WRONLY, 0644)) >= 0 && close(fd) == 0 &&
+		stat(at(".hidden"), &st) == 0 && st.st_size == 0,
+	    "an empty dot file");
+
+	TRY(symlink("a.txt", at("link")) == 0, "symlink");
+	ssize_t n = readlink(at("link"), buf, sizeof(buf));
+	TRY(n == 5 && !memcmp(buf, "a.txt", 5), "readlink gives the target");
+	TRY(lstat(at("link"), &st) == 0 && S_ISLNK(st.st_mode) && st.st_size == 5,
+	    "lstat: S_IFLNK, the size of the target's name");
+	TRY(syscall(SYS_statx, AT_FDCWD, at("link"), AT_SYMLINK_NOFOLLOW, 0x7ff, &sx) == 0 &&
+		S_ISLNK(sx.mode),
+	    "statx with AT_SYMLINK_NOFOLLOW");
+	TRY(stat(at("link"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 5 &&
+		stat(at("a.txt"), &st2) == 0 && st.st_ino == st2.st_ino,
+	    "stat follows the link");
+	TRY(has(at("link"), "01234"), "open follows the link");
+	TRY(fails(open(at("link"), O_RDONLY | O_NOFOLLOW), ELOOP), "O_NOFOLLOW on a link: ELOOP");
+	fd = open(at("link"), O_WRONLY | O_APPEND);
+	TRY(fd >= 0 && write(fd, "5", 1) == 1 && close(fd) == 0 && has(at("a.txt"), "012345"),
+	    "writing through the link writes the target");
+	TRY(symlink("d", at("dlink")) == 0 && has(at("dlink/old"), "new content\n") &&
+		stat(at("dlink"), &st) == 0 && S_ISDIR(st.st_mode),
+	    "a link to a directory, inside a path");
+	TRY(fails(symlink("x", at("link")), EEXIST), "symlink over an existing name: EEXIST");
+	TRY(fails(readlink(at("a.txt"), buf, sizeof(buf)), EINVAL), "readlink of a file: EINVAL");
+	TRY(symlink("nowhere", at("dangling")) == 0 && fails(stat(at("dangling"), &st), ENOENT) &&
+		lstat(at("dangling"), &st) == 0 && unlink(at("dangling")) == 0,
+	    "a dangling link: stat ENOENT, lstat and unlink work");
+	TRY(symlink("a.txt", at("link2")) == 0 && unlink(at("link2")) == 0 &&
+		has(at("a.txt"), "012345"),
+	    "unlink of a link leaves the target");
+	TRY(stat(at("a.txt"), &st) == 0 && stat(at("grown.bin"), &st2) == 0 &&
+		st.st_ino != st2.st_ino,
+	    "two files, two inode numbers");
+
+	TRY(chdir(at("d")) == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, at("d")),
+	    "chdir into the share, getcwd");
+	TRY(put("rel.txt", "relative\n") && stat("../a.txt", &st) == 0 && st.st_size == 6 &&
+		has("./sub2/../old", "new content\n"),
+	    "relative paths, . and .. inside the share");
+	int dfd = open(".", O_RDONLY | O_DIRECTORY);
+	fd = openat(dfd, "e/at.txt", O_CREAT | O_WRONLY, 0644);
+	TRY(fd >= 0 && write(fd, "at\n", 3) == 3 && close(fd) == 0 &&
+		fstatat(dfd, "e/at.txt", &st, 0) == 0 && st.st_size == 3,
+	    "openat, fstatat");
+	close(dfd);
+	TRY(chdir("/") == 0, "chdir back out");
+
+	struct timespec ts[2] = {{1000000, 0}, {2000000, 500}};
+	TRY(utimensat(AT_FDCWD, at("a.txt"), ts, 0) == 0 && stat(at("a.txt"), &st) == 0 &&
+		st.st_mtim.tv_sec == 2000000 && st.st_mtim.tv_nsec == 500 &&
+		st.st_atim.tv_sec == 1000000,
+	    "utimensat");
+	TRY(statfs(dir, &sf) == 0 && sf.f_bsize > 0 && sf.f_blocks > 0 &&
+		sf.f_bfree <= sf.f_blocks && sf.f_blocks == sf2.f_blocks,
+	    "statfs, the same as fstatfs");
+	TRY(statfs("/", &root) == 0 && sf.f_type != root.f_type,
+	    "statfs: not the root's file system type (0x%lx)", (unsigned long)sf.f_type);
+	printf("statfs %lu %lu\n", (unsigned long)sf.f_bsize, (unsigned long)sf.f_blocks);
+	TRY(access(at("a.txt"), R_OK | W_OK) == 0 && fails(access(at("none"), F_OK), ENOENT),
+	    "access");
+	TRY((fd = open(at("private"), O_CREAT | O_WRONLY, 0600)) >= 0 &&
+		write(fd, "private\n", 8) == 8 && close(fd) == 0 && stat(at("private"), &st) == 0 &&
+		(st.st_mode & 07777) == 0600,
+	    "the mode given to open(O_CREAT)");
+	TRY(mkdir(at("privdir"), 0700) == 0 && stat(at("privdir"), &st) == 0 &&
+		(st.st_mode & 07777) == 0700,
+	    "the mode given to mkdir");
+	umask(077);
+	TRY(put(at("umasked"), "umask\n") && stat(at("umasked"), &st) == 0 &&
+		(st.st_mode & 07777) == 0600,
+	    "umask applies to files made on the share");
+	umask(022);
+	TRY(lists(dir, 4096,
+		  ".hidden|a.txt|big.bin|d/|dlink@|grown.bin|link@|many/|mode.sh|naïve file.txt|"
+		  "private|privdir/|umasked"),
+	    "the share holds the expected names");
+}
+
+static void mode_check(void)
+{
+	struct stat st, st2;
+	char buf[64];
+	int fd;
+
+	TRY(lists(dir, 4096,
+		  ".hidden|a/|big.bin|chain@|dlink@|empty|emptydir/|exec.sh|hello.txt|link@|many/|"
+		  "name with spaces.txt|old.txt|secret-mode|sparse.bin|ünïcødé.txt"),
+	    "the share lists what the host put there, with types");
+	TRY(has(at("hello.txt"), "hello from the host\n"), "a file the host wrote");
+	TRY(stat(at("hello.txt"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 20 &&
+		(st.st_mode & 07777) == 0644,
+	    "stat: size and mode");
+	TRY(stat(at("exec.sh"), &st) == 0 && (st.st_mode & 07777) == 0755 &&
+		stat(at("secret-mode"), &st2) == 0 && (st2.st_mode & 07777) == 0600,
+	    "modes 0755 and 0600 from the host");
+	TRY(stat(at("old.txt"), &st) == 0 && st.st_mtim.tv_sec == 1000000000 &&
+		st.st_mtim.tv_nsec == 0,
+	    "the host's modification time");
+	TRY(has(at("a/b/c/deep.txt"), "deep\n") && has(at(".hidden"), "hidden\n") &&
+		has(at("name with spaces.txt"), "spaces\n") && has(at("ünïcødé.txt"), "utf8\n"),
+	    "nested, hidden, spaced and UTF-8 names");
+	TRY(stat(at("a/b/c/deep.txt"), &st) == 0 && stat(at("a/b/../b/./c//deep.txt"), &st2) == 0 &&
+		st.st_ino == st2.st_ino && stat(at("hello.txt"), &st2) == 0 &&
+		st.st_ino != st2.st_ino,
+	    "inode numbers: one per file");
+	TRY(stat(at("a"), &st) == 0 && S_ISDIR(st.st_mode) && lists(at("a"), 4096, "b/"),
+	    "a directory");
+	TRY(stat(at("empty"), &st) == 0 && st.st_size == 0 && has(at("empty"), ""),
+	    "an empty file");
+	TRY(lists(at("emptydir"), 4096, ""), "an empty directory lists nothing");
+	TRY(check_pattern(at("big.bin"), 5, 3 << 20), "a 3 MiB file reads back byte for byte");
+	fd = open(at("big.bin"), O_RDONLY);
+	TRY(fd >= 0 && lseek(fd, 0, SEEK_END) == 3 << 20 &&
+		pread(fd, buf, 16, (3 << 20) - 8) == 8 &&
+		(unsigned char)buf[7] == pattern(5, (3 << 20) - 1) &&
+		pread(fd, buf, 16, 3 << 20) == 0,
+	    "pread across the end");
+	if (fd >= 0)
+		close(fd);
+	ssize_t n = readlink(at("link"), buf, sizeof(buf));
+	TRY(n == 14 && !memcmp(buf, "a/b/c/deep.txt", 14), "readlink of the host's link");
+	TRY(lstat(at("link"), &st) == 0 && S_ISLNK(st.st_mode) && st.st_size == 14,
+	    "lstat: S_IFLNK");
+	TRY(stat(at("link"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 5 &&
+		has(at("link"), "deep\n"),
+	    "stat and open follow the link");
+	TRY(lstat(at("dlink"), &st) == 0 && S_ISLNK(st.st_mode) && stat(at("dlink"), &st) == 0 &&
+		S_ISDIR(st.st_mode) && lists(at("dlink"), 4096, "c/|up@") &&
+		has(at("dlink/c/deep.txt"), "deep\n"),
+	    "a link to a directory");
+	TRY(has(at("chain"), "deep\n"), "a link to a link");
+	TRY(has(at("a/b/up"), "hello from the host\n"),
+	    "a relative link is followed from its own folder");
+	char *big = malloc((3 << 20) + 1);
+	fd = open(at("big.bin"), O_RDONLY);
+	n = fd >= 0 && big ? read(fd, big, (3 << 20) + 1) : -1;
+	int same = n == 3 << 20;
+	for (long i = 0; same && i < n; i++)
+		same = (unsigned char)big[i] == pattern(5, i);
+	TRY(same, "one read of 3 MiB (%zd)", n);
+	free(big);
+	if (fd >= 0)
+		close(fd);
+	fd = open(at("sparse.bin"), O_RDONLY);
+	TRY(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == (5LL << 30) + 5 &&
+		pread(fd, buf, 16, 5LL << 30) == 5 && !memcmp(buf, "tail\n", 5) &&
+		pread(fd, buf, 4, 1LL << 32) == 4 && !memcmp(buf, "\0\0\0\0", 4),
+	    "a 5 GiB sparse file: its size, reads beyond 4 GiB");
+	if (fd >= 0)
+		close(fd);
+	char want[4096] = "";
+	for (int i = 0; i < 300; i++)
+		sprintf(want + strlen(want), "%sn%03d", i ? "|" : "", i);
+	TRY(lists(at("many"), 100, want), "300 entries through a 100-byte getdents64 buffer");
+	same = 1;
+	for (int i = 0; i < 300; i++) {
+		snprintf(buf, sizeof(buf), "file %d\n", i);
+		same &= has(at("many/n%03d", i), buf);
+	}
+	TRY(same, "the 300 files hold what the host wrote");
+	int fds[300], opened = 0;
+	for (int i = 0; i < 300; i++)
+		opened += (fds[i] = open(at("many/n%03d", i), O_RDONLY)) >= 0;
+	same = opened == 300;
+	for (int i = 299; i >= 0 && same; i--) {
+		char want1[32];
+		int k = snprintf(want1, sizeof(want1), "file %d\n", i);
+		same = read(fds[i], buf, sizeof(buf)) == k && !memcmp(buf, want1, (size_t)k);
+	}
+	for (int i = 0; i < 300; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	TRY(same, "300 files open at once (%d opened), each reads", opened);
+	TRY(access(at("hello.txt"), R_OK) == 0 && fails(access(at("nothing"), F_OK), ENOENT),
+	    "access");
+}
+
+/* 1 when path opens and what it reads holds the secret. Says what it saw. */
+static int leaks(const char *path)
+{
+	char buf[4097];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		printf("#   %s: errno %d\n", path, errno);
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	printf("#   %s: read %zd bytes\n", path, n);
+	return n > 0 && strstr(buf, SECRET_MARK) != NULL;
+}
+
+/* 1 when dirfd/path lists a name of the host's folders outside the share. */
+static int shows_outside(int dirfd, const char *path)
+{
+	char *l = list_at(dirfd, path, 4096), *p;
+	int bad = 0;
+
+	printf("#   %s lists \"%s\"\n", path, l ? l : "(error)");
+	for (p = l ? strtok(l, "|") : NULL; p; p = strtok(NULL, "|"))
+		bad |= !strcmp(p, "outside/") || !strcmp(p, "secret") ||
+		       !strcmp(p, "marker-outside") || !strcmp(p, "outside@");
+	free(l);
+	return bad;
+}
+
+static void mode_escape(const char *secret)
+{
+	char parent[1024], buf[1024], *slash;
+	struct stat st, st2;
+
+	TRY(has(at("ok.txt"), "inside\n"), "a file inside the share reads");
+	ssize_t n = readlink(at("abs"), buf, sizeof(buf));
+	TRY(n == (ssize_t)strlen(secret) && !memcmp(buf, secret, (size_t)n),
+	    "readlink gives an absolute target as it is");
+	const char *paths[] = {"abs",
+			       "rel",
+			       "sub/rel2",
+			       "absdir/secret",
+			       "reldir/secret",
+			       "root%s",
+			       "../outside/secret",
+			       "../../outside/secret",
+			       "sub/../../outside/secret",
+			       "../../../../../../outside/secret",
+			       "..%s",
+			       "../..%s"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		CHECK(!leaks(at(paths[i], secret)), "%s does not read the secret", paths[i]);
+	TRY(fails(open(at("loop1"), O_RDONLY), ELOOP) && fails(stat(at("self"), &st), ELOOP) &&
+		fails(open(at("self/x"), O_CREAT | O_WRONLY, 0644), ELOOP),
+	    "links in a loop: ELOOP");
+	TRY(symlink(secret, at("mine")) == 0 && symlink("../outside/secret", at("mine2")) == 0,
+	    "the guest makes links out of the share");
+	CHECK(!leaks(at("mine")) && !leaks(at("mine2")), "they do not read the secret either");
+	int fd = open(at("rel"), O_WRONLY | O_TRUNC);
+	if (fd >= 0)
+		close(fd);
+	fd = open(at("abs"), O_WRONLY | O_APPEND);
+	if (fd >= 0) {
+		(void)!write(fd, "pwned\n", 6);
+		close(fd);
+	}
+	fd = open(at("dangling"), O_CREAT | O_WRONLY, 0644);
+	if (fd >= 0) {
+		(void)!write(fd, "pwned\n", 6);
+		close(fd);
+	}
+	(void)!mkdir(at("absdir/made-by-guest"), 0755);
+	(void)!mkdir(at("reldir/made-by-guest"), 0755); /* share.sh checks that nothing changed */
+	TRY(fails(rename(at("ok.txt"), at("../ok.txt")), EXDEV) &&
+		fails(rename(at("ok.txt"), "/tmp/ok.txt"), EXDEV) && has(at("ok.txt"), "inside\n"),
+	    "rename out of the share: EXDEV");
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	TRY(stat(at(".."), &st) == 0 && stat(parent, &st2) == 0 && st.st_ino == st2.st_ino &&
+		st.st_dev == st2.st_dev,
+	    "DIR/.. is the guest's %s", parent);
+	const char *dirs[] = {"..", "../..", "absdir", "reldir", "root", "sub/../..", "root%s/.."};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
+		CHECK(!shows_outside(AT_FDCWD, at(dirs[i], secret)), "%s lists nothing outside",
+		      dirs[i]);
+	int rfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(rfd >= 0 && !shows_outside(rfd, "..") && !shows_outside(rfd, "../.."),
+	      "openat(share, \"..\") lists nothing outside");
+	if (rfd >= 0) {
+		int ofd = openat(rfd, "../outside/secret", O_RDONLY);
+		n = ofd >= 0 ? read(ofd, buf, sizeof(buf) - 1) : -1;
+		buf[n > 0 ? n : 0] = 0;
+		CHECK(!strstr(buf, SECRET_MARK),
+		      "openat(share, \"../outside/secret\") does not read it");
+		if (ofd >= 0)
+			close(ofd);
+		close(rfd);
+	}
+	TRY(chdir(dir) == 0 && chdir("..") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, parent),
+	    "chdir(\"..\") from the share goes to the guest's %s", parent);
+	CHECK(!shows_outside(AT_FDCWD, ".") && !leaks("outside/secret"),
+	      "which shows nothing outside");
+	TRY(chdir("/") == 0, "chdir /");
+}
+
+static void mode_ro(void)
+{
+	struct stat st;
+	struct timespec ts[2] = {{1, 0}, {1, 0}};
+
+	TRY(has(at("file.txt"), "read only\n") && stat(at("file.txt"), &st) == 0 &&
+		st.st_size == 10,
+	    "read-only share: read and stat work");
+	TRY(lists(dir, 4096, "d/|empty/|file.txt"), "read-only share: getdents64 works");
+	TRY(fails(open(at("new"), O_CREAT | O_WRONLY, 0644), EROFS), "create: EROFS");
+	TRY(fails(open(at("file.txt"), O_WRONLY), EROFS), "open for writing: EROFS");
+	TRY(fails(open(at("file.txt"), O_RDWR), EROFS), "open for reading and writing: EROFS");
+	TRY(fails(mkdir(at("newdir"), 0755), EROFS), "mkdir: EROFS");
+	TRY(fails(rmdir(at("empty")), EROFS), "rmdir: EROFS");
+	TRY(fails(unlink(at("file.txt")), EROFS), "unlink: EROFS");
+	TRY(fails(rename(at("file.txt"), at("d/moved")), EROFS), "rename: EROFS");
+	TRY(fails(truncate(at("file.txt"), 0), EROFS), "truncate: EROFS");
+	TRY(fails(chmod(at("file.txt"), 0600), EROFS), "chmod: EROFS");
+	TRY(fails(utimensat(AT_FDCWD, at("file.txt"), ts, 0), EROFS), "utimensat: EROFS");
+	TRY(fails(symlink("file.txt", at("link")), EROFS), "symlink: EROFS");
+	TRY(has(at("d/inner.txt"), "inner\n") && has(at("file.txt"), "read only\n"),
+	    "everything is still there");
+}
+
+struct worker {
+	pthread_t t;
+	int id, ok;
+};
+
+#define PER_THREAD 16
+#define BLOCK	   32768
+
+static int common_fd, nthreads; /* common.bin, written by all threads at once */
+
+/* Block b of common.bin: pattern b. */
+static int put_block(int b)
+{
+	unsigned char *buf = malloc(BLOCK);
+	int ok = buf != NULL;
+
+	for (long i = 0; ok && i < BLOCK; i++)
+		buf[i] = pattern(b, i);
+	ok = ok && pwrite(common_fd, buf, BLOCK, (off_t)b * BLOCK) == BLOCK;
+	free(buf);
+	return ok;
+}
+
+static int block_ok(int b)
+{
+	unsigned char *buf = malloc(BLOCK);
+	int ok = buf && pread(common_fd, buf, BLOCK, (off_t)b * BLOCK) == BLOCK;
+
+	for (long i = 0; ok && i < BLOCK; i++)
+		ok = buf[i] == pattern(b, i);
+	free(buf);
+	return ok;
+}
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	char path[512], text[64];
+
+	snprintf(path, sizeof(path), "%s/t%d", dir, w->id);
+	w->ok = mkdir(path, 0755) == 0;
+	for (int j = 0; j < PER_THREAD; j++) {
+		int n = w->id * PER_THREAD + j;
+		long size = 1000 + (n * 7919L) % 90000;
+		snprintf(path, sizeof(path), "%s/t%d/f%02d", dir, w->id, j);
+		w->ok &= write_pattern(path, n, size) && check_pattern(path, n, size);
+		snprintf(path, sizeof(path), "%s/shared/t%d-%02d", dir, w->id, j);
+		snprintf(text, sizeof(text), "thread %d file %d\n", w->id, j);
+		w->ok &= put(path, text);
+		w->ok &= put_block(j * nthreads + w->id) && block_ok(j * nthreads + w->id);
+	}
+	for (int j = 0; j < PER_THREAD; j++) {
+		snprintf(path, sizeof(path), "%s/shared/t%d-%02d", dir, w->id, j);
+		snprintf(text, sizeof(text), "thread %d file %d\n", w->id, j);
+		w->ok &= has(path, text);
+	}
+	return NULL;
+}
+
+static void mode_threads(int n)
+{
+	struct worker w[16];
+	char want[16 * PER_THREAD * 8] = "";
+
+	if (n < 1 || n > 16)
+		n = 4;
+	TRY(mkdir(at("shared"), 0755) == 0, "mkdir shared");
+	nthreads = n;
+	common_fd = open(at("common.bin"), O_CREAT | O_RDWR, 0644);
+	TRY(common_fd >= 0, "common.bin, one descriptor for every thread");
+	for (int i = 0; i < n; i++) {
+		w[i].id = i;
+		CHECK(pthread_create(&w[i].t, NULL, worker, &w[i]) == 0, "thread %d starts", i);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(w[i].t, NULL);
+		CHECK(w[i].ok,
+		      "thread %d wrote and read back its %d files, its shared ones and its blocks",
+		      i, PER_THREAD);
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < PER_THREAD; j++)
+			sprintf(want + strlen(want), "%st%d-%02d", i || j ? "|" : "", i, j);
+	TRY(lists(at("shared"), 512, want), "the shared directory lists every thread's files once");
+	int same = 1;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < PER_THREAD; j++) {
+			int k = i * PER_THREAD + j;
+			same &= check_pattern(at("t%d/f%02d", i, j), k, 1000 + (k * 7919L) % 90000);
+		}
+	TRY(same, "after the join, every file reads back");
+	same = 1;
+	for (int b = 0; b < n * PER_THREAD; b++)
+		same &= block_ok(b);
+	struct stat st;
+	TRY(same && fstat(common_fd, &st) == 0 && st.st_size == (off_t)n * PER_THREAD * BLOCK &&
+		close(common_fd) == 0,
+	    "common.bin holds every thread's blocks");
+}
+
+static int err_ok(long r)
+{
+	int e = errno;
+
+	printf("#   -> %ld, errno %d (%s)\n", r, r < 0 ? e : 0, r < 0 ? strerror(e) : "-");
+	return r == -1 && e != 0;
+}
+
+static void mode_vanish(void)
+{
+	char line[64], buf[64];
+	struct stat st;
+
+	TRY(has(at("file.txt"), "here\n") && lists(dir, 4096, "file.txt|sub/"),
+	    "the share is there");
+	int fd = open(at("file.txt"), O_RDONLY), dfd = open(at("sub"), O_RDONLY | O_DIRECTORY);
+	TRY(fd >= 0 && dfd >= 0, "a file and a directory held open");
+	printf("# ready 1\n");
+	fflush(stdout);
+	TRY(fgets(line, sizeof(line), stdin) != NULL,
+	    "the host's line arrives (it changed the share)");
+	TRY(has(at("file.txt"), "changed on the host\n") && stat(at("file.txt"), &st) == 0 &&
+		st.st_size == 20,
+	    "the host's new content and size are seen at once");
+	TRY(pread(fd, buf, sizeof(buf), 0) == 20 && !memcmp(buf, "changed on the host\n", 20) &&
+		fstat(fd, &st) == 0 && st.st_size == 20,
+	    "and through the descriptor opened before");
+	TRY(lists(dir, 4096, "file.txt|new.txt|sub/") && has(at("new.txt"), "new\n"),
+	    "a file the host added");
+	printf("# ready 2\n");
+	fflush(stdout);
+	TRY(fgets(line, sizeof(line), stdin) != NULL,
+	    "the host's line arrives (the folder is gone now)");
+
+	CHECK(err_ok(open(at("file.txt"), O_RDONLY)), "open of a file: an error");
+	CHECK(err_ok(stat(at("file.txt"), &st)), "stat of a file: an error");
+	CHECK(err_ok(stat(at("sub"), &st)), "stat of a directory: an error");
+	CHECK(err_ok(open(at("sub"), O_RDONLY | O_DIRECTORY)), "opening a directory: an error");
+	CHECK(err_ok(open(at("new"), O_CREAT | O_WRONLY, 0644)), "create: an error");
+	CHECK(err_ok(mkdir(at("newdir"), 0755)), "mkdir: an error");
+	CHECK(err_ok(unlink(at("file.txt"))), "unlink: an error");
+	CHECK(err_ok(rename(at("file.txt"), at("x"))), "rename: an error");
+	CHECK(err_ok(symlink("file.txt", at("l"))), "symlink: an error");
+	char *l = list_at(AT_FDCWD, dir, 4096);
+	printf("#   %s lists %s\n", dir, l ? l : "(error)");
+	CHECK(!l || !*l, "the share's root lists nothing (or fails)");
+	free(l);
+	long r = read(fd, buf, sizeof(buf));
+	printf("#   read from the open file: %ld\n", r);
+	r = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+	printf("#   getdents64 of the open directory: %ld\n", r);
+	close(fd);
+	close(dfd);
+	struct statfs sf;
+	r = statfs(dir, &sf);
+	printf("#   statfs: %ld\n", r);
+	CHECK(1, "the program is still running after every call");
+}
+
+static long files_copied, dirs_copied, bytes_copied;
+
+/* Copies the tree src into the existing directory dst; returns the number
+ * of things that failed. */
+static int copy_tree(const char *src, const char *dst)
+{
+	static char data[256 << 10];
+	char buf[4096], from[1024], to[1024];
+	int fd = open(src, O_RDONLY | O_DIRECTORY), bad = 0;
+	long r = 0;
+
+	if (fd < 0) {
+		printf("# open %s: errno %d\n", src, errno);
+		return 1;
+	}
+	while ((r = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long p = 0; p < r;) {
+			struct dent64 *d = (struct dent64 *)(buf + p);
+			struct stat st;
+			int type = d->type;
+			p += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			snprintf(from, sizeof(from), "%s/%s", src, d->name);
+			snprintf(to, sizeof(to), "%s/%s", dst, d->name);
+			if (type == DT_UNKNOWN)
+				type = lstat(from, &st)	     ? DT_UNKNOWN
+				       : S_ISDIR(st.st_mode) ? DT_DIR
+							     : DT_REG;
+			if (type == DT_DIR) {
+				if (mkdir(to, 0755)) {
+					printf("# mkdir %s: errno %d\n", to, errno);
+					bad++;
+					continue;
+				}
+				dirs_copied++;
+				bad += copy_tree(from, to);
+				continue;
+			}
+			int in = open(from, O_RDONLY),
+			    out = open(to, O_CREAT | O_EXCL | O_WRONLY, 0644);
+			long n = -1;
+			while (in >= 0 && out >= 0 && (n = read(in, data, sizeof(data))) > 0 &&
+			       write(out, data, (size_t)n) == n)
+				bytes_copied += n;
+			int failed = in < 0 || out < 0 || n != 0;
+			if (in >= 0)
+				failed |= close(in) != 0;
+			if (out >= 0)
+				failed |= close(out) != 0;
+			if (failed) {
+				printf("# copy %s: errno %d\n", from, errno);
+				bad++;
+			}
+			files_copied++;
+		}
+	if (r < 0) {
+		printf("# getdents64 %s: errno %d\n", src, errno);
+		bad++;
+	}
+	close(fd);
+	return bad;
+}
+
+static void mode_copy(const char *src, const char *dst)
+{
+	TRY(copy_tree(src, dst) == 0, "copied %s to %s: %ld files, %ld directories, %ld bytes", src,
+	    dst, files_copied, dirs_copied, bytes_copied);
+}
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+#define FNV_START 0xcbf29ce484222325ull
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#define GEN_FILES 120
+
+static void mode_gen(void)
+{
+	static unsigned char data[80000];
+	uint64_t seed = 42, hashes[GEN_FILES];
+	long sizes[GEN_FILES];
+	char path[512];
+	int ok = mkdir(at("gen"), 0755) == 0;
+
+	for (int d = 0; d < 6; d++) {
+		ok &= mkdir(at("gen/d%d", d), 0755) == 0;
+		for (int s = 0; s < 3; s++)
+			ok &= mkdir(at("gen/d%d/s%d", d, s), 0755) == 0;
+	}
+	ok &= mkdir(at("gen/empty"), 0755) == 0;
+	TRY(ok, "25 directories made");
+	ok = 1;
+	for (int f = 0; f < GEN_FILES; f++) {
+		long size = (long)(splitmix(&seed) % 65536);
+		if (f == 1)
+			size = 0;
+		else if (f == 2)
+			size = 4096;
+		else if (f % 40 == 0)
+			size = (1 << 20) + f;
+		uint64_t s = (uint64_t)f * 1000003, h = FNV_START, word = 0;
+		snprintf(path, sizeof(path), "%s/gen/d%d/s%d/file-%03d.bin", dir, f % 6, f / 6 % 3,
+			 f);
+		int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
+		ok &= fd >= 0;
+		for (long done = 0, i = 0; fd >= 0 && done < size;) {
+			long k = (long)(splitmix(&seed) % sizeof(data)) + 1;
+			if (k > size - done)
+				k = size - done;
+			for (long j = 0; j < k; j++, i++) {
+				if (i % 8 == 0)
+					word = splitmix(&s);
+				data[j] = (unsigned char)(word >> (i % 8 * 8));
+			}
+			h = fnv1a(h, data, (size_t)k);
+			ok &= write(fd, data, (size_t)k) == k;
+			done += k;
+		}
+		if (fd >= 0)
+			ok &= close(fd) == 0;
+		hashes[f] = h;
+		sizes[f] = size;
+		printf("hash %016llx %ld gen/d%d/s%d/file-%03d.bin\n", (unsigned long long)h, size,
+		       f % 6, f / 6 % 3, f);
+	}
+	TRY(ok, "%d files written with generated content", GEN_FILES);
+	int same = 1;
+	for (int f = 0; f < GEN_FILES; f++) {
+		snprintf(path, sizeof(path), "%s/gen/d%d/s%d/file-%03d.bin", dir, f % 6, f / 6 % 3,
+			 f);
+		int fd = open(path, O_RDONLY);
+		uint64_t h = FNV_START;
+		long n, total = 0;
+		while (fd >= 0 && (n = read(fd, data, sizeof(data))) > 0) {
+			h = fnv1a(h, data, (size_t)n);
+			total += n;
+		}
+		if (fd >= 0)
+			close(fd);
+		same &= fd >= 0 && h == hashes[f] && total == sizes[f];
+	}
+	TRY(same, "the guest reads back the hashes it wrote");
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[1] : "";
+
+	dir = argc > 2 ? argv[2] : "";
+	if (!strcmp(mode, "write"))
+		mode_write();
+	else if (!strcmp(mode, "check"))
+		mode_check();
+	else if (!strcmp(mode, "escape") && argc > 3)
+		mode_escape(argv[3]);
+	else if (!strcmp(mode, "ro"))
+		mode_ro();
+	else if (!strcmp(mode, "threads"))
+		mode_threads(argc > 3 ? atoi(argv[3]) : 4);
+	else if (!strcmp(mode, "vanish"))
+		mode_vanish();
+	else if (!strcmp(mode, "copy") && argc > 3)
+		mode_copy(argv[2], argv[3]);
+	else if (!strcmp(mode, "gen"))
+		mode_gen();
+	else {
+		fprintf(stderr,
+			"usage: share write|check|ro|threads|vanish|gen DIR, share escape DIR "
+			"SECRET, share copy SRC DST\n");
+		return 2;
+	}
+	return tap_done();
+}
