@@ -834,6 +834,20 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 			tr -d '\r' < "$L/$1.$n.log" | grep -o "$2=[0-9.]*" | head -n 1 | cut -d= -f2
 		done < "$L/$1.txt"
 	}
+	# file_figures ARRAY CASE GUEST: filebench's figures of CASE into ARRAY:
+	# GUEST-FIGURE (median), GUEST-FIGURE-all (each run) and GUEST-PART
+	# (median of the parts of the times)
+	file_figures() {
+		local -n into=$1
+		local f k
+		for f in write_seq read_seq create_small; do
+			into["$3-$f"]=$(fvals "$2" "$f" | med_min | cut -d' ' -f1)
+			into["$3-$f-all"]=$(fvals "$2" "$f" | paste -sd' ' | sed 's/ /, /g')
+		done
+		for k in write_s fsync_close_s read_s create_s sync_s; do
+			into["$3-$k"]=$(fpart "$2" "$k" | med_min | cut -d' ' -f1)
+		done
+	}
 	# fcell GUEST: why the guest has no figures in (g), empty when it has
 	fcell() {
 		if [ "$FILES" = 0 ]; then echo "$FILES_WHY"
@@ -845,13 +859,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	declare -A FV=() FOK=()
 	for g in uni linux; do
 		FOK[$g]="$(grep -c '^ok=1' "$L/files-$g.txt" 2>/dev/null || true)/$BOOT_RUNS"
-		for f in write_seq read_seq create_small; do
-			FV["$g-$f"]=$(fvals "files-$g" "$f" | med_min | cut -d' ' -f1)
-			FV["$g-$f-all"]=$(fvals "files-$g" "$f" | paste -sd' ' | sed 's/ /, /g')
-		done
-		for k in write_s fsync_close_s read_s create_s sync_s; do
-			FV["$g-$k"]=$(fpart "files-$g" "$k" | med_min | cut -d' ' -f1)
-		done
+		file_figures FV "files-$g" "$g"
 	done
 	# fshow GUEST VALUE: VALUE, or why the guest has none
 	fshow() { local w; w=$(fcell "$1"); echo "${w:-$2}"; }
@@ -964,13 +972,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	for g in uni linux native; do
 		SV["$g-ok"]="$(grep -c '^ok=1' "$L/share-$g.txt" 2>/dev/null || true)/$SHARE_RUNS"
 		SV["$g-check"]=$(host_check "share-$g" "$SHARE_MIB")
-		for f in write_seq read_seq create_small; do
-			SV["$g-$f"]=$(fvals "share-$g" "$f" | med_min | cut -d' ' -f1)
-			SV["$g-$f-all"]=$(fvals "share-$g" "$f" | paste -sd' ' | sed 's/ /, /g')
-		done
-		for k in write_s fsync_close_s read_s create_s sync_s; do
-			SV["$g-$k"]=$(fpart "share-$g" "$k" | med_min | cut -d' ' -f1)
-		done
+		file_figures SV "share-$g" "$g"
 	done
 	echo "| figure | Unishyper | Linux microVM | native | Unishyper ÷ Linux | Unishyper ÷ native |"
 	echo "|---|---:|---:|---:|---:|---:|"

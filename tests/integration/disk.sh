@@ -8,13 +8,7 @@ cd "$(dirname "$0")/../.."
 RUN=toolchain/bin/unishyper-run
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-disk.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
+. tests/integration/tap.sh
 
 # The guest's generator: byte i of file k.
 expect() {

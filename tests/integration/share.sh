@@ -1,34 +1,31 @@
 #!/usr/bin/env bash
 # Host folders shared with the guest over virtio-9p (unishyper-run
-# --share): the guest (tests/guest/share.c) writes a tree that is checked
-# here byte for byte, with modes and links; reads a tree made here; cannot
-# read or list anything outside a share through links or ".."; meets EROFS
-# on a read-only share; writes from several threads; survives its share
-# being deleted; copies a large tree between two shares (compared here by
-# sha256) and writes a generated one whose hashes are recomputed here.
-# Also q35, and unishyper-run's errors for bad --share options. Expects
-# build/tests/share.img (tests/run.sh builds it). Prints TAP.
+# --share). The guest's file system calls (tests/guest/share.c): it
+# writes a tree that is checked here byte for byte, with modes and links;
+# reads a tree made here; cannot read or list anything outside a share
+# through links or ".."; meets EROFS on a read-only share. Its workloads
+# (tests/guest/sharestress.c): it writes from several threads; survives
+# its share being deleted; copies a large tree between two shares
+# (compared here by sha256) and writes a generated one whose hashes are
+# recomputed here. Also q35, and unishyper-run's errors for bad --share
+# options. Expects build/tests/share.img and build/tests/sharestress.img
+# (tests/run.sh builds them). Prints TAP.
 set -u
 cd "$(dirname "$0")/../.."
 RUN=toolchain/bin/unishyper-run
 IMG=build/tests/share.img
+STRESS=build/tests/sharestress.img
 umask 022
 tmp=$(mktemp -d "$PWD/build/share-test.XXXXXX") || exit 1
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
+. tests/integration/tap.sh
 
-# boot LABEL [unishyper-run options...] -- ARGS: boots the image, relays
+# boot LABEL IMAGE [unishyper-run options...] -- ARGS: boots IMAGE, relays
 # the guest's TAP lines as comments and checks that they all passed.
 boot() {
-	local label=$1 rc
-	shift
-	$RUN $IMG --timeout 90 "$@" </dev/null >"$tmp/out" 2>&1
+	local label=$1 img=$2 rc
+	shift 2
+	$RUN "$img" --timeout 90 "$@" </dev/null >"$tmp/out" 2>&1
 	rc=$?
 	guest_passed "$label" $rc
 }
@@ -58,7 +55,7 @@ same() { # same EXPECTED GOT: compares two files, shows the difference
 	return 1
 }
 same_tree() { same <(describe "$1") <(describe "$2"); }
-# The bytes of file k, as the guest's pattern().
+# The bytes of file k, as the guest's pattern() (tests/guest/share.h).
 pattern() {
 	python3 -c "import sys; k, s = int(sys.argv[1]), int(sys.argv[2])
 sys.stdout.buffer.write(bytes((i * 7 + k * 13) % 251 for i in range(s)))" "$1" "$2"
@@ -109,7 +106,7 @@ chmod 700 "$x/d/e"
 for machine in microvm q35; do
 	w=$tmp/write-$machine
 	mkdir "$w"
-	boot "write $machine" --machine $machine --share "$w" -- write /host
+	boot "write $machine" $IMG --machine $machine --share "$w" -- write /host
 	check "$machine: the tree the guest wrote is exact (names, modes, sizes, contents, links)" \
 		same_tree "$x" "$w"
 	check "$machine: utimensat's time reaches the host to the nanosecond" \
@@ -146,7 +143,7 @@ truncate -s 5G "$c/sparse.bin"
 printf 'tail\n' >>"$c/sparse.bin"
 stamp() { (cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort); }
 stamp "$c" >"$tmp/check.before"
-boot check --share "$c" -- check /host
+boot check $IMG --share "$c" -- check /host
 check "check: the guest changed nothing" same "$tmp/check.before" <(stamp "$c")
 
 # escape: links and walks out of the share.
@@ -166,7 +163,7 @@ ln -s "$e/outside/created-by-guest" "$e/share/dangling"
 ln -s loop2 "$e/share/loop1"
 ln -s loop1 "$e/share/loop2"
 ln -s self "$e/share/self"
-boot escape --share "$e/share" -- escape /host "$e/outside/secret"
+boot escape $IMG --share "$e/share" -- escape /host "$e/outside/secret"
 check "escape: the secret is unchanged" bash -c "[ \"\$(cat '$e/outside/secret')\" = '$secret' ]"
 check "escape: nothing was made outside the share" \
 	bash -c "[ \"\$(ls -A '$e/outside' | tr '\n' ' ')\" = 'marker-outside secret ' ] &&
@@ -181,13 +178,13 @@ mkdir -p "$r/d" "$r/empty"
 printf 'read only\n' >"$r/file.txt"
 printf 'inner\n' >"$r/d/inner.txt"
 stamp "$r" >"$tmp/ro.before"
-boot "read-only" --share "$r:/ro:ro" -- ro /ro
+boot "read-only" $IMG --share "$r:/ro:ro" -- ro /ro
 check "read-only: the folder is unchanged, times included" same "$tmp/ro.before" <(stamp "$r")
 
 # threads: 4 threads on 2 CPUs, checked again here.
 t=$tmp/threads
 mkdir "$t"
-boot threads --smp 2 --share "$t:/data" -- threads /data 4
+boot threads $STRESS --smp 2 --share "$t:/data" -- threads /data 4
 check "threads: the host sees every thread's files with their contents" python3 -c "
 import os, sys
 bad = 0
@@ -210,7 +207,7 @@ v=$tmp/vanish
 mkdir -p "$v/share/sub"
 printf 'here\n' >"$v/share/file.txt"
 mkfifo "$tmp/vanish.in"
-$RUN $IMG --timeout 90 --share "$v/share" -- vanish /host <"$tmp/vanish.in" >"$tmp/out" 2>&1 &
+$RUN $STRESS --timeout 90 --share "$v/share" -- vanish /host <"$tmp/vanish.in" >"$tmp/out" 2>&1 &
 pid=$!
 exec 3>"$tmp/vanish.in"
 await() { for _ in $(seq 600); do grep -q "^# $1" "$tmp/out" && break; sleep 0.1; done; }
@@ -251,7 +248,7 @@ sums() {
 	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum &&
 		find . -type d | LC_ALL=C sort)
 }
-boot copy --share "$src:/host:ro" --share "$dst:/data" -- copy /host /data
+boot copy $STRESS --share "$src:/host:ro" --share "$dst:/data" -- copy /host /data
 check "copy: $(find "$src" -type f | wc -l) files, $(du -sm "$src" | cut -f1) MiB arrive identical (sha256)" \
 	same <(sums "$src") <(sums "$dst")
 
@@ -259,7 +256,7 @@ check "copy: $(find "$src" -type f | wc -l) files, $(du -sm "$src" | cut -f1) Mi
 # recomputed here.
 g=$tmp/gen
 mkdir "$g"
-boot gen --share "$g:/mnt/deep/gen" -- gen /mnt/deep/gen
+boot gen $STRESS --share "$g:/mnt/deep/gen" -- gen /mnt/deep/gen
 grep '^hash ' "$tmp/out" >"$tmp/hashes"
 check "gen: the files' FNV-1a hashes and sizes match what the guest wrote" python3 - "$g" "$tmp/hashes" <<'PY'
 import os, sys

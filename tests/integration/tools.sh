@@ -9,13 +9,7 @@ RUN=toolchain/bin/unishyper-run
 UCC=$PWD/toolchain/bin/unishyper-gcc
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-tools.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
+. tests/integration/tap.sh
 status_is() { [ "$1" = "$2" ] || { echo "# status $1, want $2"; return 1; }; }
 
 hello=build/examples/hello.img

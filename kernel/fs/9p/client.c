@@ -211,19 +211,27 @@ static int data_reply(struct call *k, void *buf, uint32_t n)
 	return finish(k, r);
 }
 
-/* Tread and Treaddir: fid[4] offset[8] count[4], answered by count[4]
- * data[count]. */
+/* Starts a Tread, Treaddir or Twrite: fid[4] offset[8] count[4], count
+ * cut to what one message carries. */
+static uint32_t io_start(struct call *k, struct p9_client *c, uint8_t type, uint32_t fid,
+			 uint64_t off, uint32_t n)
+{
+	if (n > c->iounit)
+		n = c->iounit;
+	start(k, c, type);
+	p9_put32(&k->m, fid);
+	p9_put64(&k->m, off);
+	p9_put32(&k->m, n);
+	return n;
+}
+
+/* Tread and Treaddir, answered by count[4] data[count]. */
 static int read_call(struct p9_client *c, uint8_t type, uint32_t fid, uint64_t off, void *buf,
 		     uint32_t n)
 {
 	struct call k;
 
-	if (n > c->iounit)
-		n = c->iounit;
-	start(&k, c, type);
-	p9_put32(&k.m, fid);
-	p9_put64(&k.m, off);
-	p9_put32(&k.m, n);
+	n = io_start(&k, c, type, fid, off, n);
 	return data_reply(&k, buf, n);
 }
 
@@ -236,12 +244,7 @@ int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, 
 {
 	struct call k;
 
-	if (n > c->iounit)
-		n = c->iounit;
-	start(&k, c, P9_TWRITE);
-	p9_put32(&k.m, fid);
-	p9_put64(&k.m, off);
-	p9_put32(&k.m, n);
+	n = io_start(&k, c, P9_TWRITE, fid, off, n);
 	p9_put_bytes(&k.m, buf, n);
 	int r = send(&k);
 	if (!r) {
