@@ -16,6 +16,7 @@
 #include <unishyper/p9.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
+#include <unishyper/vm.h>
 #include <unishyper/virtio.h>
 
 #define F_MOUNT_TAG (1ull << 0)
@@ -24,6 +25,7 @@
 
 #define SLOTS 8
 #define MSIZE (512u * 1024) /* bytes of each buffer: the largest message */
+#define MAX_RUNS 64         /* memory runs of one request's data */
 
 struct vslot {
 	struct p9_slot s;
@@ -52,16 +54,31 @@ static void slot_put(struct p9_chan *c, struct p9_slot *slot)
 	virtio_slot_put(&p->pool, slot->tag);
 }
 
-static int rpc(struct p9_chan *c, struct p9_slot *slot, uint32_t req_len)
+/* Adds data's runs to bufs at *n. */
+static void add_runs(struct virtq_buf *bufs, int *n, const struct p9_data *data)
+{
+	for (int i = 0; i < data->n; i++)
+		bufs[(*n)++] = (struct virtq_buf){ data->runs[i].phys, data->runs[i].len, !data->out };
+}
+
+static int rpc(struct p9_chan *c, struct p9_slot *slot, uint32_t req_len,
+	       const struct p9_data *data)
 {
 	struct v9p *p = c->priv;
 	struct vslot *s = &p->slots[slot->tag];
-	struct virtq_buf bufs[2] = {
-		{ s->req_phys, req_len, false },
-		{ s->reply_phys, MSIZE, true },
-	};
+	struct virtq_buf bufs[MAX_RUNS + 2];
+	int n = 0;
 
-	if (req_len > MSIZE || virtq_transfer(p->vq, bufs, 2, &s->vreq))
+	if (req_len > MSIZE || (data && (data->n < 0 || data->n > MAX_RUNS)))
+		return -EIO;
+	bufs[n++] = (struct virtq_buf){ s->req_phys, req_len, false };
+	if (data && data->out)
+		add_runs(bufs, &n, data);
+	bufs[n++] = (struct virtq_buf){ s->reply_phys, data && !data->out ? P9_RREAD_HDR : MSIZE,
+					true };
+	if (data && !data->out)
+		add_runs(bufs, &n, data);
+	if (virtq_transfer(p->vq, bufs, n, &s->vreq))
 		return -EIO;
 	return s->vreq.len <= MSIZE ? (int)s->vreq.len : -EIO;
 }
@@ -109,6 +126,7 @@ int virtio_9p_probe(struct virtio_dev *d)
 	p->chan.msize = MSIZE;
 	p->chan.get = slot_get;
 	p->chan.rpc = rpc;
+	p->chan.max_runs = p->vq->size - 2 < MAX_RUNS ? p->vq->size - 2 : MAX_RUNS;
 	p->chan.put = slot_put;
 	p->chan.priv = p;
 	d->driver = p;

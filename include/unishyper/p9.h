@@ -91,6 +91,10 @@ void p9_put_bytes(struct p9_msg *m, const void *p, uint32_t n);
 /* Writes the size field; returns the message's length, or 0 when it did
  * not fit. */
 uint32_t p9_end(struct p9_msg *m);
+/* Like p9_end for a message whose last extra bytes travel elsewhere
+ * (Twrite's data sent straight from memory): the size field counts them,
+ * the length returned does not. */
+uint32_t p9_end_with(struct p9_msg *m, uint32_t extra);
 
 /*
  * Checks the header of a reply of len bytes in buf: its size field within
@@ -141,14 +145,29 @@ struct p9_slot {
 	uint16_t tag;
 };
 
+/* Data moved straight between memory runs (vm_dma_map) and the device,
+ * without a copy through the slot: the device reads them after the
+ * request (out: Twrite's data), or writes them after the first
+ * P9_RREAD_HDR bytes of the reply (Rread's data). */
+struct vm_run;
+struct p9_data {
+	const struct vm_run *runs;
+	int n;
+	bool out;
+};
+#define P9_RREAD_HDR 11u /* size, type, tag, count */
+
 struct p9_chan {
 	char tag[32];
 	uint32_t msize; /* the largest message either buffer holds */
 	/* Takes a free slot (sleeping until one is free). */
 	struct p9_slot *(*get)(struct p9_chan *c);
-	/* Sends req_len bytes of the slot's request, waits for the reply and
-	 * returns its length (the bytes the server wrote), or -EIO. */
-	int (*rpc)(struct p9_chan *c, struct p9_slot *s, uint32_t req_len);
+	/* Sends req_len bytes of the slot's request, with data (or NULL),
+	 * waits for the reply and returns its length (the bytes the server
+	 * wrote, data included), or -EIO. */
+	int (*rpc)(struct p9_chan *c, struct p9_slot *s, uint32_t req_len,
+		   const struct p9_data *data);
+	int max_runs; /* in one p9_data */
 	void (*put)(struct p9_chan *c, struct p9_slot *s);
 	void *priv;
 };

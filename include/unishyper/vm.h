@@ -56,6 +56,21 @@ bool vm_fault(uintptr_t addr, bool write, bool exec);
 bool vm_check(const void *p, size_t len, unsigned access);
 bool vm_readable(const void *p, size_t len);
 
+/*
+ * DMA to or from memory of the program or the kernel: the physically
+ * contiguous runs behind [p, p+len), its pages brought in first (for
+ * writing when write). Fills at most max runs and returns how many, with
+ * *covered the bytes they hold (less than len when max ran out), or
+ * -EFAULT. Each success must be followed by vm_dma_done() once the device
+ * is done: frames unmapped meanwhile are not reused before it.
+ */
+struct vm_run {
+	uint64_t phys;
+	uint32_t len;
+};
+int vm_dma_map(void *p, size_t len, bool write, struct vm_run *runs, int max, size_t *covered);
+void vm_dma_done(void);
+
 /* A short description of what lies at addr ("stack guard page", ...). */
 const char *vm_describe(uintptr_t addr);
 

@@ -5,9 +5,11 @@
  * at most. Anonymous areas get their pages on first touch through
  * vm_fault(), zeroed; unmapping returns them to pmem. Guard pages are areas
  * without permissions, so nothing is placed there and touching them is
- * reported as a stack overflow; under a stack the guard is 1 MiB. The page tables are changed only through
- * arch/mmu.h, under vm_lock; a frame is freed only after every CPU has
- * flushed its TLB.
+ * reported as a stack overflow; under a stack the guard is 1 MiB. The
+ * page tables are changed only through arch/mmu.h, under vm_lock; a frame
+ * is freed only after every CPU has flushed its TLB, and not while a
+ * device may still be moving data into it (vm_dma_map): such frames wait
+ * on a list until the last DMA is done.
  */
 #include <errno.h>
 #include <string.h>
@@ -86,6 +88,27 @@ static int split(uintptr_t addr)
 	return 0;
 }
 
+static int dma_users; /* vm_dma_map() calls not yet done */
+static struct deferred {
+	uint64_t phys;
+	struct deferred *next;
+} *deferred; /* frames unmapped while dma_users > 0 */
+
+/* Frees a frame, or defers it while a device may be writing into it. A
+ * frame that cannot be listed is lost rather than reused too early. */
+static void release_frame(uint64_t phys)
+{
+	struct deferred *d;
+
+	if (!dma_users) {
+		pmem_free(phys, 1);
+	} else if ((d = kmalloc(sizeof(*d)))) {
+		d->phys = phys;
+		d->next = deferred;
+		deferred = d;
+	}
+}
+
 /* Unmaps the pages of [start, end) and frees their frames, in batches:
  * other CPUs must have flushed their TLBs before a frame is reused. */
 static void free_pages(uintptr_t start, uintptr_t end)
@@ -102,13 +125,13 @@ static void free_pages(uintptr_t start, uintptr_t end)
 		if (n == 64) {
 			mmu_shootdown();
 			while (n)
-				pmem_free(batch[--n], 1);
+				release_frame(batch[--n]);
 		}
 	}
 	if (n) {
 		mmu_shootdown();
 		while (n)
-			pmem_free(batch[--n], 1);
+			release_frame(batch[--n]);
 	}
 }
 
@@ -353,6 +376,44 @@ static bool check_locked(const void *p, size_t len, unsigned access)
 	return true;
 }
 
+static int dma_map_locked(void *p, size_t len, bool write, struct vm_run *runs, int max,
+			  size_t *covered)
+{
+	uintptr_t va = (uintptr_t)p, end = va + len;
+	int n = 0;
+
+	if (va >= PHYS_MAP_BASE) { /* the kernel's direct map: one run */
+		if (max < 1 || len > UINT32_MAX)
+			return -EINVAL;
+		runs[0] = (struct vm_run){ va - PHYS_MAP_BASE, (uint32_t)len };
+		*covered = len;
+		dma_users++;
+		return 1;
+	}
+	if (!check_locked(p, len, write ? VM_WRITE : VM_READ))
+		return -EFAULT;
+	while (va < end) {
+		uint64_t phys = mmu_lookup(va);
+		if (!phys && (!fault_locked(va, write, false) || !(phys = mmu_lookup(va))))
+			return -EFAULT;
+		size_t piece = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (piece > end - va)
+			piece = end - va;
+		if (n && runs[n - 1].phys + runs[n - 1].len == phys &&
+		    runs[n - 1].len <= UINT32_MAX - piece) {
+			runs[n - 1].len += (uint32_t)piece;
+		} else {
+			if (n == max)
+				break;
+			runs[n++] = (struct vm_run){ phys, (uint32_t)piece };
+		}
+		va += piece;
+	}
+	*covered = va - (uintptr_t)p;
+	dma_users++;
+	return n;
+}
+
 /* For fault reports: no lock, as the faulting code may hold it. */
 bool vm_readable(const void *p, size_t len)
 {
@@ -427,4 +488,27 @@ bool vm_fault(uintptr_t addr, bool write, bool exec)
 bool vm_check(const void *p, size_t len, unsigned access)
 {
 	LOCKED(bool, check_locked(p, len, access));
+}
+
+int vm_dma_map(void *p, size_t len, bool write, struct vm_run *runs, int max, size_t *covered)
+{
+	LOCKED(int, dma_map_locked(p, len, write, runs, max, covered));
+}
+
+void vm_dma_done(void)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	struct deferred *list = NULL;
+
+	if (--dma_users == 0) {
+		list = deferred;
+		deferred = NULL;
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	while (list) {
+		struct deferred *next = list->next;
+		pmem_free(list->phys, 1);
+		kfree(list);
+		list = next;
+	}
 }

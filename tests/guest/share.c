@@ -13,6 +13,8 @@
  *   share ro DIR             a read-only share: reads work, changes EROFS
  */
 #define _GNU_SOURCE
+#include <sys/mman.h>
+
 #include "share.h"
 
 #define SECRET_MARK "unishyper-secret"
@@ -287,6 +289,59 @@ static void mode_write(void)
 	    "the share holds the expected names");
 }
 
+static char static_buf[200001];
+
+/* 1 when n bytes read at off into buf are pattern 5 of big.bin. */
+static int read_ok(int fd, char *buf, size_t n, off_t off)
+{
+	if (pread(fd, buf, n, off) != (ssize_t)n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] != pattern(5, off + (long)i))
+			return 0;
+	return 1;
+}
+
+/* Large reads move data straight into the program's memory: whatever
+ * kind it is, however aligned, and whether its pages exist yet. */
+static int reads_into_any_memory(const char *path)
+{
+	char stack_buf[70001];
+	int fd = open(path, O_RDONLY);
+	char *fresh =
+	    mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = fd >= 0 && fresh != MAP_FAILED && read_ok(fd, static_buf + 1, 200000, 12345) &&
+		 read_ok(fd, stack_buf + 3, 70000, 777) && read_ok(fd, fresh + 4095, 900000, 1);
+
+	if (fresh != MAP_FAILED)
+		munmap(fresh, 1 << 20);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int bad_memory_faults(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	char *ro = mmap(NULL, 1 << 18, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *hole =
+	    mmap(NULL, 3 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = fd >= 0 && ro != MAP_FAILED && hole != MAP_FAILED &&
+		 munmap(hole + (1 << 16), 1 << 16) == 0 &&
+		 fails(pread(fd, ro, 1 << 17, 0), EFAULT) && ro[0] == 0 && ro[(1 << 17) - 1] == 0 &&
+		 fails(pread(fd, hole + 100, 1 << 17, 0), EFAULT);
+
+	if (ro != MAP_FAILED)
+		munmap(ro, 1 << 18);
+	if (hole != MAP_FAILED) {
+		munmap(hole, 1 << 16);
+		munmap(hole + (2 << 16), 1 << 16);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static void mode_check(void)
 {
 	struct stat st, st2;
@@ -352,6 +407,10 @@ static void mode_check(void)
 	free(big);
 	if (fd >= 0)
 		close(fd);
+	TRY(reads_into_any_memory(at("big.bin")),
+	    "reads land in static, stack and untouched mmap memory at odd offsets");
+	TRY(bad_memory_faults(at("big.bin")),
+	    "reads into read-only or unmapped memory: EFAULT, and the memory is untouched");
 	fd = open(at("sparse.bin"), O_RDONLY);
 	TRY(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == (5LL << 30) + 5 &&
 		pread(fd, buf, 16, 5LL << 30) == 5 && !memcmp(buf, "tail\n", 5) &&

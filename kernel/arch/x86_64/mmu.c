@@ -109,6 +109,23 @@ bool mmu_protect(uintptr_t va, unsigned flags)
 	return true;
 }
 
+uint64_t mmu_lookup(uintptr_t va)
+{
+	uint64_t *t = mmu_pml4;
+
+	for (int l = 4; l >= 1; l--) {
+		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & PTE_P))
+			return 0;
+		if (l == 1 || (e & PTE_PS)) {
+			uint64_t offset = (1ull << (12 + 9 * (l - 1))) - 1;
+			return (e & PTE_ADDR & ~offset) | (va & offset);
+		}
+		t = phys_to_virt(e & PTE_ADDR);
+	}
+	return 0;
+}
+
 uint64_t mmu_unmap(uintptr_t va)
 {
 	uint64_t *e = walk(va, 1, 0);

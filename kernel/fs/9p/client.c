@@ -28,18 +28,27 @@ static void start(struct call *k, struct p9_client *c, uint8_t type)
 	p9_begin(&k->m, k->s->req, c->msize, type, k->tag);
 }
 
-/* Sends the message and checks the reply's header: 0 with k->m at the
- * reply's first field, or a negative errno. */
-static int send(struct call *k)
+/* Sends the message, with data moved straight from or to memory (NULL:
+ * none; extra: the bytes of it the message carries), and checks the
+ * reply's header: 0 with k->m at the reply's first field, or a negative
+ * errno. */
+static int send_data(struct call *k, const struct p9_data *data, uint32_t extra)
 {
-	uint32_t len = p9_end(&k->m);
+	uint32_t len = p9_end_with(&k->m, extra);
 
 	if (!len)
 		return -ENAMETOOLONG; /* only names and data make it long */
-	int n = k->c->chan->rpc(k->c->chan, k->s, len);
+	int n = k->c->chan->rpc(k->c->chan, k->s, len, data);
 	if (n < 0)
 		return n;
+	/* With data read straight to memory, the slot holds only the first
+	 * P9_RREAD_HDR bytes of the n: no field past them is read. */
 	return p9_reply(&k->m, k->s->reply, (uint32_t)n, k->type, k->tag);
+}
+
+static int send(struct call *k)
+{
+	return send_data(k, NULL, 0);
 }
 
 /* Gives the slot back; r, or -EPROTO when a field read was not there. */
@@ -250,6 +259,27 @@ int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, 
 	if (!r) {
 		uint32_t count = p9_get32(&k.m);
 		r = count > n ? -EPROTO : (int)count;
+	}
+	return finish(&k, r);
+}
+
+int p9c_io_runs(struct p9_client *c, bool write, uint32_t fid, uint64_t off,
+		const struct vm_run *runs, int nruns, uint32_t n)
+{
+	struct p9_data data = { runs, nruns, write };
+	struct call k;
+
+	if (n > c->iounit)
+		return -EINVAL;
+	io_start(&k, c, write ? P9_TWRITE : P9_TREAD, fid, off, n);
+	int r = send_data(&k, &data, write ? n : 0);
+	if (!r) {
+		uint32_t count = p9_get32(&k.m);
+		/* Rread: the size field counts the data the device put in memory. */
+		if (!write && k.m.cap != P9_RREAD_HDR + count)
+			r = -EPROTO;
+		else
+			r = count > n ? -EPROTO : (int)count;
 	}
 	return finish(&k, r);
 }

@@ -46,6 +46,10 @@ int p9c_setattr(struct p9_client *c, uint32_t fid, uint32_t valid, uint32_t mode
 /* At most iounit bytes: the count read (0 at the end) or written. */
 int p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n);
 int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, uint32_t n);
+/* Like p9c_read and p9c_write with n bytes in memory runs (vm_dma_map),
+ * moved by the device without a copy; n at most iounit. */
+int p9c_io_runs(struct p9_client *c, bool write, uint32_t fid, uint64_t off,
+		const struct vm_run *runs, int nruns, uint32_t n);
 /* Copies the entries' data of one Rreaddir into buf: its length. */
 int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n);
 int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, size_t len, uint32_t mode);

@@ -29,11 +29,14 @@
 #include <unishyper/mutex.h>
 #include <unishyper/printk.h>
 #include <unishyper/vfs.h>
+#include <unishyper/vm.h>
 
 #include "client.h"
 
 #define V9FS_MAGIC 0x01021997
 #define DIR_BATCH 8192u
+#define DIRECT_MIN 16384u /* bytes from which data moves without a copy */
+#define P9_MAX_RUNS 64
 
 struct p9_fs;
 
@@ -294,6 +297,27 @@ static int p9_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent *out)
 	return -EIO;
 }
 
+/* One request of at most want bytes at buf: large ones move the data
+ * straight between the caller's memory and the device, small ones
+ * through the slot, which costs less than mapping the memory. */
+static int transfer_one(struct p9_node *p, char *buf, uint32_t want, uint64_t off, bool write)
+{
+	struct p9_client *c = &p->fs->c;
+	struct vm_run runs[P9_MAX_RUNS];
+	size_t covered;
+
+	if (want < DIRECT_MIN)
+		return write ? p9c_write(c, p->io_fid, off, buf, want)
+			     : p9c_read(c, p->io_fid, off, buf, want);
+	int max = c->chan->max_runs < P9_MAX_RUNS ? c->chan->max_runs : P9_MAX_RUNS;
+	int n = vm_dma_map(buf, want, !write, runs, max, &covered);
+	if (n < 0)
+		return n;
+	int r = p9c_io_runs(c, write, p->io_fid, off, runs, n, (uint32_t)covered);
+	vm_dma_done();
+	return r;
+}
+
 /* Reads or writes n bytes at off in requests of at most iounit bytes;
  * stops at the end of the file or when the server takes no more. */
 static ssize_t transfer(struct vnode *v, char *buf, size_t n, uint64_t off, bool write)
@@ -309,10 +333,7 @@ static ssize_t transfer(struct vnode *v, char *buf, size_t n, uint64_t off, bool
 		return -EACCES;
 	while (done < n) {
 		uint32_t want = n - done < c->iounit ? (uint32_t)(n - done) : c->iounit;
-		if (write)
-			r = p9c_write(c, p->io_fid, off + done, buf + done, want);
-		else
-			r = p9c_read(c, p->io_fid, off + done, buf + done, want);
+		r = transfer_one(p, buf + done, want, off + done, write);
 		if (r < 0)
 			return done ? (ssize_t)done : r;
 		if (!r)

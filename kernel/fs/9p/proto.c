@@ -71,15 +71,20 @@ void p9_put_str(struct p9_msg *m, const char *s, size_t len)
 	p9_put_bytes(m, s, (uint32_t)len);
 }
 
-uint32_t p9_end(struct p9_msg *m)
+uint32_t p9_end_with(struct p9_msg *m, uint32_t extra)
 {
-	if (m->bad)
+	if (m->bad || extra > UINT32_MAX - m->pos)
 		return 0;
 	uint32_t len = m->pos;
 	m->pos = 0;
-	put_le(m, len, 4);
+	put_le(m, len + extra, 4);
 	m->pos = len;
 	return len;
+}
+
+uint32_t p9_end(struct p9_msg *m)
+{
+	return p9_end_with(m, 0);
 }
 
 static uint64_t get_le(struct p9_msg *m, unsigned n)

@@ -45,6 +45,9 @@ int mmu_map(uintptr_t va, uint64_t phys, unsigned flags);
 /* Changes the permissions of a mapped page; false when it is not mapped. */
 bool mmu_protect(uintptr_t va, unsigned flags);
 
+/* The physical address of the byte at va, or 0 when it is not mapped. */
+uint64_t mmu_lookup(uintptr_t va);
+
 /* Unmaps one page and returns its frame, or 0 when it was not mapped. */
 uint64_t mmu_unmap(uintptr_t va);
 
