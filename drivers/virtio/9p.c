@@ -4,8 +4,8 @@
  *
  * The device has one queue; a request is two descriptors, the T-message
  * the device reads and the buffer it writes the R-message into. Both live
- * in physically contiguous DMA memory, one pair per slot, so that SLOTS
- * threads have requests in flight at once; the slot index is the
+ * in physically contiguous DMA memory, one pair per slot, so that up to
+ * SLOTS threads have requests in flight at once; the slot index is the
  * request's 9p tag.
  */
 #include <errno.h>
@@ -24,7 +24,8 @@
 #define CFG_TAG 2
 
 #define SLOTS 8
-#define MSIZE (512u * 1024) /* bytes of each buffer: the largest message */
+#define MSIZE (512u * 1024)   /* bytes of each buffer: the largest message */
+#define MIN_MSIZE (16u * 1024) /* with little memory: fewer slots, then smaller */
 #define MAX_RUNS 64         /* memory runs of one request's data */
 
 struct vslot {
@@ -69,31 +70,47 @@ static int rpc(struct p9_chan *c, struct p9_slot *slot, uint32_t req_len,
 	struct virtq_buf bufs[MAX_RUNS + 2];
 	int n = 0;
 
-	if (req_len > MSIZE || (data && (data->n < 0 || data->n > MAX_RUNS)))
+	if (req_len > c->msize || (data && (data->n < 0 || data->n > MAX_RUNS)))
 		return -EIO;
 	bufs[n++] = (struct virtq_buf){ s->req_phys, req_len, false };
 	if (data && data->out)
 		add_runs(bufs, &n, data);
-	bufs[n++] = (struct virtq_buf){ s->reply_phys, data && !data->out ? P9_RREAD_HDR : MSIZE,
-					true };
+	bufs[n++] = (struct virtq_buf){ s->reply_phys,
+					data && !data->out ? P9_RREAD_HDR : c->msize, true };
 	if (data && !data->out)
 		add_runs(bufs, &n, data);
 	if (virtq_transfer(p->vq, bufs, n, &s->vreq))
 		return -EIO;
-	return s->vreq.len <= MSIZE ? (int)s->vreq.len : -EIO;
+	return s->vreq.len <= c->msize ? (int)s->vreq.len : -EIO;
 }
 
+/* Allocates the slots' buffers, at most an eighth of the guest's memory
+ * for each share: SLOTS pairs of MSIZE bytes where memory allows, else
+ * fewer pairs, else smaller messages (down to MIN_MSIZE). Returns the
+ * number of slots, 0 when nothing fits. */
 static int slots_init(struct v9p *p)
 {
-	for (int i = 0; i < SLOTS; i++) {
-		struct vslot *s = &p->slots[i];
-		s->req_phys = pmem_alloc(MSIZE / PAGE_SIZE);
-		s->reply_phys = pmem_alloc(MSIZE / PAGE_SIZE);
-		if (!s->req_phys || !s->reply_phys)
-			return -ENOMEM;
-		s->s.req = phys_to_virt(s->req_phys);
-		s->s.reply = phys_to_virt(s->reply_phys);
-		s->s.tag = (uint16_t)i;
+	uint64_t budget = pmem_total_pages() * PAGE_SIZE / 8;
+
+	for (uint32_t size = MSIZE; size >= MIN_MSIZE; size /= 2) {
+		int n = 0;
+		for (; n < SLOTS && (uint64_t)(n + 1) * 2 * size <= budget; n++) {
+			struct vslot *s = &p->slots[n];
+			s->req_phys = pmem_alloc(size / PAGE_SIZE);
+			s->reply_phys = s->req_phys ? pmem_alloc(size / PAGE_SIZE) : 0;
+			if (!s->reply_phys) {
+				if (s->req_phys)
+					pmem_free(s->req_phys, size / PAGE_SIZE);
+				break;
+			}
+			s->s.req = phys_to_virt(s->req_phys);
+			s->s.reply = phys_to_virt(s->reply_phys);
+			s->s.tag = (uint16_t)n;
+		}
+		if (n) {
+			p->chan.msize = size;
+			return n;
+		}
 	}
 	return 0;
 }
@@ -117,13 +134,13 @@ int virtio_9p_probe(struct virtio_dev *d)
 	for (unsigned i = 0; i < len; i++)
 		p->chan.tag[i] = (char)d->ops->config_read(d, CFG_TAG + i, 1);
 	p->vq = virtio_queue_create(d, 0, 128);
-	if (!p->vq || slots_init(p)) {
-		printk("virtio-9p: %s: cannot set up the queue\n", d->where);
+	int nslots = p->vq ? slots_init(p) : 0;
+	if (!nslots) {
+		printk("virtio-9p: %s: no memory for the queue and its buffers\n", d->where);
 		virtio_fail(d);
 		return -ENOMEM;
 	}
-	virtio_slots_init(&p->pool, SLOTS);
-	p->chan.msize = MSIZE;
+	virtio_slots_init(&p->pool, nslots);
 	p->chan.get = slot_get;
 	p->chan.rpc = rpc;
 	p->chan.max_runs = p->vq->size - 2 < MAX_RUNS ? p->vq->size - 2 : MAX_RUNS;
@@ -136,7 +153,7 @@ int virtio_9p_probe(struct virtio_dev *d)
 		return -ENOSPC;
 	}
 	if (printk_level > 1)
-		printk("virtio-9p: %s: tag %s%s\n", d->where, p->chan.tag,
-		       d->legacy ? ", legacy" : "");
+		printk("virtio-9p: %s: tag %s, %d slots of %u bytes%s\n", d->where, p->chan.tag,
+		       nslots, p->chan.msize, d->legacy ? ", legacy" : "");
 	return 0;
 }

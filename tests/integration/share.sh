@@ -186,6 +186,10 @@ check "read-only: the folder is unchanged, times included" same "$tmp/ro.before"
 t=$tmp/threads
 mkdir "$t"
 boot threads $STRESS --smp 2 --share "$t:/data" -- threads /data 4
+# The same on a small guest, whose share gets one request slot of a
+# smaller message size: the threads take turns.
+mkdir "$t.small"
+boot "threads, 8 MiB guest" $STRESS --mem 8 --smp 2 --share "$t.small:/data" -- threads /data 4
 check "threads: the host sees every thread's files with their contents" python3 -c "
 import os, sys
 bad = 0
