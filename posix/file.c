@@ -134,6 +134,8 @@ static void fill_stat(struct stat *st, const struct vfs_attr *a)
 	st->st_ino = a->ino;
 	st->st_nlink = a->nlink;
 	st->st_mode = a->mode;
+	st->st_uid = a->uid;
+	st->st_gid = a->gid;
 	st->st_rdev = a->rdev;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = a->blksize;
@@ -611,6 +613,48 @@ static long setattr_at(int dirfd, const char *upath, const struct vfs_attr *a, u
 	return vfs_setattr(path, NULL, a, mask);
 }
 
+/* chown and its kin: the owner of a path, or of fd; (uid_t)-1 keeps one. */
+static long set_owner(int dirfd, const char *upath, uint32_t uid, uint32_t gid, int flags)
+{
+	struct vfs_attr a = { .uid = uid, .gid = gid };
+	unsigned mask = VFS_SET_OWNER;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		mask |= VFS_NOFOLLOW;
+	if (upath && (flags & AT_EMPTY_PATH)) {
+		char c;
+		if (!vm_check(upath, 1, VM_READ))
+			return -EFAULT;
+		c = *upath;
+		if (!c)
+			upath = NULL; /* the file of dirfd itself */
+	}
+	return setattr_at(dirfd, upath, &a, mask);
+}
+
+SYSCALL_DEFINE3(chown, const char *, path, uint32_t, uid, uint32_t, gid)
+{
+	return set_owner(AT_FDCWD, path, uid, gid, 0);
+}
+
+SYSCALL_DEFINE3(lchown, const char *, path, uint32_t, uid, uint32_t, gid)
+{
+	return set_owner(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+SYSCALL_DEFINE3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
+{
+	return set_owner(fd, NULL, uid, gid, 0);
+}
+
+SYSCALL_DEFINE5(fchownat, int, dirfd, const char *, path, uint32_t, uid, uint32_t, gid, int,
+		flags)
+{
+	return set_owner(dirfd, path, uid, gid, flags);
+}
+
 /* chmod and its kin: the permission bits of a path, or of fd. */
 static long set_mode(int dirfd, const char *upath, uint32_t mode)
 {
@@ -670,6 +714,8 @@ static long set_times(int dirfd, const char *upath, const struct timespec *times
 	if (flags & ~AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
 	a.atime = a.mtime = now;
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		mask |= VFS_NOFOLLOW;
 	if (times) {
 		if (!vm_check(times, 2 * sizeof(*times), VM_READ))
 			return -EFAULT;

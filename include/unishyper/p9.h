@@ -58,6 +58,8 @@ enum p9_type {
 
 /* Tsetattr valid bits */
 #define P9_SETATTR_MODE 0x1u
+#define P9_SETATTR_UID 0x2u
+#define P9_SETATTR_GID 0x4u
 #define P9_SETATTR_SIZE 0x8u
 #define P9_SETATTR_ATIME 0x10u
 #define P9_SETATTR_MTIME 0x20u

@@ -35,6 +35,7 @@ struct mount;
 struct vfs_attr {
 	uint64_t ino, size, blocks; /* blocks: 512-byte units allocated */
 	uint32_t mode, nlink;
+	uint32_t uid, gid; /* 0 where the file system keeps no owners */
 	uint64_t atime, mtime, ctime;
 	uint32_t blksize;
 	uint64_t rdev;
@@ -44,6 +45,8 @@ struct vfs_attr {
 #define VFS_SET_MODE 1u
 #define VFS_SET_ATIME 2u
 #define VFS_SET_MTIME 4u
+#define VFS_SET_OWNER 8u   /* uid and gid; (uint32_t)-1 leaves one as it is */
+#define VFS_NOFOLLOW 0x100u /* vfs_setattr on a link itself, not its target */
 
 struct vfs_dirent {
 	uint64_t ino;
@@ -126,6 +129,9 @@ struct fs_ops {
 	/* A completed write is already out of the guest (9p): closing a
 	 * written file needs no fsync. */
 	bool write_through;
+	/* Files have owners (9p: the host's). Elsewhere every file is root's:
+	 * the VFS accepts a change of owner to root and refuses others. */
+	bool owners;
 };
 
 struct fs_type {

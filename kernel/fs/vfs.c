@@ -655,11 +655,13 @@ int vfs_fstat(struct file *f, struct vfs_attr *a)
 	return r;
 }
 
-/* The vnode of an open file f, or else of path: locked mount, a reference. */
-static int target(const char *path, struct file *f, struct mount **mp, struct vnode **vp)
+/* The vnode of an open file f, or else of path (its last link followed
+ * when follow): locked mount, a reference. */
+static int target(const char *path, bool follow, struct file *f, struct mount **mp,
+		  struct vnode **vp)
 {
 	if (!f)
-		return lookup_path(path, true, mp, vp);
+		return lookup_path(path, follow, mp, vp);
 	*vp = f->vnode;
 	*mp = f->vnode->mount;
 	mutex_lock(&(*mp)->lock);
@@ -667,15 +669,34 @@ static int target(const char *path, struct file *f, struct mount **mp, struct vn
 	return 0;
 }
 
+static bool root_or_unchanged(uint32_t id)
+{
+	return id == 0 || id == (uint32_t)-1;
+}
+
+/* A change of owner where files have none: to root (or no change) is
+ * nothing to do, to anyone else -EPERM. */
+static int owner_change(const struct mount *m, const struct vfs_attr *a, unsigned *mask)
+{
+	if (!(*mask & VFS_SET_OWNER) || m->type->ops->owners)
+		return 0;
+	*mask &= ~VFS_SET_OWNER;
+	return root_or_unchanged(a->uid) && root_or_unchanged(a->gid) ? 0 : -EPERM;
+}
+
 int vfs_setattr(const char *path, struct file *f, const struct vfs_attr *a, unsigned mask)
 {
 	struct mount *m;
 	struct vnode *v;
-	int r = target(path, f, &m, &v);
+	int r = target(path, !(mask & VFS_NOFOLLOW), f, &m, &v);
 
 	if (r)
 		return r;
-	r = m->readonly ? -EROFS : v->ops->setattr(v, a, mask);
+	mask &= ~VFS_NOFOLLOW;
+	if (m->readonly)
+		r = -EROFS;
+	else if (!(r = owner_change(m, a, &mask)) && mask)
+		r = v->ops->setattr(v, a, mask);
 	done(m, v);
 	return r;
 }
@@ -688,7 +709,7 @@ int vfs_truncate(const char *path, struct file *f, uint64_t size)
 
 	if (f && (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
-	if ((r = target(path, f, &m, &v)))
+	if ((r = target(path, true, f, &m, &v)))
 		return r;
 	if (v->is_dir)
 		r = -EISDIR;

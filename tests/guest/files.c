@@ -58,6 +58,11 @@ int main(void)
 	CHECK(pread(fd, buf, 10, 50) == 10 && !memcmp(buf, "\0\0\0\0\0\0\0\0\0\0", 10),
 	      "the gap reads as zeros");
 	CHECK(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644, "fstat: a regular file, mode 0644");
+	CHECK(st.st_uid == 0 && st.st_gid == 0 && chown("/tmp/a", 0, 0) == 0 &&
+		      fchown(fd, (uid_t)-1, (gid_t)-1) == 0,
+	      "files here are root's: chown to root is allowed");
+	errno = 0;
+	CHECK(chown("/tmp/a", 1000, 1000) == -1 && errno == EPERM, "chown to anyone else: EPERM");
 	CHECK(fails(lseek(fd, -1, SEEK_SET), EINVAL), "lseek before the start: EINVAL");
 	CHECK(close(fd) == 0, "close");
 

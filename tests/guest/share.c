@@ -208,6 +208,16 @@ static void mode_write(void)
 	TRY(put(at("mode.sh"), "#!/bin/sh\n") && chmod(at("mode.sh"), 0750) == 0 &&
 		stat(at("mode.sh"), &st) == 0 && (st.st_mode & 07777) == 0750,
 	    "chmod, seen by stat");
+	TRY(put(at("owned.txt"), "owned\n") && chown(at("owned.txt"), 1234, 5678) == 0 &&
+		stat(at("owned.txt"), &st) == 0 && st.st_uid == 1234 && st.st_gid == 5678,
+	    "chown, seen by stat");
+	TRY((fd = open(at("owned.txt"), O_RDONLY)) >= 0 && fchown(fd, (uid_t)-1, 4321) == 0 &&
+		fstat(fd, &st) == 0 && st.st_uid == 1234 && st.st_gid == 4321 && close(fd) == 0,
+	    "fchown of the group only");
+	TRY(symlink("owned.txt", at("owned.link")) == 0 && lchown(at("owned.link"), 99, 98) == 0 &&
+		lstat(at("owned.link"), &st) == 0 && st.st_uid == 99 && st.st_gid == 98 &&
+		stat(at("owned.link"), &st) == 0 && st.st_uid == 1234 && unlink(at("owned.link")) == 0,
+	    "lchown changes the link, not its target");
 	TRY(put(at("naïve file.txt"), "utf-8 name\n") && has(at("naïve file.txt"), "utf-8 name\n"),
 	    "a name with a space and UTF-8");
 	TRY((fd = open(at(".hidden"), O_CREAT | O_WRONLY, 0644)) >= 0 && close(fd) == 0 &&
@@ -284,7 +294,7 @@ static void mode_write(void)
 	    "umask applies to files made on the share");
 	umask(022);
 	TRY(lists(dir, 4096,
-		  ".hidden|a.txt|big.bin|d/|dlink@|grown.bin|link@|many/|mode.sh|naïve file.txt|"
+		  ".hidden|a.txt|big.bin|d/|dlink@|grown.bin|link@|many/|mode.sh|naïve file.txt|owned.txt|"
 		  "private|privdir/|umasked"),
 	    "the share holds the expected names");
 }

@@ -88,6 +88,7 @@ printf 012345 >"$x/a.txt"
 pattern 3 1000003 >"$x/big.bin"
 printf '#!/bin/sh\n' >"$x/mode.sh"
 printf 'utf-8 name\n' >"$x/naïve file.txt"
+printf 'owned\n' >"$x/owned.txt"
 : >"$x/.hidden"
 printf 'new content\n' >"$x/d/old"
 printf 'moved\n' >"$x/d/moved"
@@ -110,6 +111,7 @@ for machine in microvm q35; do
 	boot "write $machine" $IMG --machine $machine --share "$w" -- write /host
 	check "$machine: the tree the guest wrote is exact (names, modes, sizes, contents, links)" \
 		same_tree "$x" "$w"
+	check "$machine: chown reaches the host" bash -c "[ \"\$(stat -c %u:%g '$w/owned.txt')\" = 1234:4321 ]"
 	check "$machine: utimensat's time reaches the host to the nanosecond" \
 		python3 -c "import os,sys; sys.exit(os.stat('$w/a.txt').st_mtime_ns != 2000000000000500)"
 	read -r _ bsize blocks < <(grep '^statfs ' "$tmp/out")

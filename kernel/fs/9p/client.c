@@ -183,22 +183,21 @@ int p9c_getattr(struct p9_client *c, uint32_t fid, struct p9_qid *qid, struct p9
 	return finish(&k, r);
 }
 
-int p9c_setattr(struct p9_client *c, uint32_t fid, uint32_t valid, uint32_t mode, uint64_t size,
-		uint64_t atime, uint64_t mtime)
+int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *s)
 {
 	struct call k;
 
 	start(&k, c, P9_TSETATTR);
 	p9_put32(&k.m, fid);
-	p9_put32(&k.m, valid);
-	p9_put32(&k.m, mode);
-	p9_put32(&k.m, 0); /* uid */
-	p9_put32(&k.m, 0); /* gid */
-	p9_put64(&k.m, size);
-	p9_put64(&k.m, atime / 1000000000);
-	p9_put64(&k.m, atime % 1000000000);
-	p9_put64(&k.m, mtime / 1000000000);
-	p9_put64(&k.m, mtime % 1000000000);
+	p9_put32(&k.m, s->valid);
+	p9_put32(&k.m, s->mode);
+	p9_put32(&k.m, s->uid);
+	p9_put32(&k.m, s->gid);
+	p9_put64(&k.m, s->size);
+	p9_put64(&k.m, s->atime / 1000000000);
+	p9_put64(&k.m, s->atime % 1000000000);
+	p9_put64(&k.m, s->mtime / 1000000000);
+	p9_put64(&k.m, s->mtime % 1000000000);
 	return simple(&k);
 }
 

@@ -40,9 +40,13 @@ int p9c_lopen(struct p9_client *c, uint32_t fid, uint32_t flags);
 int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name, size_t len, uint32_t flags,
 		uint32_t mode, struct p9_qid *qid);
 int p9c_getattr(struct p9_client *c, uint32_t fid, struct p9_qid *qid, struct p9_attr *a);
-/* valid: P9_SETATTR_* bits; times in nanoseconds since 1970. */
-int p9c_setattr(struct p9_client *c, uint32_t fid, uint32_t valid, uint32_t mode, uint64_t size,
-		uint64_t atime, uint64_t mtime);
+/* What Tsetattr changes: the fields its valid bits (P9_SETATTR_*) name;
+ * times in nanoseconds since 1970. */
+struct p9_setattr {
+	uint32_t valid, mode, uid, gid;
+	uint64_t size, atime, mtime;
+};
+int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *s);
 /* At most iounit bytes: the count read (0 at the end) or written. */
 int p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf, uint32_t n);
 int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, uint32_t n);

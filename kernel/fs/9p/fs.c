@@ -375,6 +375,8 @@ static int p9_getattr(struct vnode *v, struct vfs_attr *a)
 		.blocks = pa.blocks,
 		.mode = pa.mode,
 		.nlink = (uint32_t)pa.nlink,
+		.uid = pa.uid,
+		.gid = pa.gid,
 		.atime = pa.atime_sec * 1000000000 + pa.atime_nsec,
 		.mtime = pa.mtime_sec * 1000000000 + pa.mtime_nsec,
 		.ctime = pa.ctime_sec * 1000000000 + pa.ctime_nsec,
@@ -387,22 +389,29 @@ static int p9_getattr(struct vnode *v, struct vfs_attr *a)
 static int p9_setattr(struct vnode *v, const struct vfs_attr *a, unsigned mask)
 {
 	struct p9_node *p = node_of(v);
-	uint32_t valid = 0;
+	struct p9_setattr s = { .mode = a->mode & 07777, .uid = a->uid, .gid = a->gid,
+				.atime = a->atime, .mtime = a->mtime };
 
 	if (mask & VFS_SET_MODE)
-		valid |= P9_SETATTR_MODE;
+		s.valid |= P9_SETATTR_MODE;
 	if (mask & VFS_SET_ATIME)
-		valid |= P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET;
+		s.valid |= P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET;
 	if (mask & VFS_SET_MTIME)
-		valid |= P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET;
-	return p9c_setattr(&p->fs->c, p->fid, valid, a->mode & 07777, 0, a->atime, a->mtime);
+		s.valid |= P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET;
+	if ((mask & VFS_SET_OWNER) && a->uid != (uint32_t)-1)
+		s.valid |= P9_SETATTR_UID;
+	if ((mask & VFS_SET_OWNER) && a->gid != (uint32_t)-1)
+		s.valid |= P9_SETATTR_GID;
+	return s.valid ? p9c_setattr(&p->fs->c, p->fid, &s) : 0;
 }
 
 static int p9_truncate(struct vnode *v, uint64_t size)
 {
 	struct p9_node *p = node_of(v);
 
-	return p9c_setattr(&p->fs->c, attr_fid(p), P9_SETATTR_SIZE, 0, size, 0, 0);
+	struct p9_setattr s = { .valid = P9_SETATTR_SIZE, .size = size };
+
+	return p9c_setattr(&p->fs->c, attr_fid(p), &s);
 }
 
 static int p9_readlink(struct vnode *v, char *buf, size_t n)
@@ -491,6 +500,7 @@ static const struct fs_ops p9_fs_ops = {
 	.statfs = p9_statfs,
 	.concurrent_io = true,
 	.write_through = true,
+	.owners = true,
 };
 
 const struct fs_type p9_fs_type = { .name = "9p", .ops = &p9_fs_ops };
