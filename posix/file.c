@@ -337,6 +337,29 @@ static long do_rename(int olddir, const char *uold, int newdir, const char *unew
 	return vfs_rename(from, to, flags & 1u);
 }
 
+static long do_link(int olddir, const char *uold, int newdir, const char *unew, int flags)
+{
+	char from[VFS_PATH_MAX], to[VFS_PATH_MAX];
+	long r;
+
+	if (flags & ~AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	if ((r = at_path(olddir, uold, from)) || (r = at_path(newdir, unew, to)))
+		return r;
+	return vfs_link(from, to, flags & AT_SYMLINK_FOLLOW);
+}
+
+SYSCALL_DEFINE2(link, const char *, from, const char *, to)
+{
+	return do_link(AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+SYSCALL_DEFINE5(linkat, int, olddir, const char *, from, int, newdir, const char *, to, int,
+		flags)
+{
+	return do_link(olddir, from, newdir, to, flags);
+}
+
 SYSCALL_DEFINE2(rename, const char *, from, const char *, to)
 {
 	return do_rename(AT_FDCWD, from, AT_FDCWD, to, 0);

@@ -75,6 +75,9 @@ struct vnode_ops {
 	int (*mkdir)(struct vnode *dir, const char *name, size_t len, uint32_t mode);
 	/* Optional: a symbolic link name -> target (NULL: -EPERM). */
 	int (*symlink)(struct vnode *dir, const char *name, size_t len, const char *target);
+	/* Optional: a second name for the file target, not a directory
+	 * (NULL: -EPERM). */
+	int (*link)(struct vnode *dir, const char *name, size_t len, struct vnode *target);
 	int (*unlink)(struct vnode *dir, const char *name, size_t len);
 	int (*rmdir)(struct vnode *dir, const char *name, size_t len);
 	int (*rename)(struct vnode *from_dir, const char *from, size_t from_len,
@@ -166,6 +169,9 @@ int vfs_rename(const char *from, const char *to, bool noreplace);
 int vfs_stat(const char *path, struct vfs_attr *a);
 int vfs_lstat(const char *path, struct vfs_attr *a); /* the link itself */
 int vfs_symlink(const char *target, const char *path);
+/* A hard link path -> the file at old (its last link followed when
+ * follow). */
+int vfs_link(const char *old, const char *path, bool follow);
 /* Copies the target of the link at path (at most n bytes, no NUL);
  * returns its length, -EINVAL when path is not a link. */
 int vfs_readlink(const char *path, char *buf, size_t n);

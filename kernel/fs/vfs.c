@@ -561,10 +561,38 @@ static int parent_path(const char *path, struct where *w)
 	return r;
 }
 
+/*
+ * Walks again, under one lock of their mount, two paths resolved before
+ * (a->abs and b->abs, links expanded): a as flags_a says, b to its parent.
+ * Returns 0 with the lock held (release(a) and put b->dir when done), or
+ * an errno with nothing held; a link put in the way since is not followed
+ * (-ELOOP).
+ */
+static int walk_two(struct where *a, int flags_a, struct where *b)
+{
+	const char *r1, *r2;
+	struct mount *m = a->m;
+	int r;
+
+	if (b->m != m)
+		return -EXDEV;
+	mount_of(a->abs, &r1);
+	mount_of(b->abs, &r2);
+	mutex_lock(&m->lock);
+	if ((r = walk(a, r1, flags_a))) {
+		mutex_unlock(&m->lock);
+		return r > 0 ? -ELOOP : r;
+	}
+	if ((r = walk(b, r2, R_PARENT))) {
+		release(a);
+		return r > 0 ? -ELOOP : r;
+	}
+	return 0;
+}
+
 int vfs_rename(const char *from, const char *to, bool noreplace)
 {
 	struct where *w = kmalloc(2 * sizeof(*w));
-	const char *r1, *r2;
 	struct vnode *v;
 	int r;
 
@@ -573,35 +601,47 @@ int vfs_rename(const char *from, const char *to, bool noreplace)
 	struct where *a = &w[0], *b = &w[1];
 	if ((r = parent_path(from, a)) || (r = parent_path(to, b)))
 		goto out;
-	struct mount *m = a->m;
 	size_t l = strlen(a->abs);
-	if (b->m != m)
-		r = -EXDEV;
-	else if (!strncmp(b->abs, a->abs, l) && b->abs[l] == '/')
-		r = -EINVAL; /* into itself */
-	if (r)
+	if (!strncmp(b->abs, a->abs, l) && b->abs[l] == '/')
+		r = a->m == b->m ? -EINVAL : -EXDEV; /* into itself */
+	if (r || (r = walk_two(a, R_PARENT, b)))
 		goto out;
-	mount_of(a->abs, &r1);
-	mount_of(b->abs, &r2);
-	mutex_lock(&m->lock);
-	/* A link put in the way since parent_path() is not followed now. */
-	if ((r = walk(a, r1, R_PARENT))) {
-		r = r > 0 ? -ELOOP : r;
-		mutex_unlock(&m->lock);
-		goto out;
-	}
-	if ((r = walk(b, r2, R_PARENT))) {
-		r = r > 0 ? -ELOOP : r;
-		release(a);
-		goto out;
-	}
 	if (noreplace && !b->dir->ops->lookup(b->dir, b->name, b->len, &v)) {
 		put_locked(v);
 		r = -EEXIST;
 	} else {
-		r = m->readonly ? -EROFS
-				: a->dir->ops->rename(a->dir, a->name, a->len, b->dir, b->name, b->len);
+		r = a->m->readonly ? -EROFS
+				   : a->dir->ops->rename(a->dir, a->name, a->len, b->dir, b->name,
+							 b->len);
 	}
+	put_locked(b->dir);
+	release(a);
+out:
+	kfree(w);
+	return r;
+}
+
+int vfs_link(const char *old, const char *path, bool follow)
+{
+	struct where *w = kmalloc(2 * sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	struct where *a = &w[0], *b = &w[1];
+	if ((r = resolve(old, follow ? R_FOLLOW : 0, a)))
+		goto out;
+	release(a); /* a->abs: the file's path with its links expanded */
+	if ((r = parent_path(path, b)) || (r = walk_two(a, 0, b)))
+		goto out;
+	if (a->v->is_dir)
+		r = -EPERM;
+	else if (a->m->readonly)
+		r = -EROFS;
+	else if (!b->dir->ops->link)
+		r = -EPERM;
+	else
+		r = b->dir->ops->link(b->dir, b->name, b->len, a->v);
 	put_locked(b->dir);
 	release(a);
 out:

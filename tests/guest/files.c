@@ -63,6 +63,8 @@ int main(void)
 	      "files here are root's: chown to root is allowed");
 	errno = 0;
 	CHECK(chown("/tmp/a", 1000, 1000) == -1 && errno == EPERM, "chown to anyone else: EPERM");
+	errno = 0;
+	CHECK(link("/tmp/a", "/tmp/a2") == -1 && errno == EPERM, "link where there are no hard links: EPERM");
 	CHECK(fails(lseek(fd, -1, SEEK_SET), EINVAL), "lseek before the start: EINVAL");
 	CHECK(close(fd) == 0, "close");
 

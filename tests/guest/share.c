@@ -214,6 +214,15 @@ static void mode_write(void)
 	TRY((fd = open(at("owned.txt"), O_RDONLY)) >= 0 && fchown(fd, (uid_t)-1, 4321) == 0 &&
 		fstat(fd, &st) == 0 && st.st_uid == 1234 && st.st_gid == 4321 && close(fd) == 0,
 	    "fchown of the group only");
+	TRY(link(at("owned.txt"), at("owned.hard")) == 0 && stat(at("owned.hard"), &st) == 0 &&
+		st.st_nlink == 2 && stat(at("owned.txt"), &st2) == 0 && st2.st_ino == st.st_ino &&
+		has(at("owned.hard"), "owned\n") && unlink(at("owned.hard")) == 0 &&
+		stat(at("owned.txt"), &st) == 0 && st.st_nlink == 1,
+	    "link: a second name for the same file, until it is unlinked");
+	TRY(fails(link(at("d"), at("d.hard")), EPERM) && fails(link(at("owned.txt"), "/tmp/x"), EXDEV) &&
+		fails(link(at("nothing"), at("x")), ENOENT) &&
+		fails(link(at("owned.txt"), at("a.txt")), EEXIST),
+	    "link of a directory: EPERM; across mounts: EXDEV; of nothing: ENOENT; over a name: EEXIST");
 	TRY(symlink("owned.txt", at("owned.link")) == 0 && lchown(at("owned.link"), 99, 98) == 0 &&
 		lstat(at("owned.link"), &st) == 0 && st.st_uid == 99 && st.st_gid == 98 &&
 		stat(at("owned.link"), &st) == 0 && st.st_uid == 1234 && unlink(at("owned.link")) == 0,

@@ -333,6 +333,17 @@ int p9c_readlink(struct p9_client *c, uint32_t fid, char *buf, size_t n)
 	return finish(&k, r);
 }
 
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name, size_t len)
+{
+	struct call k;
+
+	start(&k, c, P9_TLINK);
+	p9_put32(&k.m, dfid);
+	p9_put32(&k.m, fid);
+	p9_put_str(&k.m, name, len);
+	return simple(&k);
+}
+
 int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, size_t len, uint32_t flags)
 {
 	struct call k;

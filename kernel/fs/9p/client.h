@@ -61,6 +61,8 @@ int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name, size_t len
 		const char *target);
 /* Copies the target into buf (at most n bytes, no NUL): its length. */
 int p9c_readlink(struct p9_client *c, uint32_t fid, char *buf, size_t n);
+/* A second name in the directory dfid for the file of fid. */
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name, size_t len);
 int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, size_t len, uint32_t flags);
 int p9c_renameat(struct p9_client *c, uint32_t olddfid, const char *oldname, size_t oldlen,
 		 uint32_t newdfid, const char *newname, size_t newlen);

@@ -213,6 +213,16 @@ static int p9_symlink(struct vnode *dir, const char *name, size_t len, const cha
 	return p9c_symlink(&d->fs->c, d->fid, name, len, target);
 }
 
+static int p9_link(struct vnode *dir, const char *name, size_t len, struct vnode *target)
+{
+	struct p9_node *d = node_of(dir);
+
+	if (bad_name(name, len))
+		return -EINVAL;
+	dir_changed(dir);
+	return p9c_link(&d->fs->c, d->fid, node_of(target)->fid, name, len);
+}
+
 static int p9_unlink(struct vnode *dir, const char *name, size_t len)
 {
 	struct p9_node *d = node_of(dir);
@@ -433,6 +443,7 @@ static const struct vnode_ops p9_ops = {
 	.create = p9_create,
 	.mkdir = p9_mkdir,
 	.symlink = p9_symlink,
+	.link = p9_link,
 	.unlink = p9_unlink,
 	.rmdir = p9_rmdir,
 	.rename = p9_rename,
