@@ -813,26 +813,29 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "changes the large file's size).  No native figures: the host has no FAT file system on an"
 	echo "emulated virtio disk, and its own file systems are nothing like it."
 	echo
-	# fvals CASE NAME: figure NAME of each launch of CASE (files-GUEST,
+	# good_logs CASE: the log of each launch of CASE (files-GUEST,
 	# share-GUEST) that ended well, one a line
-	fvals() {
+	good_logs() {
 		local n=0 ok rest
 		[ -f "$L/$1.txt" ] || return 0
 		while read -r ok rest; do
 			n=$((n + 1))
-			[ "$ok" = ok=1 ] || continue
-			tr -d '\r' < "$L/$1.$n.log" | awk -v k="$2" '$1 == k { print $2; exit }'
+			[ "$ok" = ok=1 ] && echo "$L/$1.$n.log"
 		done < "$L/$1.txt"
+	}
+	# fvals CASE NAME: figure NAME of each launch of CASE that ended well
+	fvals() {
+		local log
+		good_logs "$1" | while read -r log; do
+			tr -d '\r' < "$log" | awk -v k="$2" '$1 == k { print $2; exit }'
+		done
 	}
 	# fpart CASE KEY: KEY=value of the comment lines of each launch that ended well
 	fpart() {
-		local n=0 ok rest
-		[ -f "$L/$1.txt" ] || return 0
-		while read -r ok rest; do
-			n=$((n + 1))
-			[ "$ok" = ok=1 ] || continue
-			tr -d '\r' < "$L/$1.$n.log" | grep -o "$2=[0-9.]*" | head -n 1 | cut -d= -f2
-		done < "$L/$1.txt"
+		local log
+		good_logs "$1" | while read -r log; do
+			tr -d '\r' < "$log" | grep -o "$2=[0-9.]*" | head -n 1 | cut -d= -f2
+		done
 	}
 	# file_figures ARRAY CASE GUEST: filebench's figures of CASE into ARRAY:
 	# GUEST-FIGURE (median), GUEST-FIGURE-all (each run) and GUEST-PART
