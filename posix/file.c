@@ -100,6 +100,20 @@ SYSCALL_DEFINE2(creat, const char *, path, uint32_t, mode)
 	return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
+/* Whether an *at call means the file of dirfd itself rather than a path:
+ * no path (fstat, fchown), or an empty one with AT_EMPTY_PATH. 1 or 0, or
+ * -EFAULT. */
+static long means_fd(const char *upath, int flags)
+{
+	if (!upath)
+		return 1;
+	if (!(flags & AT_EMPTY_PATH))
+		return 0;
+	if (!vm_check(upath, 1, VM_READ))
+		return -EFAULT;
+	return !*upath;
+}
+
 /* The attributes behind a path, or an fd (AT_EMPTY_PATH, fstat). */
 static long attr_of(int dirfd, const char *upath, int flags, struct vfs_attr *a)
 {
@@ -108,9 +122,9 @@ static long attr_of(int dirfd, const char *upath, int flags, struct vfs_attr *a)
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | 0x6000))
 		return -EINVAL;
-	if (upath && (r = get_path(upath, path)) && r != -ENOENT)
+	if ((r = means_fd(upath, flags)) < 0)
 		return r;
-	if (!upath || (!path[0] && (flags & AT_EMPTY_PATH))) {
+	if (r) {
 		struct file *f = fd_get(dirfd);
 		if (!f)
 			return -EBADF;
@@ -646,15 +660,10 @@ static long set_owner(int dirfd, const char *upath, uint32_t uid, uint32_t gid, 
 		return -EINVAL;
 	if (flags & AT_SYMLINK_NOFOLLOW)
 		mask |= VFS_NOFOLLOW;
-	if (upath && (flags & AT_EMPTY_PATH)) {
-		char c;
-		if (!vm_check(upath, 1, VM_READ))
-			return -EFAULT;
-		c = *upath;
-		if (!c)
-			upath = NULL; /* the file of dirfd itself */
-	}
-	return setattr_at(dirfd, upath, &a, mask);
+	long r = means_fd(upath, flags);
+	if (r < 0)
+		return r;
+	return setattr_at(dirfd, r ? NULL : upath, &a, mask);
 }
 
 SYSCALL_DEFINE3(chown, const char *, path, uint32_t, uid, uint32_t, gid)

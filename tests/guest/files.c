@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -65,6 +66,16 @@ int main(void)
 	CHECK(chown("/tmp/a", 1000, 1000) == -1 && errno == EPERM, "chown to anyone else: EPERM");
 	errno = 0;
 	CHECK(link("/tmp/a", "/tmp/a2") == -1 && errno == EPERM, "link where there are no hard links: EPERM");
+	/* Straight to the kernel: libc may turn these into fstat and fchown. */
+	CHECK(syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 && st.st_size == 101 &&
+		      syscall(SYS_fchownat, fd, "", 0, 0, AT_EMPTY_PATH) == 0,
+	      "an empty path with AT_EMPTY_PATH means the fd");
+	errno = 0;
+	CHECK(syscall(SYS_newfstatat, fd, "", &st, 0) == -1 && errno == ENOENT,
+	      "an empty path without it: ENOENT");
+	errno = 0;
+	CHECK(syscall(SYS_fchownat, fd, (char *)1, 0, 0, AT_EMPTY_PATH) == -1 && errno == EFAULT,
+	      "a bad path pointer with AT_EMPTY_PATH: EFAULT");
 	CHECK(fails(lseek(fd, -1, SEEK_SET), EINVAL), "lseek before the start: EINVAL");
 	CHECK(close(fd) == 0, "close");
 
