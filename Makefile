@@ -18,6 +18,8 @@ KOBJ := build/kernel
 KERNEL := build/unishyper.o
 MISSING := build/libunishyper-missing.a
 SPECS := build/toolchain/unishyper.specs
+SYSGCC := $(SYSROOT)/lib/gcc/version
+TOOLBIN := build/toolchain/bin/.stamp
 UCC := toolchain/bin/unishyper-gcc
 URUN := toolchain/bin/unishyper-run
 
@@ -38,7 +40,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 
 .PHONY: all deps run test bench clean distclean docs format compile_commands.json
 
-all: $(KERNEL) $(MISSING) $(SPECS) build/toolchain/ktest.specs build/examples/hello.img \
+all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
 	build/examples/demo.img
 
 deps:
@@ -55,6 +57,18 @@ docs: $(GEN)/.stamp
 
 $(SYSROOT)/.stamp: $(MUSL_SRC)/.fetched $(GEN)/.stamp $(shell find toolchain/musl -type f)
 	toolchain/musl/build.sh $(MUSL_SRC) $(GEN) $(SYSROOT)
+
+# gcc's runtime and headers inside the sysroot (toolchain/sysroot.sh).
+$(SYSGCC): $(SYSROOT)/.stamp toolchain/sysroot.sh
+	toolchain/sysroot.sh $(SYSROOT)
+
+# The binary tools that unishyper-gcc -print-prog-name names: the host's,
+# which read and write the same x86_64 ELF objects.
+$(TOOLBIN):
+	@mkdir -p $(@D)
+	@for t in ld as ar ranlib nm objcopy objdump strip readelf; do \
+		ln -sf "$$(command -v $$t)" $(@D)/$$t || exit 1; done
+	@touch $@
 
 $(KOBJ)/%.o: %.c $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
@@ -88,7 +102,7 @@ $(SPECS): toolchain/unishyper.specs.in
 	sed -e 's|@SYSROOT@|$(CURDIR)/$(SYSROOT)|g' -e 's|@KERNEL@|$(CURDIR)/$(KERNEL)|g' \
 	    -e 's|@MISSING@|$(CURDIR)/$(MISSING)|g' -e 's|@LDSCRIPT@|$(CURDIR)/toolchain/image.ld|g' $< > $@
 
-TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) toolchain/image.ld $(UCC)
+TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) toolchain/image.ld $(UCC)
 
 build/examples/%.img: examples/%/main.c $(TOOLCHAIN)
 	@mkdir -p $(@D)

@@ -104,6 +104,17 @@ qcmd() {
 	printf '%s\n' "${s% }"
 }
 
+# pkg_versions NAME...: "NAME VERSION; ..." of installed Debian packages
+pkg_versions() {
+	local p
+	for p in "$@"; do
+		printf '%s %s; ' "$p" "$(dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo '(not installed)')"
+	done | sed 's/; $//'
+}
+
+# kernel_package: the Debian package that holds the Linux peer's kernel
+kernel_package() { dpkg-query -S "$BZIMAGE" 2>/dev/null | cut -d: -f1 | head -n 1; }
+
 # ---------------------------------------------------------------- build
 for t in "$QEMU" gcc musl-gcc as ld strip cpio readelf taskset; do
 	command -v "$t" >/dev/null || die "missing tool: $t"
@@ -601,6 +612,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "|---|---|"
 	echo "| machine | \`$(uname -srm)\`, $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), host TSC $KHZ kHz |"
 	echo "| QEMU | $("$QEMU" --version | head -n 1) |"
+	echo "| Debian packages | $(pkg_versions qemu-system-x86 linux-image-amd64 "$(kernel_package)" musl-tools gcc) |"
 	echo "| accelerator | TCG: this machine's /dev/kvm is kvm_pvm, unusable for these guests |"
 	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=); in (g) another one, with the modules that mount vfat; in (h) one with the 9p modules |"
 	echo "| native | static musl $(dpkg-query -W -f '${Version}' musl-tools 2>/dev/null || true) (musl-gcc -static -O2) on the host itself |"

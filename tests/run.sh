@@ -5,8 +5,9 @@
 # prefixes them with the part's name, counts them, and counts a part that
 # fails without saying why as one failure. Parts: host unit tests (ASan and
 # UBSan), the fuzz pass, the libc and system-call-list checks, the guest
-# tests booted on microvm and q35 under TCG, the tool tests and the ported
-# programs.
+# tests booted on microvm and q35 under TCG, the tool and toolchain tests,
+# the set-up's version policy, programs compared with their native builds,
+# and the ported programs.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -123,7 +124,9 @@ part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
-part "port hello" ports/hello/test.sh
+part toolchain tests/integration/toolchain.sh
+part deps tests/integration/deps.sh
+part compare tests/integration/compare.sh
 part "port hello" ports/hello/test.sh
 
 echo "$passed passed, $failed failed"

@@ -36,8 +36,14 @@ set -eu
 
 OUT="${1:?usage: build.sh OUTDIR}"
 SRC="$(cd "$(dirname "$0")/../src" && pwd)"
-KERNEL="${KERNEL:-$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)}"
-[ -f "$KERNEL" ] || { echo "linuxvm: no /boot/vmlinuz-* (package linux-image-amd64)" >&2; exit 1; }
+# The kernel of the installed linux-image-amd64, whatever its version: the
+# package depends on the versioned image package that holds /boot/vmlinuz-*.
+installed_kernel() {
+	pkg=$(dpkg-query -W -f '${Depends}' linux-image-amd64 2>/dev/null | sed 's/[ ,(|].*//')
+	[ -n "$pkg" ] && dpkg-query -L "$pkg" 2>/dev/null | grep -m1 '^/boot/vmlinuz-'
+}
+KERNEL="${KERNEL:-$(installed_kernel || :)}"
+[ -f "$KERNEL" ] || { echo "linuxvm: no kernel of package linux-image-amd64 (run toolchain/deps.sh --bench)" >&2; exit 1; }
 for t in musl-gcc cpio readelf strip; do
 	command -v "$t" >/dev/null || { echo "linuxvm: missing tool $t" >&2; exit 1; }
 done

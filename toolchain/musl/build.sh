@@ -89,9 +89,14 @@ rm -f "$builddir/raw-syscalls"
 
 # --target=x86_64 makes configure assume a cross prefix "x86_64-", so the
 # host tools are named explicitly. No musl-gcc wrapper: unishyper-gcc is ours.
+# -O2 is the optimisation of Debian's own build (dpkg-buildflags), so the
+# library computes, rounds and raises floating-point exceptions as the
+# musl-gcc programs it is compared with do; musl's default (-Os, with -O3
+# for a few parts) would differ. Debian's hardening flags are left out: the
+# kernel calls some of these functions on stacks and TLS of its own.
 run ./configure --prefix="$sysroot" --target=x86_64 --disable-shared \
 	--disable-wrapper CC="${CC:-gcc}" AR="${AR:-ar}" RANLIB="${RANLIB:-ranlib}" \
-	CFLAGS="-I$gen -fno-omit-frame-pointer -g"
+	CFLAGS="-O2 -I$gen -fno-omit-frame-pointer -g"
 run make -j"$(nproc)"
 
 rm -f "$sysroot/.stamp"
