@@ -64,7 +64,9 @@ static void handle(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 static unsigned long free_kib(void)
 {
 	struct sysinfo si;
+	struct timespec settle = { 0, 20 * 1000000 };
 
+	nanosleep(&settle, NULL); /* ended threads are freed by an idle CPU */
 	sysinfo(&si);
 	return si.freeram / 1024;
 }
