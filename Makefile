@@ -84,8 +84,8 @@ $(KOBJ)/syscall_table.o: $(GEN)/.stamp $(SYSROOT)/.stamp
 
 # One object; every symbol not marked KERNEL_API becomes local to it. The
 # -full object keeps them, for kernel tests (tests/kernel/) only.
-$(KERNEL): $(KERNEL_OBJS)
-	ld -r -o build/unishyper-full.o $^
+$(KERNEL): $(KERNEL_OBJS) toolchain/kernel.ld
+	ld -r -T toolchain/kernel.ld -o build/unishyper-full.o $(KERNEL_OBJS)
 	objcopy --localize-hidden build/unishyper-full.o $@
 
 # Added after the normal specs: link the -full kernel object instead.

@@ -15,6 +15,7 @@
 #include <unishyper/console.h>
 #include <unishyper/mutex.h>
 #include <unishyper/sched.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/uart.h>
 #include <unishyper/wait.h>
 
@@ -246,12 +247,31 @@ static size_t read_locked(char *p, size_t n)
 	return got;
 }
 
-size_t console_read(void *buf, size_t n)
+/* Program buffers are filled and emptied through a bounce buffer on the
+ * stack: the input and output paths never touch program memory. */
+#define BOUNCE 1024
+
+ssize_t console_read(void *buf, size_t n)
 {
+	char k[BOUNCE];
+
 	if (!n)
 		return 0;
 	mutex_lock(&reader);
-	size_t got = read_locked(buf, n);
+	size_t got = read_locked(k, n < BOUNCE ? n : BOUNCE);
 	mutex_unlock(&reader);
-	return got;
+	return uaccess_copy(buf, k, got) ? -EFAULT : (ssize_t)got;
+}
+
+ssize_t console_write_user(int stream, const void *buf, size_t n)
+{
+	char k[BOUNCE];
+
+	for (size_t done = 0; done < n; done += BOUNCE) {
+		size_t len = n - done < BOUNCE ? n - done : BOUNCE;
+		if (uaccess_copy(k, (const char *)buf + done, len))
+			return -EFAULT;
+		console_write(stream, k, len);
+	}
+	return (ssize_t)n;
 }

@@ -5,10 +5,12 @@
  * cannot be recomputed from the state and requests on several CPUs never
  * share a keystream.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <arch/cpu.h>
 #include <unishyper/random.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/spinlock.h>
 
 static uint32_t key[8];
@@ -110,4 +112,17 @@ void random_bytes(void *buf, size_t n)
 		p += m;
 		n -= m;
 	}
+}
+
+long random_to_user(void *buf, size_t n)
+{
+	uint8_t k[256];
+
+	for (size_t done = 0; done < n; done += sizeof(k)) {
+		size_t len = n - done < sizeof(k) ? n - done : sizeof(k);
+		random_bytes(k, len);
+		if (uaccess_copy((uint8_t *)buf + done, k, len))
+			return done ? (long)done : -EFAULT;
+	}
+	return (long)n;
 }

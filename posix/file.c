@@ -19,9 +19,8 @@
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vfs.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
-#define PAGE 4096
 #define UTIME_NOW_NS ((1l << 30) - 1)
 #define UTIME_OMIT_NS ((1l << 30) - 2)
 
@@ -30,13 +29,9 @@ static uint32_t umask_bits = 022;
 /* Copies a NUL-terminated path from the program into out (VFS_PATH_MAX). */
 static long get_path(const char *u, char *out)
 {
-	for (size_t i = 0; i < VFS_PATH_MAX; i++) {
-		if ((i == 0 || (((uintptr_t)u + i) % PAGE) == 0) && !vm_check(u + i, 1, VM_READ))
-			return -EFAULT;
-		if (!(out[i] = u[i]))
-			return i ? 0 : -ENOENT;
-	}
-	return -ENAMETOOLONG;
+	long n = uaccess_string(out, u, VFS_PATH_MAX);
+
+	return n < 0 ? n : n ? 0 : -ENOENT;
 }
 
 /* The path an *at call means: relative paths against dirfd's directory. */
@@ -109,9 +104,9 @@ static long means_fd(const char *upath, int flags)
 		return 1;
 	if (!(flags & AT_EMPTY_PATH))
 		return 0;
-	if (!vm_check(upath, 1, VM_READ))
-		return -EFAULT;
-	return !*upath;
+	char c;
+
+	return uaccess_get(c, upath) ? -EFAULT : !c;
 }
 
 /* The attributes behind a path, or an fd (AT_EMPTY_PATH, fstat). */
@@ -164,12 +159,12 @@ static long do_stat(int dirfd, const char *path, struct stat *st, int flags)
 	struct vfs_attr a;
 	long r;
 
-	if (!vm_check(st, sizeof(*st), VM_WRITE))
-		return -EFAULT;
+	struct stat k;
+
 	if ((r = attr_of(dirfd, path, flags, &a)))
 		return r;
-	fill_stat(st, &a);
-	return 0;
+	fill_stat(&k, &a);
+	return uaccess_put(st, k);
 }
 
 SYSCALL_DEFINE2(stat, const char *, path, struct stat *, st)
@@ -219,13 +214,13 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char *, path, int, flags, unsigned, mas
 		struct kstatx *, sx)
 {
 	struct vfs_attr a;
+	struct kstatx k, *usx = sx;
 	long r;
 
 	(void)mask;
-	if (!vm_check(sx, sizeof(*sx), VM_WRITE))
-		return -EFAULT;
 	if ((r = attr_of(dirfd, path, flags, &a)))
 		return r;
+	sx = &k;
 	memset(sx, 0, sizeof(*sx));
 	sx->mask = 0x7ff; /* STATX_BASIC_STATS */
 	sx->blksize = a.blksize;
@@ -240,7 +235,7 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char *, path, int, flags, unsigned, mas
 	sx->rdev_major = (uint32_t)(a.rdev >> 8);
 	sx->rdev_minor = (uint32_t)(a.rdev & 0xff);
 	sx->dev_minor = 1;
-	return 0;
+	return uaccess_put(usx, k);
 }
 
 struct linux_dirent64 {
@@ -260,7 +255,7 @@ SYSCALL_DEFINE3(getdents64, int, fd, void *, buf, size_t, size)
 
 	if (!f)
 		return -EBADF;
-	if (!vm_check(buf, size, VM_WRITE)) {
+	if (!uaccess_ok(buf, size)) {
 		r = -EFAULT;
 		goto out;
 	}
@@ -282,12 +277,14 @@ SYSCALL_DEFINE3(getdents64, int, fd, void *, buf, size_t, size)
 			r = used ? 0 : -EINVAL;
 			break;
 		}
-		struct linux_dirent64 *e = (void *)((char *)buf + used);
-		e->ino = d->ino ? d->ino : 1;
-		e->off = (int64_t)f->dir_pos;
-		e->reclen = (uint16_t)rec;
-		e->type = d->type;
-		memcpy(e->name, d->name, len + 1);
+		struct linux_dirent64 e = { d->ino ? d->ino : 1, (int64_t)f->dir_pos,
+					    (uint16_t)rec, d->type };
+		char *to = (char *)buf + used;
+		if (uaccess_copy(to, &e, sizeof(e)) ||
+		    uaccess_copy(to + sizeof(e), d->name, len + 1)) {
+			r = -EFAULT;
+			break;
+		}
 		used += rec;
 	}
 	kfree(d);
@@ -538,12 +535,12 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_SETLK:
 	case F_SETLKW:
 		/* One process: no other process can hold a lock. */
-		if (!vm_check((void *)arg, sizeof(struct flock), VM_READ | VM_WRITE)) {
-			r = -EFAULT;
-		} else {
-			if (cmd == F_GETLK)
-				((struct flock *)arg)->l_type = F_UNLCK;
-			r = 0;
+		{
+			struct flock l;
+			r = uaccess_get(l, (struct flock *)arg);
+			l.l_type = F_UNLCK;
+			if (!r && cmd == F_GETLK)
+				r = uaccess_put((struct flock *)arg, l);
 		}
 		break;
 	default:
@@ -557,13 +554,13 @@ SYSCALL_DEFINE2(getcwd, char *, buf, size_t, size)
 {
 	char cwd[VFS_PATH_MAX];
 
-	if (!vm_check(buf, size, VM_WRITE))
-		return -EFAULT;
 	int n = vfs_getcwd(cwd, sizeof(cwd));
+
+	if (!uaccess_ok(buf, size))
+		return -EFAULT;
 	if ((size_t)n > size)
 		return -ERANGE;
-	memcpy(buf, cwd, (size_t)n);
-	return n;
+	return uaccess_to(buf, cwd, (size_t)n) ? -EFAULT : n;
 }
 
 SYSCALL_DEFINE1(chdir, const char *, path)
@@ -714,11 +711,13 @@ SYSCALL_DEFINE3(fchmodat, int, dirfd, const char *, path, uint32_t, mode)
 static long set_times_us(int dirfd, const char *upath, const struct timeval *tv)
 {
 	struct timespec ts[2];
+	struct timeval ktv[2];
 
 	if (!tv)
 		return set_times(dirfd, upath, NULL, 0);
-	if (!vm_check(tv, 2 * sizeof(*tv), VM_READ))
+	if (uaccess_from(ktv, tv, sizeof(ktv)))
 		return -EFAULT;
+	tv = ktv;
 	for (int i = 0; i < 2; i++) {
 		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
 			return -EINVAL;
@@ -749,8 +748,12 @@ static long set_times(int dirfd, const char *upath, const struct timespec *times
 	if (flags & AT_SYMLINK_NOFOLLOW)
 		mask |= VFS_NOFOLLOW;
 	if (times) {
-		if (!vm_check(times, 2 * sizeof(*times), VM_READ))
+		/* A copy: utimensat's times are the program's (set_times_us's
+		 * are on the stack, which is the program's too). */
+		struct timespec k[2];
+		if (uaccess_from(k, times, sizeof(k)))
 			return -EFAULT;
+		times = k;
 		for (int i = 0; i < 2; i++) {
 			long ns = times[i].tv_nsec;
 			uint64_t *t = i ? &a.mtime : &a.atime;
@@ -787,12 +790,12 @@ SYSCALL_DEFINE2(statfs, const char *, upath, struct statfs *, st)
 	struct vfs_statfs s;
 	long r;
 
-	if (!vm_check(st, sizeof(*st), VM_WRITE))
-		return -EFAULT;
+	struct statfs k;
+
 	if ((r = get_path(upath, path)) || (r = vfs_statfs(path, NULL, &s)))
 		return r;
-	fill_statfs(st, &s);
-	return 0;
+	fill_statfs(&k, &s);
+	return uaccess_put(st, k);
 }
 
 SYSCALL_DEFINE2(fstatfs, int, fd, struct statfs *, st)
@@ -801,15 +804,16 @@ SYSCALL_DEFINE2(fstatfs, int, fd, struct statfs *, st)
 	struct file *f;
 	long r;
 
-	if (!vm_check(st, sizeof(*st), VM_WRITE))
-		return -EFAULT;
+	struct statfs k;
+
 	if (!(f = fd_get(fd)))
 		return -EBADF;
 	r = f->vnode ? vfs_statfs(NULL, f, &s) : -ENOSYS;
 	file_put(f);
-	if (!r)
-		fill_statfs(st, &s);
-	return r;
+	if (r)
+		return r;
+	fill_statfs(&k, &s);
+	return uaccess_put(st, k);
 }
 
 static long do_readlink(int dirfd, const char *upath, char *buf, size_t size)
@@ -817,7 +821,9 @@ static long do_readlink(int dirfd, const char *upath, char *buf, size_t size)
 	char path[VFS_PATH_MAX];
 	long r;
 
-	if (!vm_check(buf, size, VM_WRITE))
+	char target[VFS_PATH_MAX];
+
+	if (!uaccess_ok(buf, size))
 		return -EFAULT;
 	if ((r = at_path(dirfd, upath, path)))
 		return r;
@@ -827,12 +833,12 @@ static long do_readlink(int dirfd, const char *upath, char *buf, size_t size)
 		size_t n = strlen(exe);
 		if (n > size)
 			n = size;
-		memcpy(buf, exe, n);
-		return (long)n;
+		return uaccess_to(buf, exe, n) ? -EFAULT : (long)n;
 	}
 	if (!size)
 		return -EINVAL;
-	return vfs_readlink(path, buf, size < VFS_PATH_MAX ? size : VFS_PATH_MAX);
+	r = vfs_readlink(path, target, size < VFS_PATH_MAX ? size : VFS_PATH_MAX);
+	return r < 0 || !uaccess_to(buf, target, (size_t)r) ? r : -EFAULT;
 }
 
 static long do_symlink(const char *utarget, int dirfd, const char *upath)

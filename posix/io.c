@@ -11,7 +11,7 @@
 #include <unishyper/file.h>
 #include <unishyper/syscall.h>
 #include <unishyper/vfs.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 #define IO_MAX 0x7ffff000l /* Linux's limit for one transfer */
 
@@ -19,7 +19,7 @@ static ssize_t do_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
 		return -EBADF;
-	if (!vm_check(buf, n, VM_WRITE))
+	if (!uaccess_ok(buf, n))
 		return -EFAULT;
 	return f->ops->read(f, buf, n > IO_MAX ? IO_MAX : n, off);
 }
@@ -28,7 +28,7 @@ static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off
 {
 	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write)
 		return -EBADF;
-	if (!vm_check(buf, n, VM_READ))
+	if (!uaccess_ok(buf, n))
 		return -EFAULT;
 	return f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n, off);
 }
@@ -40,12 +40,13 @@ static long iov_check(const struct iovec *iov, int cnt)
 
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
-	if (!vm_check(iov, cnt * sizeof(*iov), VM_READ))
-		return -EFAULT;
 	for (int i = 0; i < cnt; i++) {
-		if ((long)iov[i].iov_len < 0 || total + (long)iov[i].iov_len < total)
+		struct iovec v;
+		if (uaccess_get(v, &iov[i]))
+			return -EFAULT;
+		if ((long)v.iov_len < 0 || total + (long)v.iov_len < total)
 			return -EINVAL;
-		total += iov[i].iov_len;
+		total += v.iov_len;
 	}
 	return total;
 }
@@ -62,16 +63,19 @@ static long vector_io(int fd, const struct iovec *iov, int cnt, uint64_t *off, b
 	if ((r = iov_check(iov, cnt)) < 0)
 		goto out;
 	for (int i = 0; i < cnt; i++) {
-		if (!iov[i].iov_len)
+		struct iovec v;
+		if ((r = uaccess_get(v, &iov[i])))
+			break;
+		if (!v.iov_len)
 			continue;
-		r = write ? do_write(f, iov[i].iov_base, iov[i].iov_len, off) :
-			    do_read(f, iov[i].iov_base, iov[i].iov_len, off);
+		r = write ? do_write(f, v.iov_base, v.iov_len, off) :
+			    do_read(f, v.iov_base, v.iov_len, off);
 		if (r < 0)
 			break;
 		total += r;
 		if (off)
 			*off += (uint64_t)r;
-		if ((size_t)r < iov[i].iov_len)
+		if ((size_t)r < v.iov_len)
 			break;
 	}
 	r = total || r >= 0 ? total : r;

@@ -16,7 +16,7 @@
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/wait.h>
 
 struct poll_req {
@@ -46,18 +46,26 @@ static bool any_ready(void *arg)
 	return (r->found = found) > 0;
 }
 
-SYSCALL_DEFINE3(poll, struct pollfd *, fds, unsigned long, n, int, timeout)
+SYSCALL_DEFINE3(poll, struct pollfd *, ufds, unsigned long, n, int, timeout)
 {
-	struct poll_req req = { fds, NULL, n, 0 };
+	struct poll_req req = { NULL, NULL, n, 0 };
+	struct pollfd *fds;
 	int r = 0;
 
 	if (n > FD_MAX)
 		return -EINVAL;
-	if (!vm_check(fds, n * sizeof(*fds), VM_READ | VM_WRITE))
-		return -EFAULT;
-	if (n && !(req.files = kzalloc(n * sizeof(*req.files))))
+	/* A copy: the scan runs with interrupts off, away from program memory. */
+	if (n && !(req.fds = kmalloc(n * sizeof(*fds))))
 		return -ENOMEM;
-	/* Touch the array now: the scan runs with interrupts off. */
+	if (uaccess_from(req.fds, ufds, n * sizeof(*fds))) {
+		kfree(req.fds);
+		return -EFAULT;
+	}
+	fds = req.fds;
+	if (n && !(req.files = kzalloc(n * sizeof(*req.files)))) {
+		kfree(req.fds);
+		return -ENOMEM;
+	}
 	for (unsigned long i = 0; i < n; i++) {
 		fds[i].revents = 0;
 		req.files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : NULL;
@@ -76,6 +84,11 @@ SYSCALL_DEFINE3(poll, struct pollfd *, fds, unsigned long, n, int, timeout)
 		if (req.files[i])
 			file_put(req.files[i]);
 	kfree(req.files);
+	if (r != -EINTR && uaccess_to(ufds, fds, n * sizeof(*fds)))
+		r = -EFAULT;
+	kfree(req.fds);
+	if (r == -EFAULT)
+		return r;
 	if (r == -EINTR) {
 		signal_deliver_pending();
 		return -EINTR;

@@ -18,7 +18,7 @@
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/vfs.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -74,10 +74,9 @@ SYSCALL_DEFINE1(getsid, int, pid)
 
 static long put_ids(unsigned *a, unsigned *b, unsigned *c)
 {
-	if (!vm_check(a, 4, VM_WRITE) || !vm_check(b, 4, VM_WRITE) || !vm_check(c, 4, VM_WRITE))
-		return -EFAULT;
-	*a = *b = *c = 0;
-	return 0;
+	unsigned root = 0;
+
+	return uaccess_put(a, root) || uaccess_put(b, root) || uaccess_put(c, root) ? -EFAULT : 0;
 }
 
 SYSCALL_DEFINE3(getresuid, unsigned *, r, unsigned *, e, unsigned *, s)
@@ -107,10 +106,7 @@ SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 		arch_set_fs_base(addr);
 		return 0;
 	case ARCH_GET_FS:
-		if (!vm_check((void *)addr, 8, VM_WRITE))
-			return -EFAULT;
-		*(unsigned long *)addr = current()->fs_base;
-		return 0;
+		return uaccess_put((uint64_t *)addr, current()->fs_base);
 	default:
 		/* %gs belongs to the kernel (per-CPU data). */
 		return -EINVAL;
@@ -119,8 +115,9 @@ SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 
 SYSCALL_DEFINE1(uname, struct utsname *, u)
 {
-	if (!vm_check(u, sizeof(*u), VM_WRITE))
-		return -EFAULT;
+	struct utsname k, *uu = u;
+
+	u = &k;
 	memset(u, 0, sizeof(*u));
 	strcpy(u->sysname, "Unishyper");
 	strcpy(u->nodename, "unishyper");
@@ -128,7 +125,7 @@ SYSCALL_DEFINE1(uname, struct utsname *, u)
 	strcpy(u->version, "#1");
 	strcpy(u->machine, "x86_64");
 	strcpy(u->domainname, "(none)");
-	return 0;
+	return uaccess_put(uu, k);
 }
 
 SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
@@ -138,16 +135,17 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 		return -ESRCH;
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (new && !vm_check(new, sizeof(*new), VM_READ))
+	struct rlimit k;
+
+	if (new && uaccess_get(k, new))
 		return -EFAULT;
-	if (old && !vm_check(old, sizeof(*old), VM_WRITE))
+	if (old && uaccess_put(old, limits[res]))
 		return -EFAULT;
+	new = new ? &k : NULL;
 	if (new && new->rlim_cur > new->rlim_max)
 		return -EINVAL;
 	if (new && new->rlim_max > limits[res].rlim_max)
 		return -EPERM;
-	if (old)
-		*old = limits[res];
 	if (new)
 		limits[res] = *new;
 	return 0;
@@ -165,13 +163,14 @@ SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit *, new)
 
 SYSCALL_DEFINE1(sysinfo, struct sysinfo *, si)
 {
-	if (!vm_check(si, sizeof(*si), VM_WRITE))
-		return -EFAULT;
+	struct sysinfo k, *usi = si;
+
+	si = &k;
 	memset(si, 0, sizeof(*si));
 	si->uptime = (long)(time_ns() / 1000000000ull);
 	si->totalram = pmem_total_pages() * PMEM_PAGE_SIZE;
 	si->freeram = pmem_free_pages() * PMEM_PAGE_SIZE;
 	si->procs = 1;
 	si->mem_unit = 1;
-	return 0;
+	return uaccess_put(usi, k);
 }

@@ -7,7 +7,7 @@
 
 #include <unishyper/random.h>
 #include <unishyper/syscall.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 #define GETRANDOM_MAX 33554431 /* Linux returns at most this per call */
 
@@ -17,8 +17,7 @@ SYSCALL_DEFINE3(getrandom, void *, buf, size_t, len, unsigned, flags)
 		return -EINVAL;
 	if (len > GETRANDOM_MAX)
 		len = GETRANDOM_MAX;
-	if (!vm_check(buf, len, VM_WRITE))
+	if (!uaccess_ok(buf, len))
 		return -EFAULT;
-	random_bytes(buf, len);
-	return (long)len;
+	return random_to_user(buf, len);
 }

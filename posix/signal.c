@@ -10,6 +10,15 @@
  * A thread running program code is not interrupted: it sees the signal at
  * its next interrupted sleep or change of mask. Default actions terminate
  * (the machine, as the process, with status 128 + the signal) or ignore.
+ *
+ * A fault of the program (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) comes
+ * from the exception handler. With a handler installed and the signal not
+ * blocked, the faulting thread leaves the exception for
+ * signal_enter_fault() on the stack the handler will use (the program's
+ * below its red zone, or the alternate stack with SA_ONSTACK), which
+ * writes the signal frame there and starts the handler; a fault while
+ * doing so, or a blocked or ignored fault signal, takes the default
+ * action, as on Linux.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,14 +26,15 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include <unishyper/console.h>
-#include <unishyper/format.h>
+#include <arch/signal.h>
+#include <unishyper/ksyms.h>
+#include <unishyper/printk.h>
 #include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/syscall.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 #define NSIG_MAX 64
 #define SIGSET_SIZE 8
@@ -46,12 +56,28 @@ struct ksigaction {
 static struct ksigaction actions[NSIG_MAX + 1];
 static spinlock_t actions_lock = SPINLOCK_INIT;
 
-static _Noreturn void terminate(int sig)
-{
-	char msg[64];
-	int n = ksnprintf(msg, sizeof(msg), "unishyper: terminated by signal %d\n", sig);
+#define RED_ZONE 128
+#define MINSIGSTKSZ_LINUX 2048
 
-	console_write(2, msg, (size_t)n);
+static const char *const names[32] = {
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+	[SIGSYS] = "SIGSYS", [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+};
+
+const char *signal_name(int sig)
+{
+	return sig > 0 && sig < 32 && names[sig] ? names[sig] : "signal";
+}
+
+_Noreturn void signal_terminate(int sig)
+{
+	panic_printf("unishyper: program terminated by signal %d (%s)\n", sig, signal_name(sig));
+	ksyms_backtrace((uintptr_t)__builtin_return_address(0),
+			(uintptr_t)__builtin_frame_address(0));
 	process_exit(128 + sig);
 }
 
@@ -93,10 +119,79 @@ static void act(int sig)
 		return;
 	if (a.handler == SIG_DFL) {
 		if (!(BIT(sig) & DEFAULT_IGNORED))
-			terminate(sig);
+			signal_terminate(sig);
 		return;
 	}
 	run_handler(sig, &a);
+}
+
+static bool on_altstack(const struct thread *t, uintptr_t sp)
+{
+	return sp - t->altstack_sp < t->altstack_size;
+}
+
+bool signal_fault(struct trap_frame *f, int sig, int code, uintptr_t addr)
+{
+	struct thread *t = current();
+	uintptr_t sp = f->rsp - RED_ZONE;
+
+	if (!t || t->idle || t->sig_delivering || (t->sig_blocked & BIT(sig)))
+		return false;
+	spin_lock(&actions_lock);
+	struct ksigaction a = actions[sig];
+	if (a.handler != SIG_DFL && a.handler != SIG_IGN && (a.flags & SA_RESETHAND))
+		actions[sig].handler = SIG_DFL;
+	spin_unlock(&actions_lock);
+	if (a.handler == SIG_DFL || a.handler == SIG_IGN)
+		return false;
+	if ((a.flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, f->rsp))
+		sp = t->altstack_sp + t->altstack_size;
+	t->sig_frame = *f;
+	t->sig_handler = a.handler;
+	t->sig_flags = a.flags;
+	t->sig_mask = a.mask;
+	t->sig_fault = sig;
+	t->sig_code = code;
+	t->sig_addr = addr;
+	t->sig_delivering = true;
+	arch_signal_redirect(f, sp & ~15ul);
+	return true;
+}
+
+/* The faulting thread, out of the exception, on the stack the handler
+ * will use (see the top): hands it the fault, or ends the run. */
+void signal_enter_fault(uintptr_t top)
+{
+	struct thread *t = current();
+	siginfo_t info;
+	stack_t ss = { (void *)t->altstack_sp, 0, t->altstack_size };
+
+	memset(&info, 0, sizeof(info));
+	info.si_signo = t->sig_fault;
+	info.si_code = t->sig_code;
+	info.si_addr = (void *)t->sig_addr;
+	if (!t->altstack_size)
+		ss.ss_flags = SS_DISABLE;
+	else if (on_altstack(t, t->sig_frame.rsp))
+		ss.ss_flags = SS_ONSTACK;
+	arch_signal_start(top, &t->sig_frame, &info, t->sig_handler, t->sig_blocked, &ss);
+	t->sig_delivering = false;
+	signal_terminate(t->sig_fault); /* the frame could not be written */
+}
+
+void signal_fault_started(void)
+{
+	struct thread *t = current();
+
+	t->sig_blocked |= t->sig_mask | (t->sig_flags & SA_NODEFER ? 0 : BIT(t->sig_fault));
+	t->sig_blocked &= ~UNBLOCKABLE;
+	t->sig_delivering = false;
+}
+
+void signal_set_mask(uint64_t mask)
+{
+	current()->sig_blocked = mask & ~UNBLOCKABLE;
+	signal_deliver_pending();
 }
 
 void signal_deliver_pending(void)
@@ -132,19 +227,15 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct ksigaction *, act,
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (act && !vm_check(act, sizeof(*act), VM_READ))
+	struct ksigaction copy = { 0 };
+	if (act && uaccess_get(copy, act))
 		return -EFAULT;
-	if (old && !vm_check(old, sizeof(*old), VM_WRITE))
-		return -EFAULT;
-	struct ksigaction copy = act ? *act : (struct ksigaction){ 0 };
 	unsigned long flags = spin_lock_irqsave(&actions_lock);
 	struct ksigaction prev = actions[sig];
 	if (act)
 		actions[sig] = copy;
 	spin_unlock_irqrestore(&actions_lock, flags);
-	if (old)
-		*old = prev;
-	return 0;
+	return old ? uaccess_put(old, prev) : 0;
 }
 
 SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old,
@@ -152,26 +243,25 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
 {
 	struct thread *t = current();
 
+	uint64_t prev = t->sig_blocked, want = 0;
+
 	if (size != SIGSET_SIZE)
 		return -EINVAL;
-	if (set && !vm_check(set, sizeof(*set), VM_READ))
-		return -EFAULT;
-	if (old && !vm_check(old, sizeof(*old), VM_WRITE))
+	if (set && uaccess_get(want, set))
 		return -EFAULT;
 	if (set && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
 		return -EINVAL;
-	uint64_t prev = t->sig_blocked;
+	if (old && uaccess_put(old, prev))
+		return -EFAULT;
 	if (set) {
 		if (how == SIG_BLOCK)
-			t->sig_blocked |= *set;
+			t->sig_blocked |= want;
 		else if (how == SIG_UNBLOCK)
-			t->sig_blocked &= ~*set;
+			t->sig_blocked &= ~want;
 		else
-			t->sig_blocked = *set;
+			t->sig_blocked = want;
 		t->sig_blocked &= ~UNBLOCKABLE;
 	}
-	if (old)
-		*old = prev;
 	signal_deliver_pending(); /* what was just unblocked */
 	return 0;
 }
@@ -182,11 +272,38 @@ SYSCALL_DEFINE2(rt_sigpending, uint64_t *, set, size_t, size)
 
 	if (size > SIGSET_SIZE)
 		return -EINVAL;
-	if (!vm_check(set, size, VM_WRITE))
-		return -EFAULT;
 	uint64_t pending = t->sig_pending & t->sig_blocked;
-	memcpy(set, &pending, size);
-	return 0;
+	return uaccess_to(set, &pending, size);
+}
+
+SYSCALL_DEFINE2(sigaltstack, const stack_t *, ss, stack_t *, old)
+{
+	struct thread *t = current();
+	stack_t want, prev = { (void *)t->altstack_sp, 0, t->altstack_size };
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (!t->altstack_size)
+		prev.ss_flags = SS_DISABLE;
+	else if (on_altstack(t, sp))
+		prev.ss_flags = SS_ONSTACK;
+	if (ss && uaccess_get(want, ss))
+		return -EFAULT;
+	if (ss) {
+		if (prev.ss_flags == SS_ONSTACK)
+			return -EPERM;
+		if (want.ss_flags & ~SS_DISABLE)
+			return -EINVAL;
+		if (want.ss_flags & SS_DISABLE) {
+			t->altstack_sp = 0;
+			t->altstack_size = 0;
+		} else if (want.ss_size < MINSIGSTKSZ_LINUX) {
+			return -ENOMEM;
+		} else {
+			t->altstack_sp = (uintptr_t)want.ss_sp;
+			t->altstack_size = want.ss_size;
+		}
+	}
+	return old ? uaccess_put(old, prev) : 0;
 }
 
 SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)

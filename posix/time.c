@@ -12,7 +12,7 @@
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 #define NSEC 1000000000ull
 
@@ -43,11 +43,9 @@ SYSCALL_DEFINE2(clock_gettime, clockid_t, clk, struct timespec *, ts)
 
 	if (r)
 		return r;
-	if (!vm_check(ts, sizeof(*ts), VM_WRITE))
-		return -EFAULT;
-	ts->tv_sec = (time_t)(ns / NSEC);
-	ts->tv_nsec = (long)(ns % NSEC);
-	return 0;
+	struct timespec k = { (time_t)(ns / NSEC), (long)(ns % NSEC) };
+
+	return uaccess_put(ts, k);
 }
 
 SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec *, ts)
@@ -57,43 +55,28 @@ SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec *, ts)
 
 	if (r)
 		return r;
-	if (ts) {
-		if (!vm_check(ts, sizeof(*ts), VM_WRITE))
-			return -EFAULT;
-		ts->tv_sec = 0;
-		ts->tv_nsec = 1;
-	}
-	return 0;
+	struct timespec k = { 0, 1 };
+
+	return ts ? uaccess_put(ts, k) : 0;
 }
 
 SYSCALL_DEFINE2(gettimeofday, struct timeval *, tv, void *, tz)
 {
 	uint64_t ns = time_realtime_ns();
 
-	if (tz) {
-		if (!vm_check(tz, 8, VM_WRITE))
-			return -EFAULT;
-		((int *)tz)[0] = ((int *)tz)[1] = 0;
-	}
-	if (tv) {
-		if (!vm_check(tv, sizeof(*tv), VM_WRITE))
-			return -EFAULT;
-		tv->tv_sec = (time_t)(ns / NSEC);
-		tv->tv_usec = (long)(ns % NSEC / 1000);
-	}
-	return 0;
+	struct timeval k = { (time_t)(ns / NSEC), (long)(ns % NSEC / 1000) };
+	uint64_t zone = 0; /* struct timezone: UTC, no DST */
+
+	if (tz && uaccess_put((uint64_t *)tz, zone))
+		return -EFAULT;
+	return tv ? uaccess_put(tv, k) : 0;
 }
 
 SYSCALL_DEFINE1(time, time_t *, t)
 {
 	time_t now = (time_t)(time_realtime_ns() / NSEC);
 
-	if (t) {
-		if (!vm_check(t, sizeof(*t), VM_WRITE))
-			return -EFAULT;
-		*t = now;
-	}
-	return now;
+	return t && uaccess_put(t, now) ? -EFAULT : now;
 }
 
 /* Sleeps until the absolute deadline on the monotonic clock; on a signal
@@ -104,8 +87,9 @@ static long sleep_until(uint64_t deadline, struct timespec *rem)
 		return 0;
 	if (rem) {
 		uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
-		rem->tv_sec = (time_t)(left / NSEC);
-		rem->tv_nsec = (long)(left % NSEC);
+		struct timespec k = { (time_t)(left / NSEC), (long)(left % NSEC) };
+		if (uaccess_put(rem, k))
+			return -EFAULT;
 	}
 	signal_deliver_pending();
 	return -EINTR;
@@ -113,8 +97,11 @@ static long sleep_until(uint64_t deadline, struct timespec *rem)
 
 static long timespec_ns(const struct timespec *ts, uint64_t *ns)
 {
-	if (!vm_check(ts, sizeof(*ts), VM_READ))
+	struct timespec k;
+
+	if (uaccess_get(k, ts))
 		return -EFAULT;
+	ts = &k;
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
 		return -EINVAL;
 	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC, ns) ||
@@ -130,7 +117,7 @@ SYSCALL_DEFINE2(nanosleep, const struct timespec *, req, struct timespec *, rem)
 
 	if (r)
 		return r;
-	if (rem && !vm_check(rem, sizeof(*rem), VM_WRITE))
+	if (!uaccess_ok(rem, sizeof(*rem)))
 		return -EFAULT;
 	if (__builtin_add_overflow(span, time_ns(), &deadline))
 		deadline = UINT64_MAX;
@@ -153,7 +140,7 @@ SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags, const struct timesp
 		return -EINVAL;
 	if ((r = timespec_ns(req, &t)))
 		return r;
-	if (rem && !(flags & TIMER_ABSTIME) && !vm_check(rem, sizeof(*rem), VM_WRITE))
+	if (!(flags & TIMER_ABSTIME) && !uaccess_ok(rem, sizeof(*rem)))
 		return -EFAULT;
 	/* Turn the request into a deadline on the monotonic clock. */
 	if (flags & TIMER_ABSTIME)

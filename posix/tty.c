@@ -13,7 +13,7 @@
 #include <unishyper/console.h>
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
-#include <unishyper/vm.h>
+#include <unishyper/uaccess.h>
 
 /* The kernel's struct termios (not libc's larger one). */
 struct ktermios {
@@ -33,14 +33,13 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	(void)f;
 	(void)off;
-	return (ssize_t)console_read(buf, n);
+	return console_read(buf, n);
 }
 
 static ssize_t tty_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
 	(void)off;
-	console_write(f->stream, buf, n);
-	return (ssize_t)n;
+	return console_write_user(f->stream, buf, n);
 }
 
 static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
@@ -52,23 +51,14 @@ static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		return -ENOTTY;
 	switch (cmd) {
 	case TCGETS:
-		if (!vm_check(p, sizeof(tty_termios), VM_WRITE))
-			return -EFAULT;
-		memcpy(p, &tty_termios, sizeof(tty_termios));
-		return 0;
+		return uaccess_to(p, &tty_termios, sizeof(tty_termios));
 	case TCSETS:
 	case TCSETSW:
 	case TCSETSF:
-		if (!vm_check(p, sizeof(tty_termios), VM_READ))
-			return -EFAULT;
-		memcpy(&tty_termios, p, sizeof(tty_termios));
-		return 0;
+		return uaccess_from(&tty_termios, p, sizeof(tty_termios));
 	case TIOCGWINSZ: {
 		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-		if (!vm_check(p, sizeof(ws), VM_WRITE))
-			return -EFAULT;
-		memcpy(p, &ws, sizeof(ws));
-		return 0;
+		return uaccess_put((struct winsize *)p, ws);
 	}
 	default:
 		return -ENOTTY;

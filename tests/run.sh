@@ -122,6 +122,9 @@ part "kernel blk q35" guest kblk q35 --smp 2 --raw-disks --disk "$out/blk0.img" 
 part disk tests/integration/disk.sh
 part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
+part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
+part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
+part "signal statuses" tests/integration/signals.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
 part toolchain tests/integration/toolchain.sh

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Finds the UARTs and the debug console; before anything prints. */
 void console_early_init(void);
@@ -26,8 +27,13 @@ void console_init_irq(void);
 /* Writes to standard output (stream 1) or standard error (stream 2). */
 void console_write(int stream, const void *buf, size_t n);
 
-/* Blocks until input is available; returns bytes read, 0 at end of input. */
-size_t console_read(void *buf, size_t n);
+/* Blocks until input is available; returns bytes read, 0 at end of input,
+ * or -EFAULT when buf (a program's) cannot take them. */
+ssize_t console_read(void *buf, size_t n);
+
+/* console_write() of a program's buffer: n, or -EFAULT when it cannot be
+ * read (what could be is written). */
+ssize_t console_write_user(int stream, const void *buf, size_t n);
 
 /* The queue that input wakes (for poll); its lock guards the input. */
 struct waitq *console_input_queue(void);

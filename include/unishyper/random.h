@@ -14,4 +14,8 @@ void random_init(const uint8_t *seed, size_t len);
 
 void random_bytes(void *buf, size_t n);
 
+/* random_bytes() into a program's buffer: n, the bytes written before a
+ * page that cannot be written, or -EFAULT when none could be. */
+long random_to_user(void *buf, size_t n);
+
 #endif

@@ -48,6 +48,16 @@ struct thread {
 	int *clear_child_tid;
 	void *robust_list;
 	uint64_t sig_pending, sig_blocked;
+	/* A fault's signal from the exception until its handler starts
+	 * (posix/signal.c): the registers, the action and what happened. */
+	struct trap_frame sig_frame;
+	void *sig_handler;
+	uint64_t sig_mask, sig_flags;
+	int sig_fault, sig_code;
+	uintptr_t sig_addr;
+	bool sig_delivering;
+	uintptr_t altstack_sp;    /* sigaltstack(2); size 0: none */
+	size_t altstack_size;
 	uintptr_t stack_base;     /* freed when the thread is reaped */
 	size_t stack_size;
 	char name[SCHED_NAME_MAX];

@@ -22,8 +22,9 @@ void vm_init(void);
 
 /*
  * Reserves len bytes (page-rounded) with prot. With fixed, exactly at addr,
- * replacing what is there; otherwise addr is a hint. Returns the address or
- * -ENOMEM / -EINVAL.
+ * replacing what is there; otherwise addr is a hint, and the lowest free
+ * range is taken. Returns the address or -ENOMEM (also for more than
+ * memory could ever back) / -EINVAL.
  */
 long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed);
 
@@ -48,11 +49,15 @@ uintptr_t vm_brk(uintptr_t brk);
  * returns its top, or 0. */
 uintptr_t vm_stack(size_t size);
 
-/* The page-fault handler: maps the page if the access is allowed. */
-bool vm_fault(uintptr_t addr, bool write, bool exec);
+/* The page-fault handler: maps the page if the access is allowed. The
+ * other results say why not: no area there (or a guard), an area that
+ * forbids the access, or no memory left to back the page. */
+enum vm_fault_result { VM_FAULT_OK, VM_FAULT_MAPERR, VM_FAULT_ACCERR, VM_FAULT_OOM };
+enum vm_fault_result vm_fault(uintptr_t addr, bool write, bool exec);
 
 /* Whether [p, p+len) lies in areas that allow the access (VM_READ/WRITE);
- * an empty range always does. */
+ * an empty range always does. This asks about areas only: program memory
+ * itself is read and written through uaccess.h. */
 bool vm_check(const void *p, size_t len, unsigned access);
 bool vm_readable(const void *p, size_t len);
 

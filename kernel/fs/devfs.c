@@ -10,6 +10,7 @@
 
 #include <unishyper/console.h>
 #include <unishyper/random.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
 
 enum dev_kind { DEV_ROOT, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_CONSOLE, DEV_TTY };
@@ -79,14 +80,12 @@ static ssize_t devfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 		return 0;
 	case DEV_ZERO:
 	case DEV_FULL:
-		memset(buf, 0, n);
-		return (ssize_t)n;
+		return uaccess_clear(buf, n) ? -EFAULT : (ssize_t)n;
 	case DEV_RANDOM:
 	case DEV_URANDOM:
-		random_bytes(buf, n);
-		return (ssize_t)n;
+		return random_to_user(buf, n);
 	default:
-		return (ssize_t)console_read(buf, n);
+		return console_read(buf, n);
 	}
 }
 
@@ -98,8 +97,7 @@ static ssize_t devfs_write(struct vnode *v, const void *buf, size_t n, uint64_t 
 		return -ENOSPC;
 	case DEV_CONSOLE:
 	case DEV_TTY:
-		console_write(1, buf, n);
-		return (ssize_t)n;
+		return console_write_user(1, buf, n);
 	default: /* null, zero, random: writes vanish */
 		return (ssize_t)n;
 	}

@@ -14,6 +14,7 @@
 #include <unishyper/list.h>
 #include <unishyper/pmem.h>
 #include <unishyper/time.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
 
 #define CHUNK 4096
@@ -233,10 +234,10 @@ static ssize_t ramfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 	while (done < n) {
 		uint64_t c = (off + done) / CHUNK, in = (off + done) % CHUNK;
 		size_t k = CHUNK - in < n - done ? CHUNK - in : n - done;
-		if (c < f->nchunks && f->chunks[c])
-			memcpy((char *)buf + done, f->chunks[c] + in, k);
-		else
-			memset((char *)buf + done, 0, k);
+		if (c < f->nchunks && f->chunks[c] ?
+			    uaccess_copy((char *)buf + done, f->chunks[c] + in, k) :
+			    uaccess_clear((char *)buf + done, k))
+			return done ? (ssize_t)done : -EFAULT;
 		done += k;
 	}
 	f->atime = time_realtime_ns();
@@ -264,17 +265,19 @@ static ssize_t ramfs_write(struct vnode *v, const void *buf, size_t n, uint64_t 
 {
 	struct node *f = node_of(v);
 	size_t done = 0;
+	int fault = 0;
 
 	while (done < n) {
 		uint64_t c = (off + done) / CHUNK, in = (off + done) % CHUNK;
 		size_t k = CHUNK - in < n - done ? CHUNK - in : n - done;
 		if (!grow(f, c) || (!f->chunks[c] && !(f->chunks[c] = kzalloc(CHUNK))))
 			break;
-		memcpy(f->chunks[c] + in, (const char *)buf + done, k);
+		if ((fault = uaccess_copy(f->chunks[c] + in, (const char *)buf + done, k)))
+			break;
 		done += k;
 	}
 	if (!done && n)
-		return -ENOSPC;
+		return fault ? fault : -ENOSPC;
 	if (off + done > f->size)
 		f->size = off + done;
 	f->mtime = f->ctime = time_realtime_ns();

@@ -9,12 +9,25 @@
  * page tables are changed only through arch/mmu.h, under vm_lock; a frame
  * is freed only after every CPU has flushed its TLB, and not while a
  * device may still be moving data into it (vm_dma_map): such frames wait
- * on a list until the last DMA is done.
+ * on a list until the last DMA is done. Page-table pages left empty by an
+ * unmap go back to pmem too, and new areas take the lowest gap that fits,
+ * so address space and tables are reused.
+ *
+ * The calls that change areas run on a stack of the CPU's own
+ * (arch_call_on_cpu_stack): a program may unmap or protect the very stack
+ * its system call runs on, and the kernel must not fault on it while it
+ * holds vm_lock, which the page-fault path takes. Back on the program's
+ * stack, such a fault is the program's (trap.c).
+ *
+ * A mapping is refused when it could never be backed: larger than all of
+ * RAM plus what is free now (Linux's heuristic overcommit). A page that
+ * cannot be backed when first touched is VM_FAULT_OOM.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <arch/mmu.h>
+#include <arch/percpu.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
@@ -42,7 +55,6 @@ extern char __boot_stack_guard[], __ist_stack_guard[];
 static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
 static struct vm_area *areas;
 static uintptr_t brk_start, brk_cur;
-static uintptr_t mmap_hint = MMAP_BASE;
 static uint64_t resident;
 
 static unsigned mmu_flags(unsigned flags)
@@ -109,6 +121,22 @@ static void release_frame(uint64_t phys)
 	}
 }
 
+/* Frees the page-table pages that [start, end) left empty, once no CPU
+ * can still walk them. */
+static void free_tables(uintptr_t start, uintptr_t end)
+{
+	uint64_t batch[64];
+	int n;
+
+	do {
+		n = mmu_prune(start, end, batch, 64);
+		if (n)
+			mmu_shootdown();
+		for (int i = 0; i < n; i++)
+			pmem_free(batch[i], 1);
+	} while (n == 64);
+}
+
 /* Unmaps the pages of [start, end) and frees their frames, in batches:
  * other CPUs must have flushed their TLBs before a frame is reused. */
 static void free_pages(uintptr_t start, uintptr_t end)
@@ -133,6 +161,7 @@ static void free_pages(uintptr_t start, uintptr_t end)
 		while (n)
 			release_frame(batch[--n]);
 	}
+	free_tables(start, end);
 }
 
 static void remove_range(uintptr_t start, uintptr_t end, bool release)
@@ -160,22 +189,25 @@ static bool range_free(uintptr_t start, uintptr_t end)
 	return true;
 }
 
-/* First gap of len bytes in the mmap range at or after the hint. */
+/* The lowest gap of len bytes in the mmap range, or 0. */
 static uintptr_t find_gap(size_t len)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		uintptr_t at = pass ? MMAP_BASE : mmap_hint;
-		for (struct vm_area *a = areas; a; a = a->next) {
-			if (a->end <= at)
-				continue;
-			if (a->start >= at + len)
-				break;
-			at = a->end;
-		}
-		if (at + len <= MMAP_END && at + len > at)
-			return at;
+	uintptr_t at = MMAP_BASE;
+
+	for (struct vm_area *a = areas; a; a = a->next) {
+		if (a->end <= at)
+			continue;
+		if (a->start >= at + len)
+			break;
+		at = a->end;
 	}
-	return 0;
+	return at + len <= MMAP_END && at + len > at ? at : 0;
+}
+
+/* Whether len more bytes could ever be backed (see the top). */
+static bool may_commit(size_t len)
+{
+	return len / PAGE_SIZE <= pmem_total_pages() + pmem_free_pages();
 }
 
 void vm_init(void)
@@ -203,6 +235,8 @@ static long map_locked(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 	if (!len || (addr & (PAGE_SIZE - 1)) || len > MMAP_END)
 		return -EINVAL;
 	len = PAGE_ROUND_UP(len);
+	if (!may_commit(len))
+		return -ENOMEM;
 	if (fixed) {
 		if (addr + len < addr || addr + len > MMAP_END || addr < 0x10000)
 			return -EINVAL;
@@ -212,7 +246,6 @@ static long map_locked(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 		   addr + len > MMAP_END) {
 		if (!(addr = find_gap(len)))
 			return -ENOMEM;
-		mmap_hint = addr + len;
 	}
 	if (!insert(addr, addr + len, (prot & 7) | VM_LAZY, "mmap"))
 		return -ENOMEM;
@@ -273,6 +306,8 @@ static long remap_locked(uintptr_t old, size_t old_len, size_t new_len, bool may
 			unmap_locked(old + new_len, old_len - new_len);
 		return (long)old;
 	}
+	if (!may_commit(new_len))
+		return -ENOMEM;
 	if (!fixed && a->end == old + old_len && range_free(a->end, old + new_len) &&
 	    old + new_len <= MMAP_END) {
 		a->end = old + new_len;
@@ -315,7 +350,7 @@ static uintptr_t brk_locked(uintptr_t brk)
 	if (brk < brk_start || brk > brk_start + BRK_MAX)
 		return brk_cur;
 	if (new_end > old_end) {
-		if (!range_free(old_end, new_end) ||
+		if (!may_commit(new_end - old_end) || !range_free(old_end, new_end) ||
 		    !insert(old_end, new_end, VM_READ | VM_WRITE | VM_LAZY, "brk heap"))
 			return brk_cur;
 	} else if (new_end < old_end) {
@@ -336,26 +371,31 @@ static uintptr_t stack_locked(size_t size)
 	    !insert(base + STACK_GUARD, base + STACK_GUARD + size,
 		    VM_READ | VM_WRITE | VM_LAZY, "stack"))
 		return 0;
-	mmap_hint = base + STACK_GUARD + size;
 	return base + STACK_GUARD + size;
 }
 
-static bool fault_locked(uintptr_t addr, bool write, bool exec)
+static enum vm_fault_result fault_locked(uintptr_t addr, bool write, bool exec)
 {
 	struct vm_area *a = find(addr);
 	uintptr_t va = PAGE_ROUND_DOWN(addr);
 
-	if (!a || !(a->flags & VM_LAZY) || (write && !(a->flags & VM_WRITE)) ||
+	if (!a || (a->flags & VM_GUARD))
+		return VM_FAULT_MAPERR;
+	if (!(a->flags & VM_LAZY) || (write && !(a->flags & VM_WRITE)) ||
 	    (exec && !(a->flags & VM_EXEC)) || !(a->flags & VM_READ))
-		return false;
+		return VM_FAULT_ACCERR;
+	if (mmu_lookup(va))
+		return VM_FAULT_OK; /* another CPU mapped it first */
 	uint64_t phys = pmem_alloc(1);
 	if (!phys)
-		panic("out of memory: no page for address %#lx (%s)", addr, a->name);
+		return VM_FAULT_OOM;
 	memset(phys_to_virt(phys), 0, PAGE_SIZE);
-	if (mmu_map(va, phys, mmu_flags(a->flags)))
-		panic("out of memory: no page table for address %#lx", addr);
+	if (mmu_map(va, phys, mmu_flags(a->flags))) {
+		pmem_free(phys, 1);
+		return VM_FAULT_OOM;
+	}
 	resident++;
-	return true;
+	return VM_FAULT_OK;
 }
 
 static bool check_locked(const void *p, size_t len, unsigned access)
@@ -394,7 +434,8 @@ static int dma_map_locked(void *p, size_t len, bool write, struct vm_run *runs, 
 		return -EFAULT;
 	while (va < end) {
 		uint64_t phys = mmu_lookup(va);
-		if (!phys && (!fault_locked(va, write, false) || !(phys = mmu_lookup(va))))
+		if (!phys && (fault_locked(va, write, false) != VM_FAULT_OK ||
+			      !(phys = mmu_lookup(va))))
 			return -EFAULT;
 		size_t piece = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		if (piece > end - va)
@@ -444,35 +485,93 @@ uint64_t vm_resident_pages(void)
 		return r_;                                                     \
 	} while (0)
 
+/* The calls that change areas: their arguments, and their body run under
+ * vm_lock on the CPU's own stack (see the top). */
+struct change {
+	long (*body)(const struct change *c);
+	uintptr_t a, b, c, d;
+	bool x, y;
+};
+
+static long change_on_cpu_stack(void *arg)
+{
+	const struct change *c = arg;
+
+	spin_lock(&vm_lock);
+	long r = c->body(c);
+	spin_unlock(&vm_lock);
+	return r;
+}
+
+static long change(const struct change c)
+{
+	unsigned long flags = irq_save();
+	long r = arch_call_on_cpu_stack(change_on_cpu_stack, (void *)&c);
+
+	irq_restore(flags);
+	return r;
+}
+
+static long map_body(const struct change *c)
+{
+	return map_locked(c->a, c->b, (unsigned)c->c, c->x);
+}
+
+static long unmap_body(const struct change *c)
+{
+	return unmap_locked(c->a, c->b);
+}
+
+static long protect_body(const struct change *c)
+{
+	return protect_locked(c->a, c->b, (unsigned)c->c);
+}
+
+static long remap_body(const struct change *c)
+{
+	return remap_locked(c->a, c->b, c->c, c->x, c->y, c->d);
+}
+
+static long discard_body(const struct change *c)
+{
+	return discard_locked(c->a, c->b);
+}
+
+static long brk_body(const struct change *c)
+{
+	return (long)brk_locked(c->a);
+}
+
 long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 {
-	LOCKED(long, map_locked(addr, len, prot, fixed));
+	return change((struct change){ map_body, addr, len, prot, 0, fixed, false });
 }
 
 int vm_unmap(uintptr_t addr, size_t len)
 {
-	LOCKED(int, unmap_locked(addr, len));
+	return (int)change((struct change){ unmap_body, addr, len, 0, 0, false, false });
 }
 
 int vm_protect(uintptr_t addr, size_t len, unsigned prot)
 {
-	LOCKED(int, protect_locked(addr, len, prot));
+	return (int)change((struct change){ protect_body, addr, len, prot, 0, false, false });
 }
 
 long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move, bool fixed,
 	      uintptr_t new_addr)
 {
-	LOCKED(long, remap_locked(old, old_len, new_len, may_move, fixed, new_addr));
+	return change((struct change){ remap_body, old, old_len, new_len, new_addr, may_move,
+				       fixed });
 }
 
 int vm_discard(uintptr_t addr, size_t len)
 {
-	LOCKED(int, discard_locked(addr, len));
+	return (int)change((struct change){ discard_body, addr, len, 0, 0, false, false });
 }
 
 uintptr_t vm_brk(uintptr_t brk)
 {
-	LOCKED(uintptr_t, brk_locked(brk));
+	return (uintptr_t)change((struct change){ brk_body, brk, 0, 0, 0, false, false });
 }
 
 uintptr_t vm_stack(size_t size)
@@ -480,9 +579,9 @@ uintptr_t vm_stack(size_t size)
 	LOCKED(uintptr_t, stack_locked(size));
 }
 
-bool vm_fault(uintptr_t addr, bool write, bool exec)
+enum vm_fault_result vm_fault(uintptr_t addr, bool write, bool exec)
 {
-	LOCKED(bool, fault_locked(addr, write, exec));
+	LOCKED(enum vm_fault_result, fault_locked(addr, write, exec));
 }
 
 bool vm_check(const void *p, size_t len, unsigned access)

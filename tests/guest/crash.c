@@ -1,8 +1,9 @@
 /*
  * A program that crashes, chosen by its argument: the runner expects a
  * report on standard error naming the fault and the function, and the
- * panic status 134. ("null", "overflow", "divide", "ud", and "thread": a
- * NULL write in a second thread while the first keeps running)
+ * status of the signal a native process gets (139 SIGSEGV, 136 SIGFPE, 132
+ * SIGILL). ("null", "overflow", "divide", "ud", and "thread": a NULL write
+ * in a second thread while the first keeps running)
  */
 #include <pthread.h>
 #include <stdio.h>

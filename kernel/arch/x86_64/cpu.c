@@ -15,6 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/sched.h>
 
 #define MSR_EFER 0xc0000080
@@ -178,6 +179,23 @@ void arch_cpu_init(struct cpu *c)
 	wrmsr(MSR_FMASK, (1u << 8) | (1u << 10) | (1u << 18)); /* TF, DF, AC */
 }
 
+#define CALL_STACK_SIZE 8192
+
+long arch_call_on_stack(uintptr_t top, long (*fn)(void *), void *arg);
+
+long arch_call_on_cpu_stack(long (*fn)(void *), void *arg)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+
+	if (!a->call_top) {
+		void *stack = kmalloc(CALL_STACK_SIZE);
+		if (!stack)
+			return fn(arg);
+		a->call_top = (uintptr_t)stack + CALL_STACK_SIZE;
+	}
+	return arch_call_on_stack(a->call_top, fn, arg);
+}
+
 void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp)
 {
 	memset(f, 0, sizeof(*f));
@@ -224,4 +242,16 @@ void arch_fpu_init_state(void *area)
 void arch_set_fs_base(uint64_t base)
 {
 	wrmsr(MSR_FS_BASE, base);
+}
+
+void arch_fpu_sanitize(void *area)
+{
+	uint32_t *mxcsr = (uint32_t *)((char *)area + 24);
+	uint64_t *header = (uint64_t *)((char *)area + 512);
+
+	*mxcsr &= 0xffff; /* higher bits fault in fxrstor and xrstor */
+	if (cpu_has.xsave) {
+		header[0] &= xcr0; /* XSTATE_BV */
+		memset(&header[1], 0, 56); /* XCOMP_BV and the reserved words */
+	}
 }

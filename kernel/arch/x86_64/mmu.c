@@ -139,6 +139,46 @@ uint64_t mmu_unmap(uintptr_t va)
 	return phys;
 }
 
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* Clears the entry e of a table at level (2: points at a page table) when
+ * the table below it is empty, recursing first; adds freed frames to out. */
+static void prune_entry(uint64_t *e, int level, uintptr_t va, uintptr_t start, uintptr_t end,
+			uint64_t *out, int max, int *n)
+{
+	if (!(*e & PTE_P) || (*e & PTE_PS) || *n == max)
+		return;
+	uint64_t *t = phys_to_virt(*e & PTE_ADDR);
+	if (level > 2) {
+		uintptr_t span = 1ul << (12 + 9 * (level - 2));
+		for (int i = 0; i < 512 && *n < max; i++) {
+			uintptr_t sub = va + i * span;
+			if (sub < end && start < sub + span)
+				prune_entry(&t[i], level - 1, sub, start, end, out, max, n);
+		}
+	}
+	if (*n < max && table_empty(t)) {
+		out[(*n)++] = *e & PTE_ADDR;
+		*e = 0;
+	}
+}
+
+int mmu_prune(uintptr_t start, uintptr_t end, uint64_t *freed, int max)
+{
+	const uintptr_t span = 1ul << 39;
+	int n = 0;
+
+	for (uintptr_t va = start & ~(span - 1); va < end && n < max; va += span)
+		prune_entry(&mmu_pml4[(va >> 39) & 511], 4, va, start, end, freed, max, &n);
+	return n;
+}
+
 void mmu_flush_all(void)
 {
 	uint64_t cr3;

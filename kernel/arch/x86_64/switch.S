@@ -74,4 +74,25 @@ arch_run_on_stack:
 	call *%rsi
 	ud2
 
+/* long arch_call_on_stack(top, fn, arg): fn(arg) with %rsp = top. */
+	.globl arch_call_on_stack
+	.hidden arch_call_on_stack
+arch_call_on_stack:
+	push %rbp
+	mov %rsp, %rbp
+	mov %rdi, %rsp
+	and $-16, %rsp
+	mov %rdx, %rdi
+	call *%rsi
+	mov %rbp, %rsp
+	pop %rbp
+	ret
+
+/* arch_resume(frame): loads the registers of a struct trap_frame. */
+	.globl arch_resume
+	.hidden arch_resume
+arch_resume:
+	mov %rdi, %rsp
+	RESTORE_FRAME
+
 	.section .note.GNU-stack, "", @progbits

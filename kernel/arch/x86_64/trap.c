@@ -3,22 +3,45 @@
  *
  * Device vectors go to the handler registered for them and are acknowledged
  * at the local APIC; on the way out the scheduler may switch to another
- * thread by replacing the saved registers. A page fault goes to the memory manager, which maps
- * lazily allocated pages; any fault it cannot resolve, and every other
- * exception, is fatal: the report names the fault, dumps the registers and
- * a symbolised backtrace, and powers off.
+ * thread by replacing the saved registers. A page fault goes to the memory
+ * manager, which maps lazily allocated pages. What it cannot resolve, and
+ * every other exception, is sorted by who caused it:
+ *
+ * - a copy routine of uaccess.S: it resumes at its error exit (-EFAULT);
+ * - the program (its code, or kernel code running on the program's stack
+ *   and faulting on it, as after munmap of that stack): the program gets
+ *   the signal a native process would (posix/signal.c), and without a
+ *   handler the run ends with 128 + the signal and one report;
+ * - the kernel anywhere else: a kernel bug, and a panic.
+ *
+ * A report names the fault, dumps the registers and a symbolised
+ * backtrace. Exceptions run on IST stacks, so ending the run (which syncs
+ * the disks and may sleep) continues in thread context on a stack of its
+ * own.
  */
+#include <signal.h>
 #include <stdint.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
-#include <unishyper/sched.h>
+#include <arch/uaccess.h>
+#include <unishyper/ksyms.h>
 #include <unishyper/printk.h>
+#include <unishyper/process.h>
+#include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/vm.h>
 
+#define EXIT_STACK_SIZE 16384
+
+extern char __kernel_text_start[], __kernel_text_end[];
+extern const uint64_t uaccess_fixups[];
+
 static trap_handler_t trap_handlers[256];
+static uint8_t trap_exit_stack[EXIT_STACK_SIZE] __attribute__((aligned(16)));
+static int trap_exit_taken;
 
 static const char *const trap_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -47,28 +70,136 @@ void trap_dump(const struct trap_frame *f)
 		     f->r12, f->r13, f->r14, f->r15);
 }
 
-static _Noreturn void fatal(struct trap_frame *f)
+bool arch_uaccess_fixup(struct trap_frame *f)
+{
+	for (const uint64_t *p = uaccess_fixups; p[0]; p += 2)
+		if (f->rip == p[0]) {
+			f->rip = p[1];
+			return true;
+		}
+	return false;
+}
+
+/* The fault, the thread and the registers, for a panic or a program's end. */
+static void report(const struct trap_frame *f, uint64_t addr)
 {
 	const char *name = f->vector < 32 && trap_names[f->vector] ?
 				   trap_names[f->vector] : "unexpected interrupt";
 	struct cpu *c = this_cpu();
 
-	panic_begin();
-	if (c->current)
-		panic_printf("in thread %d (%s) on CPU %d: ", c->current->tid, c->current->name,
-			     c->id);
-	if (f->vector == 14) {
-		uint64_t addr = read_cr2();
+	if (f->vector == 14)
 		panic_printf("%s at address %#lx (%s, %s) in %s\n",
 			     addr < 4096 ? "NULL pointer dereference" : name, addr,
 			     f->error & 2 ? "write" : (f->error & 16 ? "execute" : "read"),
 			     f->error & 1 ? "protection violation" : "not mapped",
 			     vm_describe(addr));
-	} else {
-		panic_printf("%s (vector %lu)\n", name, f->vector);
-	}
+	else
+		panic_printf("%s (vector %lu) at %#lx\n", name, f->vector, f->rip);
+	if (c->current)
+		panic_printf("in thread %d (%s) on CPU %d\n", c->current->tid, c->current->name,
+			     c->id);
 	trap_dump(f);
+}
+
+static _Noreturn void kernel_bug(struct trap_frame *f, uint64_t addr)
+{
+	panic_begin();
+	panic_printf("kernel ");
+	report(f, addr);
 	panic_end(f->rip, f->rbp);
+}
+
+static void park(void)
+{
+	for (;;)
+		__asm__ volatile("sti; hlt");
+}
+
+/* Ends the run with status from thread context: f resumes in
+ * process_exit() on a stack of its own. Only the first thread to end
+ * this way gets it; a later one waits for the end. */
+static void exit_from_trap(struct trap_frame *f, int status)
+{
+	f->rflags = 0x202;
+	if (__atomic_exchange_n(&trap_exit_taken, 1, __ATOMIC_ACQ_REL)) {
+		f->rip = (uintptr_t)park;
+		return;
+	}
+	f->rip = (uintptr_t)process_exit;
+	f->rdi = (uint64_t)status;
+	f->rsp = (uintptr_t)trap_exit_stack + EXIT_STACK_SIZE - 8;
+	f->rbp = 0;
+}
+
+/* The signal a native process gets for exception f, with si_code. */
+static int signal_of(const struct trap_frame *f, enum vm_fault_result r, int *code)
+{
+	switch (f->vector) {
+	case 0:
+		*code = FPE_INTDIV;
+		return SIGFPE;
+	case 16:
+	case 19:
+		*code = FPE_FLTINV;
+		return SIGFPE;
+	case 1:
+	case 3:
+		*code = TRAP_BRKPT;
+		return SIGTRAP;
+	case 6:
+		*code = ILL_ILLOPN;
+		return SIGILL;
+	case 12:
+		*code = SI_KERNEL;
+		return SIGBUS;
+	case 17:
+		*code = BUS_ADRALN;
+		return SIGBUS;
+	case 14:
+		*code = r == VM_FAULT_ACCERR ? SEGV_ACCERR : SEGV_MAPERR;
+		return SIGSEGV;
+	default:
+		*code = SI_KERNEL;
+		return SIGSEGV;
+	}
+}
+
+/* Whether the program caused f: its own code faulted, or kernel code on
+ * the program's stack (a system call is a function call) faulted on that
+ * stack, which only the program can have unmapped or protected. */
+static bool program_fault(const struct trap_frame *f, uint64_t addr)
+{
+	if (f->rip < (uintptr_t)__kernel_text_start || f->rip >= (uintptr_t)__kernel_text_end)
+		return f->rip < ARCH_USER_END;
+	return f->vector == 14 && addr + PAGE_SIZE >= f->rsp && addr < f->rsp + PAGE_SIZE &&
+	       f->rsp < ARCH_USER_END;
+}
+
+static void fault(struct trap_frame *f)
+{
+	uint64_t addr = f->vector == 14 ? read_cr2() : 0;
+	enum vm_fault_result r = VM_FAULT_MAPERR;
+	int sig, code;
+
+	if (f->vector == 14 && (r = vm_fault(addr, f->error & 2, f->error & 16)) == VM_FAULT_OK)
+		return;
+	if (r == VM_FAULT_OOM) {
+		panic_printf("unishyper: out of memory: program killed (no page for address %#lx)\n",
+			     addr);
+		exit_from_trap(f, 128 + SIGKILL);
+		return;
+	}
+	if ((f->vector == 14 || f->vector == 13) && arch_uaccess_fixup(f))
+		return;
+	if (f->vector == 2 || f->vector == 8 || f->vector == 18 || !program_fault(f, addr))
+		kernel_bug(f, addr);
+	sig = signal_of(f, r, &code);
+	if (signal_fault(f, sig, code, f->vector == 14 ? addr : f->rip))
+		return;
+	panic_printf("unishyper: program terminated by signal %d (%s): ", sig, signal_name(sig));
+	report(f, addr);
+	ksyms_backtrace(f->rip, f->rbp);
+	exit_from_trap(f, 128 + sig);
 }
 
 void trap_dispatch(struct trap_frame *f)
@@ -81,13 +212,9 @@ void trap_dispatch(struct trap_frame *f)
 		trap_dump(f);
 		panic_end(f->rip, f->rbp);
 	}
-	if (f->vector == 14 && vm_fault(read_cr2(), f->error & 2, f->error & 16)) {
-		a->trap_depth--;
-		return;
-	}
-	if (f->vector < TRAP_IRQ_BASE)
-		fatal(f);
-	if (f->vector != TRAP_SPURIOUS) {
+	if (f->vector < TRAP_IRQ_BASE) {
+		fault(f);
+	} else if (f->vector != TRAP_SPURIOUS) {
 		if (trap_handlers[f->vector])
 			trap_handlers[f->vector](f);
 		apic_eoi();

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <unishyper/uaccess.h>
+
 #include "client.h"
 
 #define VERSION "9P2000.L"
@@ -211,10 +213,8 @@ static int data_reply(struct call *k, void *buf, uint32_t n)
 		const uint8_t *p = p9_get_bytes(&k->m, count);
 		if (p && count > n)
 			r = -EPROTO;
-		else if (p) {
-			memcpy(buf, p, count);
-			r = (int)count;
-		}
+		else if (p)
+			r = uaccess_copy(buf, p, count) ? -EFAULT : (int)count;
 	}
 	return finish(k, r);
 }
@@ -253,7 +253,10 @@ int p9c_write(struct p9_client *c, uint32_t fid, uint64_t off, const void *buf, 
 	struct call k;
 
 	n = io_start(&k, c, P9_TWRITE, fid, off, n);
-	p9_put_bytes(&k.m, buf, n);
+	/* The data goes straight into the message: buf is the program's. */
+	if (k.m.pos + n > k.m.cap || uaccess_copy(k.m.buf + k.m.pos, buf, n))
+		return finish(&k, -EFAULT);
+	k.m.pos += n;
 	int r = send(&k);
 	if (!r) {
 		uint32_t count = p9_get32(&k.m);

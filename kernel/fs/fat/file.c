@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <unishyper/uaccess.h>
+
 #include "fat.h"
 
 #define FAT_FILE_MAX 0xffffffffull
@@ -161,10 +163,10 @@ static int node_io(struct fat_node *n, uint8_t *rbuf, const uint8_t *wbuf, size_
 		if (err)
 			return err;
 		if (!write) {
-			memcpy(rbuf, b->data + so, chunk);
+			err = uaccess_copy(rbuf, b->data + so, chunk);
 			rbuf += chunk;
 		} else if (wbuf) {
-			memcpy(b->data + so, wbuf, chunk);
+			err = uaccess_copy(b->data + so, wbuf, chunk);
 			wbuf += chunk;
 		} else {
 			memset(b->data + so, 0, chunk);
@@ -172,6 +174,8 @@ static int node_io(struct fat_node *n, uint8_t *rbuf, const uint8_t *wbuf, size_
 		if (write)
 			bcache_dirty(b);
 		bcache_put(fs->bc, b);
+		if (err)
+			return err;
 		off += chunk;
 		len -= chunk;
 	}

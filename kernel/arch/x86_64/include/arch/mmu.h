@@ -51,6 +51,12 @@ uint64_t mmu_lookup(uintptr_t va);
 /* Unmaps one page and returns its frame, or 0 when it was not mapped. */
 uint64_t mmu_unmap(uintptr_t va);
 
+/* Removes the page-table pages under [start, end) that map nothing (the
+ * top level stays), up to max of them, and stores their frames in freed.
+ * Returns how many; the caller frees them after mmu_shootdown(), as no CPU
+ * may walk them any more. */
+int mmu_prune(uintptr_t start, uintptr_t end, uint64_t *freed, int max);
+
 /* Flushes this CPU's TLB. */
 void mmu_flush_all(void);
 

@@ -27,6 +27,7 @@ struct arch_cpu {
 	uintptr_t ist_top;   /* interrupts; also the stack a switch passes over */
 	int trap_depth;      /* nested exceptions: only a page fault may nest */
 	uint64_t tlb_seen;   /* the last TLB flush request served */
+	uintptr_t call_top;  /* arch_call_on_cpu_stack(); 0 until first used */
 };
 
 static inline struct cpu *this_cpu(void)
@@ -52,6 +53,14 @@ void arch_switch(struct trap_frame *save, const struct trap_frame *load,
 /* Calls fn(arg) on the stack whose top is top; fn does not return. */
 _Noreturn void arch_run_on_stack(uintptr_t top, void (*fn)(void *), void *arg);
 
+/* Calls fn(arg) on a stack of this CPU's own and returns its result.
+ * Interrupts must be off until it returns. Runs on the caller's stack
+ * when that stack cannot be allocated. */
+long arch_call_on_cpu_stack(long (*fn)(void *), void *arg);
+
+/* Makes f resume its registers: %rsp, %rip and the flags from f. */
+_Noreturn void arch_resume(const struct trap_frame *f);
+
 /* A frame that starts at rip with stack pointer rsp, interrupts on. */
 void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp);
 
@@ -60,6 +69,9 @@ size_t arch_fpu_size(void);
 void arch_fpu_save(void *area);
 void arch_fpu_restore(const void *area);
 void arch_fpu_init_state(void *area);
+/* Makes a state the program handed back (a signal context) safe to
+ * restore: reserved bits it may not set are cleared. */
+void arch_fpu_sanitize(void *area);
 
 void arch_set_fs_base(uint64_t base);
 

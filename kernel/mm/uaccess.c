@@ -1,0 +1,64 @@
+/*
+ * Copies to and from program memory (see uaccess.h).
+ *
+ * The range check keeps the kernel's own memory (the direct map) out of
+ * reach of a program pointer; arch_copy() does the copy and stops at the
+ * first page it cannot reach, which the page-fault handler resolves
+ * through the architecture's fixup list instead of a kernel panic.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include <arch/uaccess.h>
+#include <unishyper/uaccess.h>
+
+bool uaccess_ok(const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return !n || (a + n >= a && a + n <= ARCH_USER_END);
+}
+
+int uaccess_copy(void *dst, const void *src, size_t n)
+{
+	return arch_copy(dst, src, n) ? -EFAULT : 0;
+}
+
+int uaccess_clear(void *dst, size_t n)
+{
+	static const char zero[512];
+
+	for (size_t done = 0; done < n; done += sizeof(zero)) {
+		size_t k = n - done < sizeof(zero) ? n - done : sizeof(zero);
+		if (arch_copy((char *)dst + done, zero, k))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+int uaccess_from(void *dst, const void *src, size_t n)
+{
+	return uaccess_ok(src, n) ? uaccess_copy(dst, src, n) : -EFAULT;
+}
+
+int uaccess_to(void *dst, const void *src, size_t n)
+{
+	return uaccess_ok(dst, n) ? uaccess_copy(dst, src, n) : -EFAULT;
+}
+
+long uaccess_string(char *dst, const char *src, size_t size)
+{
+	uintptr_t a = (uintptr_t)src;
+	size_t max = size;
+	long r;
+
+	if (a >= ARCH_USER_END || !size)
+		return -EFAULT;
+	if (max > ARCH_USER_END - a)
+		max = ARCH_USER_END - a;
+	if ((r = arch_copy_string(dst, src, max)) < 0)
+		return -EFAULT;
+	if ((size_t)r < max)
+		return r;
+	return max < size ? -EFAULT : -ENAMETOOLONG;
+}
