@@ -257,6 +257,8 @@ ssize_t console_read(void *buf, size_t n)
 
 	if (!n)
 		return 0;
+	if (uaccess_writable(buf, n < BOUNCE ? n : BOUNCE))
+		return -EFAULT;
 	mutex_lock(&reader);
 	size_t got = read_locked(k, n < BOUNCE ? n : BOUNCE);
 	mutex_unlock(&reader);

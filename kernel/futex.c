@@ -11,6 +11,7 @@
 #include <unishyper/list.h>
 #include <unishyper/sched.h>
 #include <unishyper/spinlock.h>
+#include <unishyper/uaccess.h>
 
 #define BUCKETS 64
 
@@ -54,20 +55,33 @@ static struct bucket *lock_waiter(struct futex_waiter *w)
 	}
 }
 
+/* The futex word, read through the program-memory copy: 0 or -EFAULT.
+ * The page is faulted in before a bucket lock is taken; under the lock a
+ * page another thread unmapped meanwhile gives -EFAULT (the fault path
+ * takes only vm_lock, never a bucket lock). */
+static int futex_load(const uint32_t *addr, uint32_t *val)
+{
+	return uaccess_from(val, addr, sizeof(*val));
+}
+
 int futex_wait(uint32_t *addr, uint32_t val, uint32_t bitset, uint64_t deadline)
 {
 	struct futex_waiter w = { .addr = addr, .bitset = bitset, .thread = current() };
 	struct bucket *b = bucket_of(addr);
 
-	(void)*(volatile uint32_t *)addr; /* fault the page in before locking */
+	uint32_t now;
+	int r;
+
+	if ((r = futex_load(addr, &now))) /* faults the page in before locking */
+		return r;
 	unsigned long flags = spin_lock_irqsave(&b->lock);
-	if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != val) {
+	if ((r = futex_load(addr, &now)) || now != val) {
 		spin_unlock_irqrestore(&b->lock, flags);
-		return -EAGAIN;
+		return r ? r : -EAGAIN;
 	}
 	w.bucket = b;
 	list_push_back(&b->waiters, &w.link);
-	int r = sched_block(&b->lock, deadline, true);
+	r = sched_block(&b->lock, deadline, true);
 	if (r) {
 		irq_disable();
 		b = lock_waiter(&w);
@@ -118,12 +132,15 @@ int futex_requeue(uint32_t *addr, int n_wake, uint32_t *addr2, int n_move, int c
 	struct bucket *first = b1 < b2 ? b1 : b2, *second = b1 < b2 ? b2 : b1;
 	int moved = 0, woken;
 
-	(void)*(volatile uint32_t *)addr;
+	uint32_t now;
+
+	if (check && (woken = futex_load(addr, &now)))
+		return woken;
 	unsigned long flags = spin_lock_irqsave(&first->lock);
 	if (second != first)
 		spin_lock(&second->lock);
-	if (check && __atomic_load_n(addr, __ATOMIC_SEQ_CST) != val) {
-		woken = -EAGAIN;
+	if (check && ((woken = futex_load(addr, &now)) || now != val)) {
+		woken = woken ? woken : -EAGAIN;
 		goto out;
 	}
 	woken = wake_locked(b1, addr, n_wake, FUTEX_BITSET_ANY);

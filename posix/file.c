@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -96,14 +97,14 @@ SYSCALL_DEFINE2(creat, const char *, path, uint32_t, mode)
 }
 
 /* Whether an *at call means the file of dirfd itself rather than a path:
- * no path (fstat, fchown), or an empty one with AT_EMPTY_PATH. 1 or 0, or
- * -EFAULT. */
+ * with AT_EMPTY_PATH, a path that is empty or NULL (fstat and fchown pass
+ * NULL). 1 or 0, or -EFAULT (NULL without AT_EMPTY_PATH, as stat(NULL)). */
 static long means_fd(const char *upath, int flags)
 {
+	if (!(flags & AT_EMPTY_PATH))
+		return upath ? 0 : -EFAULT;
 	if (!upath)
 		return 1;
-	if (!(flags & AT_EMPTY_PATH))
-		return 0;
 	char c;
 
 	return uaccess_get(c, upath) ? -EFAULT : !c;
@@ -179,7 +180,7 @@ SYSCALL_DEFINE2(lstat, const char *, path, struct stat *, st)
 
 SYSCALL_DEFINE2(fstat, int, fd, struct stat *, st)
 {
-	return do_stat(fd, NULL, st, 0);
+	return do_stat(fd, NULL, st, AT_EMPTY_PATH);
 }
 
 SYSCALL_DEFINE4(newfstatat, int, dirfd, const char *, path, struct stat *, st, int, flags)
@@ -280,8 +281,8 @@ SYSCALL_DEFINE3(getdents64, int, fd, void *, buf, size_t, size)
 		struct linux_dirent64 e = { d->ino ? d->ino : 1, (int64_t)f->dir_pos,
 					    (uint16_t)rec, d->type };
 		char *to = (char *)buf + used;
-		if (uaccess_copy(to, &e, sizeof(e)) ||
-		    uaccess_copy(to + sizeof(e), d->name, len + 1)) {
+		size_t head = offsetof(struct linux_dirent64, name);
+		if (uaccess_copy(to, &e, head) || uaccess_copy(to + head, d->name, len + 1)) {
 			r = -EFAULT;
 			break;
 		}
@@ -675,7 +676,7 @@ SYSCALL_DEFINE3(lchown, const char *, path, uint32_t, uid, uint32_t, gid)
 
 SYSCALL_DEFINE3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
 {
-	return set_owner(fd, NULL, uid, gid, 0);
+	return set_owner(fd, NULL, uid, gid, AT_EMPTY_PATH);
 }
 
 SYSCALL_DEFINE5(fchownat, int, dirfd, const char *, path, uint32_t, uid, uint32_t, gid, int,

@@ -46,6 +46,10 @@ static long iov_check(const struct iovec *iov, int cnt)
 			return -EFAULT;
 		if ((long)v.iov_len < 0 || total + (long)v.iov_len < total)
 			return -EINVAL;
+		/* As Linux: a buffer outside the program's range fails the
+		 * whole call before any transfer. */
+		if (!uaccess_ok(v.iov_base, v.iov_len))
+			return -EFAULT;
 		total += v.iov_len;
 	}
 	return total;

@@ -4,10 +4,12 @@
  * the arguments as Linux does.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
 #include <unishyper/syscall.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/vm.h>
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -38,6 +40,8 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, 
 
 SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
 {
+	if (!uaccess_ok((void *)addr, len))
+		return -EINVAL;
 	return vm_unmap(addr, len);
 }
 
@@ -57,9 +61,16 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, int, f
 			new_addr);
 }
 
+/* The advice values Linux knows (MADV_NORMAL ... MADV_DONTNEED, and
+ * MADV_FREE ... MADV_COLLAPSE); all but MADV_DONTNEED are hints here. */
+static bool madvise_known(int advice)
+{
+	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25);
+}
+
 SYSCALL_DEFINE3(madvise, uintptr_t, addr, size_t, len, int, advice)
 {
-	if (addr & 4095)
+	if (!madvise_known(advice) || addr & 4095)
 		return -EINVAL;
 	if (!vm_check((void *)addr, len, 0))
 		return -ENOMEM;

@@ -99,8 +99,9 @@ SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 {
 	switch (code) {
 	case ARCH_SET_FS:
-		/* A non-canonical base would fault at wrmsr. */
-		if ((long)(addr << 16) >> 16 != (long)addr)
+		/* As Linux: only a base inside the program's address range (a
+		 * non-canonical one would also fault at wrmsr). */
+		if (!uaccess_ok((void *)addr, 1))
 			return -EPERM;
 		current()->fs_base = addr;
 		arch_set_fs_base(addr);
@@ -153,7 +154,9 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 
 SYSCALL_DEFINE2(getrlimit, unsigned, res, struct rlimit *, old)
 {
-	return sys_prlimit64(0, res, 0, (long)old, 0, 0);
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	return uaccess_put(old, limits[res]);
 }
 
 SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit *, new)

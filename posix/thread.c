@@ -21,6 +21,7 @@
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
+#include <unishyper/uaccess.h>
 #include <unishyper/vm.h>
 
 #define FUTEX_WAIT 0
@@ -67,11 +68,14 @@ SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int 
 	t->sig_blocked = self->sig_blocked;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
-	if (flags & CLONE_PARENT_SETTID)
-		*ptid = t->tid;
-	if (flags & CLONE_CHILD_SETTID)
-		*ctid = t->tid;
 	int tid = t->tid;
+
+	/* Checked above; a page another thread unmaps meanwhile only loses
+	 * the copy, as it would on Linux. */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)uaccess_put(ptid, tid);
+	if (flags & CLONE_CHILD_SETTID)
+		(void)uaccess_put(ctid, tid);
 	sched_start(t);
 	return tid;
 }
@@ -132,11 +136,13 @@ static long futex_deadline(const struct timespec *ts, int cmd, int op, uint64_t 
 	*deadline = SCHED_FOREVER;
 	if (!ts)
 		return 0;
-	if (!vm_check(ts, sizeof(*ts), VM_READ))
+	struct timespec k;
+
+	if (uaccess_get(k, ts))
 		return -EFAULT;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
+	if (k.tv_sec < 0 || k.tv_nsec < 0 || k.tv_nsec >= (long)NSEC)
 		return -EINVAL;
-	uint64_t t = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
+	uint64_t t = (uint64_t)k.tv_sec * NSEC + (uint64_t)k.tv_nsec;
 	if (cmd == FUTEX_WAIT) {
 		t += time_ns(); /* relative */
 	} else if (op & FUTEX_CLOCK_REALTIME) {
@@ -156,7 +162,7 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
-	if (!vm_check(uaddr, 4, VM_READ))
+	if (!uaccess_ok(uaddr, 4))
 		return -EFAULT;
 	switch (cmd) {
 	case FUTEX_WAIT:
@@ -179,7 +185,7 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 		/* The fourth argument is a count here, not a timeout. */
 		if (((uintptr_t)uaddr2 & 3) || (long)ts < 0 || (int)val < 0)
 			return -EINVAL;
-		if (!vm_check(uaddr2, 4, VM_READ))
+		if (!uaccess_ok(uaddr2, 4))
 			return -EFAULT;
 		return futex_requeue(uaddr, (int)val, uaddr2, (int)(long)ts,
 				     cmd == FUTEX_CMP_REQUEUE, val3);
@@ -214,16 +220,12 @@ SYSCALL_DEFINE0(sched_yield)
 
 SYSCALL_DEFINE3(getcpu, unsigned *, cpu, unsigned *, node, void *, cache)
 {
-	if ((cpu && !vm_check(cpu, sizeof(*cpu), VM_WRITE)) ||
-	    (node && !vm_check(node, sizeof(*node), VM_WRITE)))
-		return -EFAULT;
 	unsigned long flags = irq_save();
-	unsigned id = (unsigned)this_cpu()->id;
+	unsigned id = (unsigned)this_cpu()->id, zero = 0;
+
 	irq_restore(flags);
-	if (cpu)
-		*cpu = id;
-	if (node)
-		*node = 0;
+	if ((cpu && uaccess_put(cpu, id)) || (node && uaccess_put(node, zero)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -236,11 +238,13 @@ static long policy_check(int pid, int policy, const struct sched_param *p)
 	if (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE &&
 	    policy != SCHED_FIFO && policy != SCHED_RR)
 		return -EINVAL;
-	if (!vm_check(p, sizeof(*p), VM_READ))
+	struct sched_param k;
+
+	if (uaccess_get(k, p))
 		return -EFAULT;
 	if (policy == SCHED_FIFO || policy == SCHED_RR)
 		return -EPERM;
-	return p->sched_priority ? -EINVAL : 0;
+	return k.sched_priority ? -EINVAL : 0;
 }
 
 SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy, const struct sched_param *, p)
@@ -262,10 +266,9 @@ SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param *, p)
 {
 	if (!thread_of(pid))
 		return -ESRCH;
-	if (!vm_check(p, sizeof(*p), VM_WRITE))
-		return -EFAULT;
-	p->sched_priority = 0;
-	return 0;
+	struct sched_param k = { 0 };
+
+	return uaccess_put(p, k);
 }
 
 SYSCALL_DEFINE1(sched_get_priority_max, int, policy)
@@ -297,10 +300,9 @@ SYSCALL_DEFINE3(sched_getaffinity, int, pid, size_t, size, uint64_t *, mask)
 		return -ESRCH;
 	if (size < sizeof(*mask) || (size & (sizeof(long) - 1)))
 		return -EINVAL;
-	if (!vm_check(mask, sizeof(*mask), VM_WRITE))
-		return -EFAULT;
-	*mask = t->affinity & online_mask();
-	return sizeof(*mask);
+	uint64_t m = t->affinity & online_mask();
+
+	return uaccess_put(mask, m) ? -EFAULT : (long)sizeof(*mask);
 }
 
 SYSCALL_DEFINE3(sched_setaffinity, int, pid, size_t, size, const uint8_t *, mask)
@@ -310,9 +312,8 @@ SYSCALL_DEFINE3(sched_setaffinity, int, pid, size_t, size, const uint8_t *, mask
 
 	if (!t)
 		return -ESRCH;
-	if (!vm_check(mask, size, VM_READ))
+	if (!uaccess_ok(mask, size) || uaccess_from(&m, mask, size < sizeof(m) ? size : sizeof(m)))
 		return -EFAULT;
-	memcpy(&m, mask, size < sizeof(m) ? size : sizeof(m));
 	m &= online_mask();
 	if (!m)
 		return -EINVAL;

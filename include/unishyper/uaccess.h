@@ -33,6 +33,11 @@ long uaccess_string(char *dst, const char *src, size_t size);
  * on the buffers of read and write. 0 or -EFAULT. */
 int uaccess_copy(void *dst, const void *src, size_t n);
 
+/* Whether every page of such a buffer can be written, leaving it as it
+ * is: checked before input is consumed, so that a bad buffer loses none.
+ * 0 or -EFAULT. */
+int uaccess_writable(void *dst, size_t n);
+
 /* Zeroes n bytes of such a buffer: 0 or -EFAULT. */
 int uaccess_clear(void *dst, size_t n);
 

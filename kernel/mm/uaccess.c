@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <arch/uaccess.h>
+#include <unishyper/pmem.h>
 #include <unishyper/uaccess.h>
 
 bool uaccess_ok(const void *p, size_t n)
@@ -32,6 +33,20 @@ int uaccess_clear(void *dst, size_t n)
 		size_t k = n - done < sizeof(zero) ? n - done : sizeof(zero);
 		if (arch_copy((char *)dst + done, zero, k))
 			return -EFAULT;
+	}
+	return 0;
+}
+
+int uaccess_writable(void *dst, size_t n)
+{
+	char *p = dst, *end = p + n;
+
+	/* One byte of each page, read and written back unchanged. */
+	while (p < end) {
+		char c;
+		if (arch_copy(&c, p, 1) || arch_copy(p, &c, 1))
+			return -EFAULT;
+		p = (char *)(((uintptr_t)p | (PMEM_PAGE_SIZE - 1)) + 1);
 	}
 	return 0;
 }
