@@ -100,6 +100,7 @@ for m in microvm q35; do
 	part "trap $m" guest trap "$m" </dev/null
 	part "fpu $m" guest fpu "$m" </dev/null
 	part "files $m" guest files "$m" --smp 2 </dev/null
+	part "folders $m" guest folders "$m" </dev/null
 done
 for n in 1 2 4; do
 	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
