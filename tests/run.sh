@@ -122,6 +122,7 @@ part "kernel blk q35" guest kblk q35 --smp 2 --raw-disks --disk "$out/blk0.img" 
 part disk tests/integration/disk.sh
 part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
+part folders tests/integration/folders.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
 part "port hello" ports/hello/test.sh

@@ -21,7 +21,7 @@ HOST_SRCS_cmdline := kernel/cmdline.c
 HOST_SRCS_pmem := kernel/mm/pmem.c
 HOST_SRCS_kmalloc := kernel/mm/kmalloc.c
 HOST_SRCS_firmware := drivers/acpi.c drivers/mptable.c
-HOST_SRCS_fat := kernel/fs/bcache.c $(wildcard kernel/fs/fat/*.c)
+HOST_SRCS_fat := kernel/fs/bcache.c kernel/lib/htab.c $(wildcard kernel/fs/fat/*.c)
 HOST_SRCS_p9 := kernel/fs/9p/proto.c
 HOST_SRCS_htab := kernel/lib/htab.c
 HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%) build/host/test_syscall_gen
