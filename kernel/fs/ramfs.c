@@ -96,7 +96,7 @@ static struct node *find(struct node *dir, const char *name, size_t len)
 	for (struct htab_node *h = htab_first(&dir->names, name_hash(name, len)); h;
 	     h = htab_next(h)) {
 		struct node *c = list_entry(h, struct node, hlink);
-		if (!memcmp(c->name, name, len) && !c->name[len])
+		if (strlen(c->name) == len && !memcmp(c->name, name, len))
 			return c;
 	}
 	return NULL;
