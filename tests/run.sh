@@ -101,6 +101,7 @@ for m in microvm q35; do
 	part "trap $m" guest trap "$m" </dev/null
 	part "fpu $m" guest fpu "$m" </dev/null
 	part "files $m" guest files "$m" --smp 2 </dev/null
+	part "folders $m" guest folders "$m" </dev/null
 done
 for n in 1 2 4; do
 	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
@@ -125,6 +126,7 @@ part "disk stress" tests/integration/disk-stress.sh
 part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
 part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
 part "signal statuses" tests/integration/signals.sh
+part folders tests/integration/folders.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
 part toolchain tests/integration/toolchain.sh

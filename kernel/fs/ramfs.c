@@ -1,15 +1,22 @@
 /*
  * ramfs: files in memory, for /tmp and for the root when no disk is
- * attached. A node is a directory (a list of children) or a file (an
- * array of page-sized chunks, allocated as written; holes read as zero).
- * A node's vnode is embedded in it; an unlinked node lives on until its
- * last reference goes. The VFS serialises calls (vfs.h).
+ * attached. A node is a directory or a file (an array of page-sized
+ * chunks, allocated as written; holes read as zero). A directory keeps its
+ * children twice: hashed by name, so lookup and create take the same time
+ * in a folder of any size, and in a list in the order they were added,
+ * each with a rising sequence number that readdir uses as its cookie. The
+ * directory remembers the child readdir gave last, so the next call goes
+ * on from there instead of counting from the start; removing that child
+ * moves the mark to a neighbour. A node's vnode is embedded in it; an
+ * unlinked node lives on until its last reference goes. The VFS serialises
+ * calls (vfs.h).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unishyper/htab.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/list.h>
 #include <unishyper/pmem.h>
@@ -23,7 +30,12 @@
 struct node {
 	struct vnode vnode;
 	struct list_node link;     /* in the parent's children */
-	struct list_node children; /* directories */
+	struct htab_node hlink;    /* in the parent's names */
+	uint64_t seq;              /* place in the parent's list, from 1 */
+	struct list_node children; /* directories: in seq order */
+	struct htab names;         /* directories: the children by name */
+	uint64_t next_seq;         /* directories */
+	struct node *mark;         /* directories: a child near readdir's place */
 	struct node *parent;       /* NULL once unlinked */
 	char *name;
 	uint32_t mode;
@@ -47,8 +59,14 @@ static struct node *node_new(const char *name, size_t len, uint32_t mode)
 		kfree(n);
 		return NULL;
 	}
+	if (S_ISDIR(mode) && htab_init(&n->names)) {
+		kfree(n->name);
+		kfree(n);
+		return NULL;
+	}
 	memcpy(n->name, name, len);
 	n->name[len] = 0;
+	n->next_seq = 1;
 	n->vnode.ops = &ramfs_ops;
 	n->vnode.is_dir = S_ISDIR(mode);
 	n->mode = mode;
@@ -65,19 +83,46 @@ static void node_free(struct node *n)
 		kfree(n->chunks[i]);
 	kfree(n->chunks);
 	kfree(n->name);
+	htab_destroy(&n->names);
 	kfree(n);
+}
+
+static uint32_t name_hash(const char *name, size_t len)
+{
+	return htab_hash(HTAB_SEED, name, len);
 }
 
 static struct node *find(struct node *dir, const char *name, size_t len)
 {
-	struct list_node *l;
-
-	list_for_each(l, &dir->children) {
-		struct node *c = list_entry(l, struct node, link);
+	for (struct htab_node *h = htab_first(&dir->names, name_hash(name, len)); h;
+	     h = htab_next(h)) {
+		struct node *c = list_entry(h, struct node, hlink);
 		if (strlen(c->name) == len && !memcmp(c->name, name, len))
 			return c;
 	}
 	return NULL;
+}
+
+/* Puts n, already named, at the end of directory d. */
+static void attach(struct node *d, struct node *n)
+{
+	n->parent = d;
+	n->seq = d->next_seq++;
+	list_push_back(&d->children, &n->link);
+	htab_insert(&d->names, &n->hlink, name_hash(n->name, strlen(n->name)));
+}
+
+/* Takes n out of its directory, keeping readdir's mark on a child. */
+static void unhook(struct node *n)
+{
+	struct node *d = n->parent;
+
+	if (d->mark == n) {
+		struct list_node *l = n->link.prev != &d->children ? n->link.prev : n->link.next;
+		d->mark = l != &d->children ? list_entry(l, struct node, link) : NULL;
+	}
+	htab_remove(&d->names, &n->hlink);
+	list_remove(&n->link);
 }
 
 /* A node stays allocated while it is in the tree or referenced. */
@@ -106,8 +151,7 @@ static int add(struct vnode *dir, const char *name, size_t len, uint32_t mode, s
 		return -EEXIST;
 	if (!(n = node_new(name, len, mode)))
 		return -ENOSPC;
-	n->parent = d;
-	list_push_back(&d->children, &n->link);
+	attach(d, n);
 	d->mtime = d->ctime = n->ctime;
 	*out = n;
 	return 0;
@@ -135,7 +179,7 @@ static int ramfs_mkdir(struct vnode *dir, const char *name, size_t len, uint32_t
 
 static void detach(struct node *n)
 {
-	list_remove(&n->link);
+	unhook(n);
 	n->parent = NULL;
 	maybe_free(n);
 }
@@ -195,31 +239,56 @@ static int ramfs_rename(struct vnode *from_dir, const char *from, size_t from_le
 	name[to_len] = 0;
 	if (target)
 		detach(target);
+	unhook(n);
 	kfree(n->name);
 	n->name = name;
-	list_remove(&n->link);
-	n->parent = node_of(to_dir);
-	list_push_back(&n->parent->children, &n->link);
+	attach(node_of(to_dir), n);
 	n->ctime = time_realtime_ns();
 	return 0;
 }
 
+static struct node *child_at(struct node *d, struct list_node *l)
+{
+	return l != &d->children ? list_entry(l, struct node, link) : NULL;
+}
+
+/* The first child of d whose seq is above pos: found from the mark when it
+ * is next to that place, otherwise by a walk from the start. */
+static struct node *child_after(struct node *d, uint64_t pos)
+{
+	struct node *m = d->mark, *c;
+	struct list_node *l;
+
+	if (m && m->seq <= pos) {
+		c = child_at(d, m->link.next);
+		if (!c || c->seq > pos)
+			return c;
+	} else if (m) {
+		c = child_at(d, m->link.prev);
+		if (!c || c->seq <= pos)
+			return m;
+	}
+	list_for_each(l, &d->children) {
+		c = list_entry(l, struct node, link);
+		if (c->seq > pos)
+			return c;
+	}
+	return NULL;
+}
+
+/* The cookie is the seq of the child returned last. */
 static int ramfs_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent *out)
 {
-	struct list_node *l;
-	uint64_t i = 0;
+	struct node *d = node_of(dir), *c = child_after(d, *pos);
 
-	list_for_each(l, &node_of(dir)->children) {
-		if (i++ < *pos)
-			continue;
-		struct node *c = list_entry(l, struct node, link);
-		out->ino = c->ino;
-		out->type = c->vnode.is_dir ? DT_DIR : DT_REG;
-		strcpy(out->name, c->name);
-		(*pos)++;
-		return 1;
-	}
-	return 0;
+	if (!c)
+		return 0;
+	out->ino = c->ino;
+	out->type = c->vnode.is_dir ? DT_DIR : DT_REG;
+	strcpy(out->name, c->name);
+	*pos = c->seq;
+	d->mark = c;
+	return 1;
 }
 
 static ssize_t ramfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)

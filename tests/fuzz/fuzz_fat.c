@@ -47,6 +47,11 @@ void *kzalloc(size_t size)
 	return size ? calloc(1, size) : NULL;
 }
 
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size);
+}
+
 void kfree(void *p)
 {
 	free(p);

@@ -8,6 +8,7 @@
  * must find nothing. kmalloc is the C library's malloc here, so ASan sees
  * every allocation.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -29,6 +30,8 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/vfs.h>
 
+#include "../../kernel/fs/fat/fat.h"
+
 static char last_log[256];
 static char tmpdir[64];
 
@@ -49,14 +52,29 @@ uint64_t time_realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* While set, memory is short: only vnodes and rename's pair of entries
+ * can be had, so directory indexes cannot be built. */
+static bool starved;
+
+static bool alloc_ok(size_t size)
+{
+	return size && (!starved || size == sizeof(struct fat_node) ||
+			size == 2 * sizeof(struct fat_dirent));
+}
+
 void *kmalloc(size_t size)
 {
-	return size ? malloc(size) : NULL;
+	return alloc_ok(size) ? malloc(size) : NULL;
 }
 
 void *kzalloc(size_t size)
 {
-	return size ? calloc(1, size) : NULL;
+	return alloc_ok(size) ? calloc(1, size) : NULL;
+}
+
+void *krealloc(void *p, size_t size)
+{
+	return alloc_ok(size) ? realloc(p, size) : NULL;
 }
 
 void kfree(void *p)
@@ -948,6 +966,140 @@ static void test_bcache(void **state)
 	unlink(m.path);
 }
 
+/* The names of the index tests: long, sharing one short-name basis. */
+static void index_name(char *buf, size_t n, int i, bool renamed)
+{
+	snprintf(buf, n, "%s number %d of the folder", renamed ? "Renamed" : "Entry", i);
+}
+
+/* n long names in one folder, then lookups in another case and by
+ * short name, unlinks and renames in the middle, and creations reusing
+ * the freed slots; with starve, memory is short from the first creation
+ * on, and the directory is walked instead. */
+static void index_round(bool starve, int N)
+{
+	char name[96], upper[96], list[256];
+	struct vnode *d, *v;
+	struct img m;
+
+	make_image(&m, "index", 32, 40000);
+	mount_img(&m, false);
+	assert_int_equal(m.root->ops->mkdir(m.root, "big", 3, 0755), 0);
+	d = walk(&m, "big");
+	starved = starve;
+	for (int i = 0; i < N; i++) {
+		index_name(name, sizeof(name), i, false);
+		put(create(d, name));
+	}
+	index_name(name, sizeof(name), 7, false);
+	assert_int_equal(d->ops->create(d, name, strlen(name), 0644, &v), -EEXIST);
+	for (int i = 0; i < N; i += 97) {
+		index_name(name, sizeof(name), i, false);
+		for (size_t k = 0; k <= strlen(name); k++)
+			upper[k] = (char)toupper((unsigned char)name[k]);
+		assert_int_equal(lookup(d, upper, &v), 0);
+		put(v);
+	}
+	assert_int_equal(lookup(d, "ENTRYN~1", &v), 0);
+	put(v);
+	assert_int_equal(lookup(d, "entryn~9", &v), 0);
+	put(v);
+	for (int i = 0; i < N; i += 3) {
+		index_name(name, sizeof(name), i, false);
+		assert_int_equal(d->ops->unlink(d, name, strlen(name)), 0);
+	}
+	for (int i = 1; i < N; i += 3) {
+		index_name(name, sizeof(name), i, false);
+		index_name(upper, sizeof(upper), i, true);
+		assert_int_equal(d->ops->rename(d, name, strlen(name), d, upper, strlen(upper)), 0);
+	}
+	for (int i = 0; i < N; i += 3) {
+		index_name(name, sizeof(name), i + N, false);
+		put(create(d, name));
+	}
+	for (int i = 0; i < N; i++) {
+		index_name(name, sizeof(name), i, i % 3 == 1);
+		assert_int_equal(lookup(d, name, &v), i % 3 ? 0 : -ENOENT);
+		if (i % 3 == 0) {
+			index_name(name, sizeof(name), i + N, false);
+			assert_int_equal(lookup(d, name, &v), 0);
+		}
+		put(v);
+	}
+	starved = false;
+	put(d);
+	unmount_img(&m);
+	fsck_clean(&m);
+	snprintf(list, sizeof(list), "mdir -b -i %s ::/big | wc -l", m.path);
+	FILE *f = popen(list, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(list, sizeof(list), f));
+	assert_int_equal(atoi(list), N);
+	pclose(f);
+	unlink(m.path);
+}
+
+static void test_index(void **state)
+{
+	(void)state;
+	index_round(false, 3000);
+}
+
+static void test_index_no_memory(void **state)
+{
+	(void)state;
+	index_round(true, 400);
+}
+
+/* A directory with two entries of one short name and a stray long-name
+ * slot: lookups give one of them, listing shows both, changes work. */
+static void test_index_duplicates(void **state)
+{
+	uint8_t de[32];
+	char list[256];
+	struct vnode *v;
+	struct img m;
+	off_t root;
+	int fd;
+
+	(void)state;
+	make_image(&m, "dup", 16, 16384);
+	assert_int_equal(shell("cd %s && touch a.txt b.txt c.txt && mcopy -i %s a.txt b.txt c.txt ::/",
+			       tmpdir, m.path), 0);
+	fd = open(m.path, O_RDWR);
+	assert_int_equal(pread(fd, de, 32, 0), 32);
+	root = ((de[14] | de[15] << 8) + de[16] * (de[22] | de[23] << 8)) * 512;
+	for (off_t off = root;; off += 32) {
+		assert_int_equal(pread(fd, de, 32, off), 32);
+		assert_true(de[0] != 0);
+		if (!memcmp(de, "B       TXT", 11)) {
+			memcpy(de, "A       TXT", 11);
+			assert_int_equal(pwrite(fd, de, 32, off), 32);
+		} else if (!memcmp(de, "C       TXT", 11)) {
+			memset(de, 0, 32);
+			de[0] = 0x41;
+			de[11] = 0x0f;
+			de[1] = 'x';
+			assert_int_equal(pwrite(fd, de, 32, off), 32);
+			break;
+		}
+	}
+	close(fd);
+	mount_img(&m, false);
+	list_dir(m.root, list, sizeof(list));
+	assert_string_equal(list, "a.txt|a.txt|");
+	assert_int_equal(lookup(m.root, "A.TXT", &v), 0);
+	put(v);
+	put(create(m.root, "new name that is long.txt"));
+	assert_int_equal(m.root->ops->unlink(m.root, "a.txt", 5), 0);
+	assert_int_equal(m.root->ops->unlink(m.root, "a.txt", 5), 0);
+	assert_int_equal(lookup(m.root, "a.txt", &v), -ENOENT);
+	assert_int_equal(lookup(m.root, "NEW NAME THAT IS LONG.TXT", &v), 0);
+	put(v);
+	unmount_img(&m);
+	unlink(m.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -958,6 +1110,8 @@ int main(void)
 	    cmocka_unit_test(test_big_file),	cmocka_unit_test(test_mtools_cross),
 	    cmocka_unit_test(test_enospc),	cmocka_unit_test(test_readonly),
 	    cmocka_unit_test(test_corrupt),	cmocka_unit_test(test_cyclic_chains),
+	    cmocka_unit_test(test_index),	cmocka_unit_test(test_index_no_memory),
+	    cmocka_unit_test(test_index_duplicates),
 	};
 	int rc;
 

@@ -4,7 +4,10 @@
  * zero or more long-name slots (13 UTF-16 units each, last part first,
  * tied to the short entry by its checksum) followed by the short entry.
  * A cursor walks a directory once from its start, so a full scan costs one
- * pass over the chain. Long names whose slots are out of order or whose
+ * pass over the chain. Where the directory has an index (index.c), a
+ * cursor seeks in one step and names are found, placed and given short
+ * names through it; otherwise, when memory is short, by walking the
+ * directory. Long names whose slots are out of order or whose
  * checksum does not match are ignored and the short name shows instead, as
  * every FAT implementation does. A directory never grows beyond 65536
  * entries, nor beyond the disk's cluster count, which bounds any walk of a
@@ -14,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <unishyper/kmalloc.h>
 
 #include "fat.h"
 
@@ -30,6 +35,11 @@ int fat_dcur_seek(struct fat_fs *fs, struct fat_dcur *c, uint32_t dir, uint32_t 
 		return 0;
 	if (!fat_is_data(fs, dir))
 		return -EIO;
+	struct fat_index *ix = fat_index_get(fs, dir, false);
+	if (ix) {
+		c->clus = fat_index_cluster(ix, off, fs->csize);
+		return 0;
+	}
 	for (uint32_t i = 0; i < off / fs->csize && c->clus; i++) {
 		int err = fat_next(fs, c->clus, &c->clus);
 
@@ -71,8 +81,7 @@ static int dcur_advance(struct fat_fs *fs, struct fat_dcur *c)
 	return 0;
 }
 
-/* Copies the entry at the cursor to ent and moves on: 0, 1 at the end. */
-static int dcur_read(struct fat_fs *fs, struct fat_dcur *c, uint8_t *ent)
+int fat_dcur_read(struct fat_fs *fs, struct fat_dcur *c, uint8_t *ent)
 {
 	struct bcache_buf *b;
 	uint8_t *p;
@@ -107,7 +116,7 @@ int fat_dir_next(struct fat_fs *fs, struct fat_dcur *c, struct fat_dirent *e)
 
 	for (;;) {
 		uint32_t off = c->off;
-		int r = dcur_read(fs, c, ent);
+		int r = fat_dcur_read(fs, c, ent);
 
 		if (r)
 			return r < 0 ? r : 0;
@@ -169,10 +178,14 @@ int fat_dir_next(struct fat_fs *fs, struct fat_dcur *c, struct fat_dirent *e)
 int fat_dir_find(struct fat_fs *fs, uint32_t dir, const uint16_t *name, unsigned len,
 		 struct fat_dirent *e)
 {
+	struct fat_index *ix = fat_index_get(fs, dir, true);
 	struct fat_dcur c;
 	uint16_t sname[13];
-	int r = fat_dcur_seek(fs, &c, dir, 0);
+	int r;
 
+	if (ix)
+		return fat_index_find(fs, ix, name, len, e);
+	r = fat_dcur_seek(fs, &c, dir, 0);
 	if (r)
 		return r;
 	while ((r = fat_dir_next(fs, &c, e)) == 1) {
@@ -203,7 +216,7 @@ static int scan_free(struct fat_fs *fs, uint32_t dir, unsigned need, const uint8
 	while (!r) {
 		uint32_t off = c.off, clus = c.clus;
 
-		r = dcur_read(fs, &c, ent);
+		r = fat_dcur_read(fs, &c, ent);
 		if (r)
 			break;
 		*last = clus;
@@ -233,22 +246,115 @@ static int scan_free(struct fat_fs *fs, uint32_t dir, unsigned need, const uint8
 	return 0;
 }
 
+/* Writes name's long-name slots and then its short entry de from start:
+ * need slots in all; *off is where the short entry went. */
+static int write_name(struct fat_fs *fs, uint32_t dir, uint32_t start, unsigned need,
+		      const uint16_t *name, unsigned len, const uint8_t *de, uint32_t *off)
+{
+	uint8_t ent[FAT_DIRENT], sum = fat_sfn_checksum(de);
+	struct fat_dcur c;
+	int err = fat_dcur_seek(fs, &c, dir, start);
+
+	for (unsigned slot = need - 1; slot > 0 && !err; slot--) {
+		memset(ent, 0, sizeof(ent));
+		ent[0] = (uint8_t)(slot | (slot == need - 1 ? 0x40 : 0));
+		ent[DE_ATTR] = FAT_ATTR_LFN;
+		ent[13] = sum;
+		for (unsigned i = 0; i < FAT_LFN_CHARS; i++) {
+			unsigned at = (slot - 1) * FAT_LFN_CHARS + i;
+
+			fat_put16(ent + lfn_pos[i], at < len ? name[at] : at == len ? 0 : 0xffff);
+		}
+		err = dcur_write(fs, &c, ent);
+	}
+	if (!err) {
+		*off = c.off;
+		err = dcur_write(fs, &c, de);
+	}
+	return err > 0 ? -EIO : err;
+}
+
+/* Whether the need slots from start are free on the disk: 1, 0 or an
+ * error. An index that disagrees with the disk is not trusted. */
+static int slots_free(struct fat_fs *fs, uint32_t dir, uint32_t start, unsigned need)
+{
+	uint8_t ent[FAT_DIRENT];
+	struct fat_dcur c;
+	int err = fat_dcur_seek(fs, &c, dir, start);
+
+	for (unsigned i = 0; i < need && !err; i++) {
+		err = fat_dcur_read(fs, &c, ent);
+		if (!err && ent[0] != 0 && ent[0] != 0xe5)
+			return 0;
+	}
+	return err < 0 ? err : !err;
+}
+
+/* fat_dir_add through the index: 1 when the index cannot serve (and is
+ * gone), so the caller walks the directory instead. */
+static int index_add(struct fat_fs *fs, struct fat_index *ix, uint32_t dir,
+		     const uint16_t *name, unsigned len, uint8_t *de, bool lfn, unsigned need,
+		     uint32_t *off)
+{
+	uint8_t basis[11];
+	struct fat_dirent *e;
+	uint32_t start;
+	int err = 0;
+
+	if (lfn) {
+		fat_sfn_basis(name, len, basis);
+		err = fat_index_tail(fs, ix, basis, de);
+	}
+	if (!err)
+		err = fat_index_place(fs, ix, need, &start);
+	if (!err && (err = slots_free(fs, dir, start, need)) == 1)
+		err = write_name(fs, dir, start, need, name, len, de, off);
+	else if (!err)
+		err = -ENOMEM; /* the index is wrong: drop it */
+	if (err == -ENOMEM)
+		goto drop;
+	if (err)
+		return err;
+	e = kmalloc(sizeof(*e));
+	if (!e)
+		goto drop;
+	memcpy(e->de, de, FAT_DIRENT);
+	e->start = start;
+	e->off = *off;
+	memcpy(e->name, name, len * sizeof(*name));
+	e->len = len;
+	if (!lfn)
+		e->len = fat_sfn_to_name(de, e->name);
+	err = fat_index_add(ix, e);
+	kfree(e);
+	if (err)
+		fat_index_drop_all(fs);
+	return 0;
+drop:
+	fat_index_drop_all(fs);
+	return 1;
+}
+
 int fat_dir_add(struct fat_fs *fs, uint32_t dir, const uint16_t *name, unsigned len, uint8_t *de,
 		uint32_t *off)
 {
-	uint8_t basis[11], tails[TAIL_MAX / 8], ent[FAT_DIRENT], sum;
+	uint8_t basis[11], tails[TAIL_MAX / 8];
 	unsigned need = 1, n;
 	uint32_t start, last, end, have;
-	struct fat_dcur c;
+	struct fat_index *ix = fat_index_get(fs, dir, true);
 	bool found, lfn;
 	int err;
 
 	lfn = !fat_sfn_exact(name, len, de, &de[DE_LCASE]);
 	if (lfn) {
 		need += (len + FAT_LFN_CHARS - 1) / FAT_LFN_CHARS;
+		de[DE_LCASE] = 0;
+	}
+	if (ix && (err = index_add(fs, ix, dir, name, len, de, lfn, need, off)) <= 0)
+		return err;
+	if (lfn) {
 		fat_sfn_basis(name, len, basis);
 		memset(tails, 0, sizeof(tails));
-		de[DE_LCASE] = 0;
 	}
 	err = scan_free(fs, dir, need, lfn ? basis : NULL, tails, &start, &found, &last, &end);
 	if (err)
@@ -272,34 +378,18 @@ int fat_dir_add(struct fat_fs *fs, uint32_t dir, const uint16_t *name, unsigned 
 			have += fs->csize;
 		}
 	}
-	err = fat_dcur_seek(fs, &c, dir, start);
-	sum = fat_sfn_checksum(de);
-	for (unsigned slot = need - 1; slot > 0 && !err; slot--) {
-		memset(ent, 0, sizeof(ent));
-		ent[0] = (uint8_t)(slot | (slot == need - 1 ? 0x40 : 0));
-		ent[DE_ATTR] = FAT_ATTR_LFN;
-		ent[13] = sum;
-		for (unsigned i = 0; i < FAT_LFN_CHARS; i++) {
-			unsigned at = (slot - 1) * FAT_LFN_CHARS + i;
-
-			fat_put16(ent + lfn_pos[i], at < len ? name[at] : at == len ? 0 : 0xffff);
-		}
-		err = dcur_write(fs, &c, ent);
-	}
-	if (!err) {
-		*off = c.off;
-		err = dcur_write(fs, &c, de);
-	}
-	return err > 0 ? -EIO : err;
+	return write_name(fs, dir, start, need, name, len, de, off);
 }
 
-int fat_dir_remove(struct fat_fs *fs, uint32_t dir, uint32_t start, uint32_t off)
+int fat_dir_remove(struct fat_fs *fs, uint32_t dir, const struct fat_dirent *e)
 {
+	struct fat_index *ix = fat_index_get(fs, dir, false);
 	struct fat_dcur c;
-	int err = fat_dcur_seek(fs, &c, dir, start);
+	int err = fat_dcur_seek(fs, &c, dir, e->start);
 
-	while (!err && c.off <= off) {
-		struct bcache_buf *b;
+	if (ix)
+		fat_index_remove(ix, e);
+	while (!err && c.off <= e->off) {		struct bcache_buf *b;
 		uint8_t *p;
 
 		err = dcur_get(fs, &c, &b, &p);
@@ -329,7 +419,7 @@ int fat_dir_read_entry(struct fat_fs *fs, uint32_t dir, uint32_t off, uint8_t *d
 	int err = fat_dcur_seek(fs, &c, dir, off);
 
 	if (!err)
-		err = dcur_read(fs, &c, de);
+		err = fat_dcur_read(fs, &c, de);
 	return err > 0 ? -EIO : err;
 }
 

@@ -2,7 +2,7 @@
  * FAT12/16/32 with VFAT long names: what the files of kernel/fs/fat share.
  * super.c mounts (the boot sector), table.c keeps the allocation table,
  * name.c converts and checks names, dir.c reads and changes directory
- * entries, node.c holds the vnodes and the directory operations, file.c
+ * entries, index.c keeps directories' names in memory, node.c holds the vnodes and the directory operations, file.c
  * reads and writes file data. All sector I/O goes through the block cache,
  * in blocks of the file system's own sector size; the VFS serialises every
  * call into one mount, so nothing here locks.
@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include <unishyper/bcache.h>
+#include <unishyper/htab.h>
+#include <unishyper/list.h>
 #include <unishyper/vfs.h>
 
 #define FAT_ATTR_RO	0x01
@@ -62,6 +64,9 @@ struct fat_fs {
 	bool fsinfo_dirty;
 	struct fat_node *root;
 	struct fat_node *nodes; /* every other node with references */
+	struct htab indexes;	/* struct fat_index by directory (index.c) */
+	struct list_node index_lru;
+	unsigned nindexes;
 };
 
 struct fat_node {
@@ -157,12 +162,16 @@ bool fat_sfn_exact(const uint16_t *name, unsigned len, uint8_t *sfn, uint8_t *lc
 void fat_sfn_basis(const uint16_t *name, unsigned len, uint8_t *sfn);
 void fat_sfn_tail(uint8_t *sfn, const uint8_t *basis, unsigned n);
 unsigned fat_sfn_tail_of(const uint8_t *basis, const uint8_t *sfn);
+/* A hash of name that ignores case as fat_name_eq() does. */
+uint32_t fat_name_hash(const uint16_t *name, unsigned len);
 
 /* dir.c: directories by first cluster (0: the fixed root of FAT12/16). */
 struct fat_dcur {
 	uint32_t dir, clus, off; /* clus holds off (chain directories) */
 };
 int fat_dcur_seek(struct fat_fs *fs, struct fat_dcur *c, uint32_t dir, uint32_t off);
+/* Copies the 32-byte slot at the cursor and moves on: 0, 1 at the end. */
+int fat_dcur_read(struct fat_fs *fs, struct fat_dcur *c, uint8_t *ent);
 /* The next name at the cursor: 1 (and the cursor is past it), 0 at the end. */
 int fat_dir_next(struct fat_fs *fs, struct fat_dcur *c, struct fat_dirent *e);
 /* Finds name: 0, -ENOENT. */
@@ -171,11 +180,33 @@ int fat_dir_find(struct fat_fs *fs, uint32_t dir, const uint16_t *name, unsigned
 /* Adds name with the short entry de (its name field is chosen here). */
 int fat_dir_add(struct fat_fs *fs, uint32_t dir, const uint16_t *name, unsigned len, uint8_t *de,
 		uint32_t *off);
-int fat_dir_remove(struct fat_fs *fs, uint32_t dir, uint32_t start, uint32_t off);
+/* Removes e, found in dir by fat_dir_find(). */
+int fat_dir_remove(struct fat_fs *fs, uint32_t dir, const struct fat_dirent *e);
 int fat_dir_write_entry(struct fat_fs *fs, uint32_t dir, uint32_t off, const uint8_t *de);
 int fat_dir_read_entry(struct fat_fs *fs, uint32_t dir, uint32_t off, uint8_t *de);
 /* 1 when the directory holds nothing but "." and "..". */
 int fat_dir_empty(struct fat_fs *fs, uint32_t dir);
+
+/* index.c: the in-memory index of a directory's entries. fat_index_get
+ * returns the index of dir, building it when build is set; NULL when
+ * there is none (out of memory: the caller walks the directory). */
+struct fat_index;
+struct fat_index *fat_index_get(struct fat_fs *fs, uint32_t dir, bool build);
+void fat_index_drop(struct fat_fs *fs, uint32_t dir);
+void fat_index_drop_all(struct fat_fs *fs);
+/* The cluster of the directory that holds byte off, 0 past its end. */
+uint32_t fat_index_cluster(const struct fat_index *ix, uint32_t off, uint32_t csize);
+/* As fat_dir_find. */
+int fat_index_find(struct fat_fs *fs, struct fat_index *ix, const uint16_t *name, unsigned len,
+		   struct fat_dirent *e);
+/* The first free "~N" short name of basis into sfn: 0, -ENOSPC, -ENOMEM. */
+int fat_index_tail(struct fat_fs *fs, struct fat_index *ix, const uint8_t *basis, uint8_t *sfn);
+/* Room for need slots (*start, a byte offset), growing the directory:
+ * 0, -ENOSPC, -ENOMEM (the index no longer matches: drop it), -EIO. */
+int fat_index_place(struct fat_fs *fs, struct fat_index *ix, unsigned need, uint32_t *start);
+/* An entry was written (-ENOMEM: drop the index) or removed. */
+int fat_index_add(struct fat_index *ix, const struct fat_dirent *e);
+void fat_index_remove(struct fat_index *ix, const struct fat_dirent *e);
 
 /* node.c */
 extern const struct vnode_ops fat_vnode_ops;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unishyper/htab.h>
+
 #include "fat.h"
 
 static bool forbidden(uint32_t c)
@@ -130,6 +132,18 @@ bool fat_name_eq(const uint16_t *a, unsigned alen, const uint16_t *b, unsigned b
 			return false;
 	}
 	return true;
+}
+
+uint32_t fat_name_hash(const uint16_t *name, unsigned len)
+{
+	uint32_t h = HTAB_SEED;
+
+	for (unsigned i = 0; i < len; i++) {
+		uint16_t c = upcase(name[i]);
+
+		h = htab_hash(h, &c, sizeof(c));
+	}
+	return h;
 }
 
 uint8_t fat_sfn_checksum(const uint8_t *sfn)

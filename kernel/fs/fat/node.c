@@ -287,10 +287,12 @@ static int fat_mkdir(struct vnode *dv, const char *name, size_t len, uint32_t mo
 static int drop_entry(struct fat_fs *fs, uint32_t dir, const struct fat_dirent *e)
 {
 	struct fat_node *n = node_find(fs, dir, e->off);
-	int err = fat_dir_remove(fs, dir, e->start, e->off);
+	int err = fat_dir_remove(fs, dir, e);
 
 	if (err)
 		return err;
+	if (e->de[DE_ATTR] & FAT_ATTR_DIR)
+		fat_index_drop(fs, fat_de_first(fs, e->de));
 	if (n) {
 		n->unlinked = true;
 		return 0;
@@ -409,7 +411,7 @@ static int fat_rename(struct vnode *fv, const char *from, size_t flen, struct vn
 	memcpy(de, src->de, FAT_DIRENT);
 	err = fat_dir_add(fs, dir_clus(td), tname, tlen16, de, &off);
 	if (!err)
-		err = fat_dir_remove(fs, dir_clus(fd), src->start, src->off);
+		err = fat_dir_remove(fs, dir_clus(fd), src);
 	if (!err && is_dir && fd != td) {
 		uint8_t dotdot[FAT_DIRENT];
 
@@ -442,6 +444,8 @@ static int fat_readdir(struct vnode *dv, uint64_t *pos, struct vfs_dirent *out)
 		return -ENOTDIR;
 	if (d->unlinked || *pos >= FAT_DIR_MAX)
 		return 0;
+	/* With the index the seek below takes one step, not a walk. */
+	fat_index_get(d->fs, dir_clus(d), true);
 	r = fat_dcur_seek(d->fs, &c, dir_clus(d), (uint32_t)*pos);
 	if (r)
 		return r;

@@ -162,6 +162,8 @@ static void fat_unmount(void *p)
 	struct fat_fs *fs = p;
 
 	fat_fs_sync(fs);
+	fat_index_drop_all(fs);
+	htab_destroy(&fs->indexes);
 	while (fs->nodes) {
 		struct fat_node *n = fs->nodes;
 
@@ -217,11 +219,14 @@ static int fat_mount(void *source, bool readonly, struct vnode **root, void **ou
 		err = fs->bc ? 0 : -ENOMEM;
 	}
 	fs->next_free = 2;
+	list_init(&fs->index_lru);
+	htab_init(&fs->indexes); /* without it, directories are walked */
 	if (!err && (err = read_fsinfo(fs)) > 0)
 		err = fat_count_free(fs);
 	if (!err)
 		err = make_root(fs);
 	if (err) {
+		htab_destroy(&fs->indexes);
 		bcache_destroy(fs->bc);
 		kfree(fs);
 		return err;
