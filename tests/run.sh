@@ -127,6 +127,7 @@ part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
 part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
 part "signal statuses" tests/integration/signals.sh
 part folders tests/integration/folders.sh
+part "sysfuzz smp 2" guest sysfuzz microvm --smp 2 -- 100000 4 1 </dev/null
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
 part toolchain tests/integration/toolchain.sh
