@@ -16,6 +16,7 @@
 #include <unishyper/mutex.h>
 #include <unishyper/sched.h>
 #include <unishyper/uart.h>
+#include <unishyper/vcon.h>
 #include <unishyper/wait.h>
 
 #define RX_SIZE 4096
@@ -114,6 +115,8 @@ static bool rx_available(void)
 
 bool console_input_ready_locked(void)
 {
+	if (vcon_has(0))
+		return vcon_input_ready_locked();
 	bool ready = input_ended || line_ready;
 
 	rx_drain();
@@ -134,24 +137,26 @@ static bool panicking(void)
 	return console_panic;
 }
 
-void console_write(int stream, const void *buf, size_t n)
+long console_write(int stream, const void *buf, size_t n)
 {
 	uint16_t port = stream == 2 && have_com2 ? UART_COM2 : UART_COM1;
 
 	if (panicking()) {
 		uart_write(port, buf, n);
-		return;
+		return (long)n;
 	}
+	if (vcon_has(stream))
+		return vcon_write(stream, buf, n);
 	/* In pieces, so interrupts are never off for long; a piece from one
 	 * writer never mixes with another's. */
-	for (const char *p = buf; n;) {
-		size_t k = n < OUT_PIECE ? n : OUT_PIECE;
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < OUT_PIECE ? n - done : OUT_PIECE;
 		unsigned long flags = spin_lock_irqsave(&out_lock);
-		uart_write(port, p, k);
+		uart_write(port, (const char *)buf + done, k);
 		spin_unlock_irqrestore(&out_lock, flags);
-		p += k;
-		n -= k;
+		done += k;
 	}
+	return (long)n;
 }
 
 void console_log(const void *buf, size_t n)
@@ -251,7 +256,7 @@ size_t console_read(void *buf, size_t n)
 	if (!n)
 		return 0;
 	mutex_lock(&reader);
-	size_t got = read_locked(buf, n);
+	size_t got = vcon_has(0) ? vcon_read(buf, n) : read_locked(buf, n);
 	mutex_unlock(&reader);
 	return got;
 }

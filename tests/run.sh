@@ -123,6 +123,7 @@ part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
+part streams tests/integration/streams.sh
 part "port hello" ports/hello/test.sh
 part "port hello" ports/hello/test.sh
 
