@@ -1,10 +1,13 @@
 /*
  * The console streams and the terminal line discipline.
  *
- * See include/unishyper/console.h for the contract. Received bytes are
- * queued by the COM1 interrupt handler under the input queue's lock, and
- * wake the readers sleeping on it; one reader at a time edits a line.
- * Output takes a spinlock so that lines from several CPUs do not mix.
+ * See include/unishyper/console.h for the contract. A stream the virtio
+ * console carries goes there (include/unishyper/vcon.h), the rest to the
+ * UARTs. Bytes received on COM1 are queued by its interrupt handler under
+ * the input queue's lock, and wake the readers sleeping on it (the virtio
+ * console wakes the same queue); one reader at a time reads or edits a
+ * line. UART output takes a spinlock so that lines from several CPUs do
+ * not mix.
  */
 #include <errno.h>
 #include <string.h>
