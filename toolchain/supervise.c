@@ -103,6 +103,7 @@ static void *pump(void *arg)
 	while ((s->conn_fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
 	       errno == EINTR)
 		;
+	unlink(s->path); /* connected: the name is no longer needed */
 	if (s->conn_fd < 0 || !buf)
 		return NULL;
 	from = s->host_fd ? s->conn_fd : 0;
