@@ -41,7 +41,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 .PHONY: all deps run test bench clean distclean docs format compile_commands.json
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
-	build/examples/demo.img
+	build/examples/demo.img build/toolchain/unishyper-supervise
 
 deps:
 	@toolchain/deps.sh
@@ -101,6 +101,11 @@ $(SPECS): toolchain/unishyper.specs.in
 	@mkdir -p $(@D)
 	sed -e 's|@SYSROOT@|$(CURDIR)/$(SYSROOT)|g' -e 's|@KERNEL@|$(CURDIR)/$(KERNEL)|g' \
 	    -e 's|@MISSING@|$(CURDIR)/$(MISSING)|g' -e 's|@LDSCRIPT@|$(CURDIR)/toolchain/image.ld|g' $< > $@
+
+# The host process between unishyper-run and QEMU.
+build/toolchain/unishyper-supervise: toolchain/supervise.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
 TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) toolchain/image.ld $(UCC)
 

@@ -25,7 +25,8 @@
 # own init, bench/src/linux_fileinit.c; no native figures), (h) the same
 # program on a fresh empty host folder shared over virtio-9p (Unishyper:
 # unishyper-run --share; Linux: its own 9p client, mounted by the same
-# init; natively on the folder itself).
+# init; natively on the folder itself), (i) standard input and output
+# throughput (bench/streams.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -35,7 +36,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefgh"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghi"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -44,9 +45,9 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefgh
+ALL_SECTIONS=bcdefghi
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
-[[ "$SECTIONS" =~ ^[a-h]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to h, not '$SECTIONS'" >&2; exit 2; }
+[[ "$SECTIONS" =~ ^[a-i]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to i, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
 [ -n "$(tr -d "$SECTIONS" <<< "$ALL_SECTIONS")" ] || OUT_PARTIAL=0
 if [ "$OUT_PARTIAL" = 0 ]; then
@@ -524,6 +525,12 @@ if sec h; then
 	done
 fi
 T_H1=$(date +%s)
+
+# ------------------------------------------------- (i) standard streams
+. "$TOP/bench/streams.sh"
+if sec i; then
+	streams_run
+fi
 
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
@@ -1023,6 +1030,8 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "  count and sizes after the sync; the host then checked the folder again (row above)."
 	echo "- This section took $((T_H1 - T_H0)) s of the run (folders, runs and checks)."
 	echo
+
+	streams_report
 
 	echo "## Reading these figures"
 	echo

@@ -7,7 +7,7 @@
  * The line is outside input, so the parser is a pure function over the
  * buffer it is given: it allocates nothing, writes only into that buffer and
  * the caller's word array, and never reads past the NUL. It relies on
- * strlen(), strcmp(), strchr(), memcmp() and memset() only, builds on the
+ * strlen(), strcmp(), strncmp(), strchr(), memcmp() and memset() only, builds on the
  * host for tests/host/test_cmdline.c and is fuzzed by
  * tests/fuzz/fuzz_cmdline.c.
  */
@@ -81,6 +81,7 @@ static int next_word(char **rp, char **wp, char **word, const char **error)
 	return 1;
 }
 
+/* The option a word unishyper.NAME=value sets; -1 for an unknown NAME. */
 static int find_opt(const char *word, size_t name_len)
 {
 	for (int i = 0; i < CMDLINE_OPT_COUNT; i++)
@@ -129,8 +130,11 @@ int cmdline_parse(char *line, char **words, int max_words, struct cmdline *out)
 			if (!eq || eq == word)
 				return fail(out, -EINVAL,
 					    "word before -- is not NAME=value");
-			opt = find_opt(word, (size_t)(eq - word));
-			if (opt >= 0) {
+			if (!strncmp(word, CMDLINE_PREFIX, sizeof(CMDLINE_PREFIX) - 1)) {
+				word += sizeof(CMDLINE_PREFIX) - 1;
+				opt = find_opt(word, (size_t)(eq - word));
+				if (opt < 0)
+					return fail(out, -EINVAL, "unknown kernel option");
 				out->opt[opt] = eq + 1;
 				continue;
 			}

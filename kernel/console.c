@@ -1,10 +1,13 @@
 /*
  * The console streams and the terminal line discipline.
  *
- * See include/unishyper/console.h for the contract. Received bytes are
- * queued by the COM1 interrupt handler under the input queue's lock, and
- * wake the readers sleeping on it; one reader at a time edits a line.
- * Output takes a spinlock so that lines from several CPUs do not mix.
+ * See include/unishyper/console.h for the contract. A stream the virtio
+ * console carries goes there (include/unishyper/vcon.h), the rest to the
+ * UARTs. Bytes received on COM1 are queued by its interrupt handler under
+ * the input queue's lock, and wake the readers sleeping on it (the virtio
+ * console wakes the same queue); one reader at a time reads or edits a
+ * line. UART output takes a spinlock so that lines from several CPUs do
+ * not mix.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include <unishyper/sched.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/uart.h>
+#include <unishyper/vcon.h>
 #include <unishyper/wait.h>
 
 #define RX_SIZE 4096
@@ -115,6 +119,8 @@ static bool rx_available(void)
 
 bool console_input_ready_locked(void)
 {
+	if (vcon_has(0))
+		return vcon_input_ready_locked();
 	bool ready = input_ended || line_ready;
 
 	rx_drain();
@@ -135,24 +141,26 @@ static bool panicking(void)
 	return console_panic;
 }
 
-void console_write(int stream, const void *buf, size_t n)
+long console_write(int stream, const void *buf, size_t n)
 {
 	uint16_t port = stream == 2 && have_com2 ? UART_COM2 : UART_COM1;
 
 	if (panicking()) {
 		uart_write(port, buf, n);
-		return;
+		return (long)n;
 	}
+	if (vcon_has(stream))
+		return vcon_write(stream, buf, n);
 	/* In pieces, so interrupts are never off for long; a piece from one
 	 * writer never mixes with another's. */
-	for (const char *p = buf; n;) {
-		size_t k = n < OUT_PIECE ? n : OUT_PIECE;
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < OUT_PIECE ? n - done : OUT_PIECE;
 		unsigned long flags = spin_lock_irqsave(&out_lock);
-		uart_write(port, p, k);
+		uart_write(port, (const char *)buf + done, k);
 		spin_unlock_irqrestore(&out_lock, flags);
-		p += k;
-		n -= k;
+		done += k;
 	}
+	return (long)n;
 }
 
 void console_log(const void *buf, size_t n)
@@ -247,32 +255,43 @@ static size_t read_locked(char *p, size_t n)
 	return got;
 }
 
-/* Program buffers are filled and emptied through a bounce buffer on the
- * stack: the input and output paths never touch program memory. */
+/* Over the UARTs, program buffers are filled and emptied through a bounce
+ * buffer on the stack, so the input and output paths never touch program
+ * memory; the virtio console copies with the program-memory routines
+ * itself. */
 #define BOUNCE 1024
 
 ssize_t console_read(void *buf, size_t n)
 {
 	char k[BOUNCE];
+	ssize_t got;
 
 	if (!n)
 		return 0;
-	if (uaccess_writable(buf, n < BOUNCE ? n : BOUNCE))
-		return -EFAULT;
 	mutex_lock(&reader);
-	size_t got = read_locked(k, n < BOUNCE ? n : BOUNCE);
+	if (vcon_has(0)) {
+		got = vcon_read(buf, n);
+	} else if (uaccess_writable(buf, n < BOUNCE ? n : BOUNCE)) {
+		got = -EFAULT; /* checked first: input taken is never lost */
+	} else {
+		got = (ssize_t)read_locked(k, n < BOUNCE ? n : BOUNCE);
+		if (uaccess_copy(buf, k, (size_t)got))
+			got = -EFAULT;
+	}
 	mutex_unlock(&reader);
-	return uaccess_copy(buf, k, got) ? -EFAULT : (ssize_t)got;
+	return got;
 }
 
 ssize_t console_write_user(int stream, const void *buf, size_t n)
 {
 	char k[BOUNCE];
 
+	if (vcon_has(stream) && !panicking())
+		return vcon_write(stream, buf, n);
 	for (size_t done = 0; done < n; done += BOUNCE) {
 		size_t len = n - done < BOUNCE ? n - done : BOUNCE;
 		if (uaccess_copy(k, (const char *)buf + done, len))
-			return -EFAULT;
+			return done ? (ssize_t)done : -EFAULT;
 		console_write(stream, k, len);
 	}
 	return (ssize_t)n;

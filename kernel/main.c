@@ -41,6 +41,10 @@
 #define CMDLINE_WORDS 4096
 #define BAD_CMDLINE_STATUS 2
 #define BAD_DISK_STATUS 2
+#define NO_MEMORY_STATUS 125
+/* Free memory below which the kernel cannot bring itself up: page tables,
+ * the heap's first pages, the first thread's stack. */
+#define MIN_FREE_PAGES 128
 
 extern char __image_end[], __ist_stack_top[];
 
@@ -69,6 +73,19 @@ static void heap_free(void *p, size_t n)
 	pmem_free(virt_to_phys(p), n);
 }
 
+/* Stops the boot: the machine's memory holds the image but no room to run. */
+static void too_little_memory(uint64_t ram_end, uint64_t image_end)
+{
+	char msg[160];
+	uint64_t need = (PAGE_ROUND_UP(image_end) + MIN_FREE_PAGES * PAGE_SIZE + (1 << 20) - 1) >> 20;
+	int n = ksnprintf(msg, sizeof(msg),
+			  "unishyper: not enough memory: %lu KiB, this image needs at least %lu MiB\n",
+			  ram_end >> 10, need);
+
+	console_write(2, msg, (size_t)n);
+	power_off(NO_MEMORY_STATUS);
+}
+
 /* Hands RAM to the page allocator, keeping the image and low memory. */
 static void memory_init(void)
 {
@@ -94,6 +111,8 @@ static void memory_init(void)
 	pmem_reserve(0, 1ul << 20);
 	pmem_reserve(1ul << 20, image_end - (1ul << 20));
 	pmem_reserve(bitmap, bitmap_bytes);
+	if (pmem_free_pages() < MIN_FREE_PAGES)
+		too_little_memory(ram_end, image_end);
 	kmalloc_init(heap_pages, heap_free);
 }
 
@@ -109,7 +128,7 @@ static void bad_tree(const char *what, const char *name, const char *problem, in
 }
 
 /*
- * Mounts the host shares of shares=PATH[:ro],... : the n-th entry is the
+ * Mounts the host shares of unishyper.shares=PATH[:ro],... : the n-th entry is the
  * virtio-9p device with mount tag share<n>. On a ramfs root the mount
  * points are made as directories, so that listings show them.
  */
@@ -161,6 +180,8 @@ static void fs_init(bool mount_disks, const char *shares)
 		else
 			ksnprintf(at, sizeof(at), "/mnt/%s", d->name);
 		int r = vfs_mount(at, &fat_fs_type, d, d->readonly);
+		if (r == -ENOMEM)
+			bad_tree("disk", d->name, "not enough memory to mount it (--mem)", r);
 		if (r)
 			bad_tree("disk", d->name, "no usable FAT file system", r);
 	}
@@ -211,22 +232,22 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	if (cmdline_parse(boot_info.cmdline, cmdline_words, CMDLINE_WORDS, &cl))
 		bad_cmdline(cl.error);
 	if (console_set_mode(cl.opt[CMDLINE_CONSOLE]))
-		bad_cmdline("console= takes tty or pipe");
+		bad_cmdline("unishyper.console= takes tty or pipe");
 	if (cl.opt[CMDLINE_LOGLEVEL]) {
 		uint64_t level;
 		if (cmdline_u64(cl.opt[CMDLINE_LOGLEVEL], &level) || level > 2)
-			bad_cmdline("loglevel= takes 0, 1 or 2");
+			bad_cmdline("unishyper.loglevel= takes 0, 1 or 2");
 		printk_level = (int)level;
 	}
 	if (cl.opt[CMDLINE_TSC_KHZ] && cmdline_u64(cl.opt[CMDLINE_TSC_KHZ], &tsc_khz))
-		bad_cmdline("tsc_khz= takes a number");
+		bad_cmdline("unishyper.tsc_khz= takes a number");
 	if (cl.opt[CMDLINE_SEED]) {
 		if (cmdline_hex_bytes(cl.opt[CMDLINE_SEED], seed, sizeof(seed)))
-			bad_cmdline("seed= takes 64 hex digits");
+			bad_cmdline("unishyper.seed= takes 64 hex digits");
 		have_seed = 1;
 	}
 	if (time_init(tsc_khz))
-		panic("time: cannot find the TSC rate (no PIT); pass tsc_khz=");
+		panic("time: cannot find the TSC rate (no PIT); pass unishyper.tsc_khz=");
 	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
 	apic_init();
 	boot_cpu.apic_id = apic_id();
@@ -241,7 +262,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	virtio_init(&cl);
 	const char *mount = cl.opt[CMDLINE_MOUNT];
 	if (mount && strcmp(mount, "auto") && strcmp(mount, "none"))
-		bad_cmdline("mount= takes auto or none");
+		bad_cmdline("unishyper.mount= takes auto or none");
 	fs_init(!mount || !strcmp(mount, "auto"), cl.opt[CMDLINE_SHARES]);
 
 	if (printk_level > 1)

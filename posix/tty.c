@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,6 +14,8 @@
 #include <unishyper/console.h>
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
+#include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/uaccess.h>
 
 /* The kernel's struct termios (not libc's larger one). */
@@ -39,7 +42,10 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n, uint64_t *off)
 static ssize_t tty_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
 	(void)off;
-	return console_write_user(f->stream, buf, n);
+	long r = console_write_user(f->stream, buf, n);
+	if (r == -EPIPE)
+		signal_send(current(), SIGPIPE);
+	return r;
 }
 
 static long tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)

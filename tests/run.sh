@@ -133,6 +133,7 @@ part tools tests/integration/tools.sh
 part toolchain tests/integration/toolchain.sh
 part deps tests/integration/deps.sh
 part compare tests/integration/compare.sh
+part streams tests/integration/streams.sh
 part "port hello" ports/hello/test.sh
 
 echo "$passed passed, $failed failed"

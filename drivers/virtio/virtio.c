@@ -31,6 +31,10 @@ void virtio_dev_found(struct virtio_dev *d)
 		if (virtio_blk_probe(d))
 			printk("virtio: %s: block device not started\n", d->where);
 		break;
+	case VIRTIO_ID_CONSOLE:
+		if (virtio_console_probe(d))
+			printk("virtio: %s: console device not started\n", d->where);
+		break;
 	case VIRTIO_ID_9P:
 		if (virtio_9p_probe(d))
 			printk("virtio: %s: 9p device not started\n", d->where);
@@ -173,23 +177,16 @@ static bool req_done(void *arg)
 	return __atomic_load_n(&req->done, __ATOMIC_ACQUIRE);
 }
 
-int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
-		   struct virtq_req *req)
+int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
 {
-	struct wait_arg w = { vq, req, n };
-	unsigned long flags;
+	unsigned long flags = spin_lock_irqsave(&vq->lock);
 
-	if (n < 1 || n > vq->size)
-		return -EINVAL;
+	if (n < 1 || n > vq->nfree) {
+		spin_unlock_irqrestore(&vq->lock, flags);
+		return n < 1 || n > vq->size ? -EINVAL : -EAGAIN;
+	}
 	req->done = 0;
 	req->len = 0;
-	for (;;) {
-		flags = spin_lock_irqsave(&vq->lock);
-		if (vq->nfree >= n)
-			break;
-		spin_unlock_irqrestore(&vq->lock, flags);
-		waitq_wait(&vq->wq, enough_free, &w, SCHED_FOREVER, false);
-	}
 	uint16_t head = vq->free_head, i = head;
 	for (int k = 0; k < n; k++) {
 		struct virtq_desc *desc = &vq->desc[i];
@@ -210,8 +207,32 @@ int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vq->dev->ops->notify(vq->dev, vq);
 	spin_unlock_irqrestore(&vq->lock, flags);
-	waitq_wait(&vq->wq, req_done, req, SCHED_FOREVER, false);
 	return 0;
+}
+
+int virtq_submit(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
+{
+	struct wait_arg w = { vq, req, n };
+	int r;
+
+	while ((r = virtq_post(vq, bufs, n, req)) == -EAGAIN)
+		waitq_wait(&vq->wq, enough_free, &w, SCHED_FOREVER, false);
+	return r;
+}
+
+void virtq_wait(struct virtqueue *vq, struct virtq_req *req)
+{
+	waitq_wait(&vq->wq, req_done, req, SCHED_FOREVER, false);
+}
+
+int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
+		   struct virtq_req *req)
+{
+	int r = virtq_submit(vq, bufs, n, req);
+
+	if (!r)
+		virtq_wait(vq, req);
+	return r;
 }
 
 /* Collects used chains; true when any was found. Runs with interrupts off. */
@@ -259,6 +280,8 @@ void virtio_dev_interrupt(struct virtio_dev *d)
 		if (vq && queue_collect(vq))
 			waitq_wake_all(&vq->wq);
 	}
+	if (d->interrupt)
+		d->interrupt(d);
 }
 
 /* The words QEMU's microvm appends after the arguments (and, without "--",

@@ -1,15 +1,18 @@
 /*
  * The kernel command line: kernel options, the environment and argv.
  *
- *     [option=value ...] [NAME=value ...] -- [argv0 arg1 ...]
+ *     [unishyper.option=value ...] [NAME=value ...] -- [argv0 arg1 ...]
  *
  * Words are separated by spaces, tabs, carriage returns and newlines. A
  * double-quoted part of a word may contain separators; a backslash, inside
  * or outside quotes, makes the next character literal (\" \\ \ ). Quoted and
  * unquoted parts join: a"b c"d is the one word "ab cd", and "" is an empty
- * word. Before the first word "--", a word NAME=value whose NAME is a known
- * option sets that option (the last one wins), any other NAME=value (NAME
- * not empty) is an environment variable, and anything else is an error.
+ * word. Before the first word "--", a word unishyper.NAME=value sets the
+ * kernel option NAME (the last one wins; an unknown NAME is an error), any
+ * other NAME=value (NAME not empty) is an environment variable, and
+ * anything else is an error. Kernel options live in their own namespace, so
+ * every environment name reaches the program, "console" and "seed"
+ * included; only names beginning "unishyper." are reserved.
  * After it every word is an argument, "--" and NAME=value included.
  */
 #ifndef UNISHYPER_CMDLINE_H
@@ -18,11 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CMDLINE_PREFIX "unishyper."
+
 enum cmdline_opt {
-	CMDLINE_CONSOLE,  /* console=... */
-	CMDLINE_SEED,     /* seed=... */
-	CMDLINE_TSC_KHZ,  /* tsc_khz=... */
-	CMDLINE_LOGLEVEL, /* loglevel=... */
+	CMDLINE_CONSOLE,  /* unishyper.console=tty|pipe */
+	CMDLINE_SEED,     /* unishyper.seed=64 hex digits */
+	CMDLINE_TSC_KHZ,  /* unishyper.tsc_khz=... */
+	CMDLINE_LOGLEVEL, /* unishyper.loglevel=0|1|2 */
 	CMDLINE_MOUNT,    /* mount=auto|none: mount the disks, or leave them raw */
 	CMDLINE_SHARES,   /* shares=PATH[:ro],...: where the 9p shares share0, ... go */
 	CMDLINE_OPT_COUNT
@@ -47,7 +52,8 @@ struct cmdline {
  * take no slot). Reads nothing past the terminating NUL.
  *
  * Returns 0 (out->error is NULL), -EINVAL for an unterminated quote, a
- * trailing backslash or a word before "--" that is not NAME=value, or
+ * trailing backslash, a word before "--" that is not NAME=value or an
+ * unknown unishyper. option, or
  * -E2BIG when argc + envc + 2 > max_words; on failure out->error names the
  * problem, out holds no words and line is partly rewritten.
  */

@@ -1,8 +1,11 @@
 /*
  * The console: the program's standard input, output and error.
  *
- * Output goes to COM1 (stdout) and COM2 (stderr, or COM1 when there is no
- * COM2). Input comes from COM1. In tty mode (console=tty, the default, for
+ * Each stream goes through the virtio console when it carries a port of
+ * that name (include/unishyper/vcon.h): bytes pass unchanged there, the end
+ * of input is the host closing the port, and output to a closed port fails
+ * with -EPIPE. Otherwise output goes to COM1 (stdout) and COM2 (stderr, or
+ * COM1 when there is no COM2), and input comes from COM1. In tty mode (console=tty, the default, for
  * a person at a terminal) input is line-edited and echoed, and ^D at the
  * start of a line is end of file. In pipe mode (console=pipe, which
  * unishyper-run uses when its input is not a terminal) bytes pass through
@@ -24,15 +27,17 @@ int console_set_mode(const char *mode);
 /* Starts interrupt-driven input; needs the interrupt controllers. */
 void console_init_irq(void);
 
-/* Writes to standard output (stream 1) or standard error (stream 2). */
-void console_write(int stream, const void *buf, size_t n);
+/* Writes to standard output (stream 1) or standard error (stream 2);
+ * returns n, or -EPIPE when the host closed the stream. */
+long console_write(int stream, const void *buf, size_t n);
 
 /* Blocks until input is available; returns bytes read, 0 at end of input,
  * or -EFAULT when buf (a program's) cannot take them. */
 ssize_t console_read(void *buf, size_t n);
 
-/* console_write() of a program's buffer: n, or -EFAULT when it cannot be
- * read (what could be is written). */
+/* console_write() of a program's buffer: n, -EPIPE when the host closed
+ * the stream, or the bytes before a page that cannot be read (-EFAULT if
+ * none). */
 ssize_t console_write_user(int stream, const void *buf, size_t n);
 
 /* The queue that input wakes (for poll); its lock guards the input. */

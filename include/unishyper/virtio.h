@@ -18,6 +18,7 @@
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_9P 9
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
@@ -28,7 +29,8 @@
 
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 
-#define VIRTIO_MAX_QUEUES 4
+/* A console with its control queues and three ports needs 10. */
+#define VIRTIO_MAX_QUEUES 10
 
 struct virtio_dev;
 struct virtqueue;
@@ -61,6 +63,9 @@ struct virtio_dev {
 	int nqueues;
 	struct virtqueue *vqs[VIRTIO_MAX_QUEUES];
 	void *driver; /* the device driver's state */
+	/* Called from the interrupt handler after used buffers are collected
+	 * (optional): for drivers whose device sends on its own. */
+	void (*interrupt)(struct virtio_dev *d);
 };
 
 /* One piece of a request: a DMA address, its length, and whether the
@@ -140,6 +145,15 @@ uint32_t virtio_config_read32(struct virtio_dev *d, unsigned off);
 int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
 		   struct virtq_req *req);
 
+/* The two halves of virtq_transfer: submit (0 or -EINVAL) without waiting
+ * for the device, and wait until it has used req's chain. */
+int virtq_submit(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req);
+void virtq_wait(struct virtqueue *vq, struct virtq_req *req);
+
+/* Like virtq_submit but never sleeps (interrupt handlers may call it):
+ * -EAGAIN when the queue has too few free descriptors. */
+int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req);
+
 /*
  * Request slots of a driver that keeps DMA buffers per request (blk, 9p):
  * slot_get sleeps until one of the n (at most 32) is free and returns its
@@ -185,6 +199,9 @@ struct virtq_used {
 
 /* Allocates a virtio-blk driver for d (drivers/virtio/blk.c). */
 int virtio_blk_probe(struct virtio_dev *d);
+
+/* Starts the virtio-console ports of d (drivers/virtio/console.c). */
+int virtio_console_probe(struct virtio_dev *d);
 
 /* Allocates a virtio-9p channel for d (drivers/virtio/9p.c). */
 int virtio_9p_probe(struct virtio_dev *d);

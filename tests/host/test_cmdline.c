@@ -101,7 +101,7 @@ static void expect_error(struct parsed *p, int err, const char *word_in_msg)
 
 static void test_full_line(void **state)
 {
-	struct parsed *p = parse("console=ttyS0 HOME=/root TERM=vt100 -- "
+	struct parsed *p = parse("unishyper.console=ttyS0 HOME=/root TERM=vt100 -- "
 				 "/bin/prog a b");
 
 	(void)state;
@@ -184,7 +184,8 @@ static void test_options(void **state)
 	struct parsed *p;
 
 	(void)state;
-	p = parse("console=com1 seed=0x1234 tsc_khz=2000000 loglevel=7");
+	p = parse("unishyper.console=com1 unishyper.seed=0x1234 unishyper.tsc_khz=2000000 "
+		  "unishyper.loglevel=7");
 	expect_argv(p, NONE);
 	expect_envp(p, NONE);
 	assert_string_equal(p->cl.opt[CMDLINE_CONSOLE], "com1");
@@ -194,7 +195,8 @@ static void test_options(void **state)
 	done(p);
 
 	/* The last one wins; an empty value and a quoted one are values. */
-	p = parse("seed=1 seed=2 console= loglevel=\"a b\" seed=3");
+	p = parse("unishyper.seed=1 unishyper.seed=2 unishyper.console= "
+		  "unishyper.loglevel=\"a b\" unishyper.seed=3");
 	assert_int_equal(p->ret, 0);
 	assert_string_equal(p->cl.opt[CMDLINE_SEED], "3");
 	assert_string_equal(p->cl.opt[CMDLINE_CONSOLE], "");
@@ -207,6 +209,15 @@ static void test_env_vs_options_vs_argv(void **state)
 	struct parsed *p;
 
 	(void)state;
+	/* Every option name without the prefix is the environment. */
+	p = parse("console=tty seed=1 tsc_khz=2 loglevel=3 mount=none shares=/x "
+		  "unishyper=4 unishyper_console=5 -- a");
+	expect_envp(p, ARGV("console=tty", "seed=1", "tsc_khz=2", "loglevel=3",
+			    "mount=none", "shares=/x", "unishyper=4", "unishyper_console=5"));
+	expect_argv(p, ARGV("a"));
+	for (int o = 0; o < CMDLINE_OPT_COUNT; o++)
+		assert_null(p->cl.opt[o]);
+	done(p);
 	/* Close to an option name is still the environment. */
 	p = parse("consolex=1 CONSOLE=2 seed_=3 see=4 A=b=c _=x "
 		  "\"Q R\"=\"s t\" -- seed=5 -- x=y");
@@ -217,7 +228,7 @@ static void test_env_vs_options_vs_argv(void **state)
 		assert_null(p->cl.opt[o]);
 	done(p);
 	/* Options may follow environment variables. */
-	p = parse("X=1 tsc_khz=9 Y=2 --");
+	p = parse("X=1 unishyper.tsc_khz=9 Y=2 --");
 	expect_envp(p, ARGV("X=1", "Y=2"));
 	expect_argv(p, NONE);
 	assert_string_equal(p->cl.opt[CMDLINE_TSC_KHZ], "9");
@@ -242,7 +253,10 @@ static void test_syntax_errors(void **state)
 		{ "\"\"", "NAME=value" },
 		{ "-- \"abc", "quote" },
 		{ "-- a\"", "quote" },
-		{ "console=\"x -- y", "quote" },
+		{ "unishyper.console=\"x -- y", "quote" },
+		{ "unishyper.bogus=1 -- x", "unknown kernel option" },
+		{ "unishyper.=1", "unknown kernel option" },
+		{ "unishyper.seedx=1", "unknown kernel option" },
 		{ "-- abc\\", "backslash" },
 		{ "-- \"abc\\", "backslash" },
 		{ "\\", "backslash" },
@@ -271,7 +285,7 @@ static void test_too_many_words(void **state)
 	expect_argv(p, ARGV("x", "y"));
 	done(p);
 	/* Options and "--" take no slot. */
-	p = parse_n("seed=1 console=a loglevel=3 -- x y", 4);
+	p = parse_n("unishyper.seed=1 unishyper.console=a unishyper.loglevel=3 -- x y", 4);
 	expect_argv(p, ARGV("x", "y"));
 	done(p);
 	p = parse_n("-- x y z", 4);

@@ -55,5 +55,5 @@ rc=$?
 check "a disk that is not FAT is refused with a message (status 2)" \
 	bash -c "[ $rc = 2 ] && grep -q 'no usable FAT file system' $tmp/err"
 $RUN build/tests/disk.img --disk $tmp/none.img </dev/null >/dev/null 2>$tmp/err
-check "a missing disk image: status 2 and a message" \
-	bash -c "[ $? = 2 ] && grep -q 'none.img' $tmp/err"
+check "a missing disk image: status 125 and a message" \
+	bash -c "[ $? = 125 ] && grep -q 'none.img' $tmp/err"

@@ -69,8 +69,8 @@ bad_share() { # bad_share DESCRIPTION WORD-IN-MESSAGE OPTIONS...
 	shift 2
 	$RUN $IMG "$@" </dev/null >/dev/null 2>"$tmp/err"
 	local rc=$?
-	check "$what: status 2 with a message (status $rc)" \
-		bash -c "[ $rc = 2 ] && grep -q '^unishyper-run: .*$word' '$tmp/err'"
+	check "$what: status 125 with a message (status $rc)" \
+		bash -c "[ $rc = 125 ] && grep -q '^unishyper-run: .*$word' '$tmp/err'"
 }
 bad_share "--share of a missing folder" "$tmp/missing" --share "$tmp/missing"
 bad_share "--share of a file" "$tmp/file" --share "$tmp/file"

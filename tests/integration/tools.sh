@@ -76,11 +76,11 @@ check "a directory: 126" status_is $? 126
 for bad in "--bogus" "--mem abc" "--mem 1" "--accel xen" "--machine pc99" "--smp 0" "--timeout x" \
 	"--env 1BAD=x" "--mem"; do
 	$RUN $hello $bad </dev/null >/dev/null 2>$tmp/err
-	check "bad option '$bad': status 2 with a message" \
-		bash -c "[ $? = 2 ] && grep -q '^unishyper-run: ' $tmp/err"
+	check "bad option '$bad': status 125 with a message" \
+		bash -c "[ $? = 125 ] && grep -q '^unishyper-run: ' $tmp/err"
 done
 $RUN 2>/dev/null
-check "no image at all: status 2" status_is $? 2
+check "no image at all: status 125" status_is $? 125
 check "--dry-run prints the QEMU command" bash -c "$RUN $hello --dry-run | grep -q -- '-kernel'"
 
 # A program's own fault ends it as a native process's would (status 128 +
@@ -104,16 +104,18 @@ qemu_bare() {
 		-display none -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel $hello -append "$1" </dev/null
 }
-qemu_bare 'console=pipe -- hi 5' >$tmp/out 2>&1
+qemu_bare 'unishyper.console=pipe -- hi 5' >$tmp/out 2>&1
 check "booted by plain QEMU: output on the serial line, status 2N+1" \
 	bash -c "[ $? = 11 ] && grep -q 'argv\\[1\\] = 5' $tmp/out && grep -q 'exit status 5' $tmp/out"
-qemu_bare 'console=pipe bareword -- x' >$tmp/out 2>&1
-check "a bad kernel command line is refused with a message" \
-	bash -c "[ $? = 5 ] && grep -q 'bad kernel command line' $tmp/out"
-qemu_bare 'console=pipe "unterminated -- x' >$tmp/out 2>&1
-check "an unterminated quote is refused" bash -c "[ $? = 5 ] && grep -q 'bad kernel command line' $tmp/out"
-qemu_bare 'console=bogus -- x' >$tmp/out 2>&1
-check "a bad console= value is refused" bash -c "[ $? = 5 ] && grep -q 'console=' $tmp/out"
+# refused LINE WHAT MESSAGE: the kernel refuses LINE with status 2 (5 from QEMU)
+refused() {
+	qemu_bare "$1" >$tmp/out 2>&1
+	check "$2 is refused with a message" bash -c "[ $? = 5 ] && grep -q '$3' $tmp/out"
+}
+refused 'unishyper.console=pipe bareword -- x' "a bad kernel command line" 'bad kernel command line'
+refused 'unishyper.console=pipe "unterminated -- x' "an unterminated quote" 'bad kernel command line'
+refused 'unishyper.console=bogus -- x' "a bad unishyper.console= value" 'unishyper.console='
+refused 'unishyper.bogus=1 -- x' "an unknown kernel option" 'unknown kernel option'
 
 # unishyper-gcc as build systems use it.
 mkdir -p $tmp/proj/inc

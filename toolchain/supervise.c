@@ -1,0 +1,194 @@
+/*
+ * unishyper-supervise: the host process between unishyper-run and QEMU.
+ *
+ *   unishyper-supervise [--in SOCK] [--out SOCK]... [--err SOCK]...
+ *                       [--timeout S] -- qemu-system-x86_64 ...
+ *
+ * It listens on the given Unix sockets (replacing files of those names),
+ * starts QEMU (whose chardevs
+ * connect to them as clients), and copies its own standard input to --in,
+ * and every --out and --err to its standard output and error, a thread
+ * each, so that no stream ever waits for another. Everything QEMU writes
+ * to the caller's streams goes through this process's own descriptors, so
+ * a file shared by both streams (2>&1) is written at one offset. The ends of the streams become
+ * connection events that QEMU turns into port open/close messages for the
+ * guest: when standard input ends, the --in connection is shut down (the
+ * guest reads end of file); when writing standard output or error fails
+ * (the reader went away), that connection is closed (the guest's next
+ * write fails with EPIPE). No byte value is reserved.
+ *
+ * QEMU never outlives this process, nor this process its parent: both
+ * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
+ * parent, SIGKILL included. The exit status is QEMU's, 128 + the signal
+ * that ended it, 124 after --timeout, or 125 when QEMU cannot start.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BUF_SIZE (256 * 1024)
+#define MAX_STREAMS 8
+
+struct stream {
+	const char *path;
+	int listen_fd, conn_fd, host_fd; /* host_fd 0: copied to the socket */
+	pthread_t thread;
+};
+
+static struct stream streams[MAX_STREAMS];
+static int nstreams;
+static volatile sig_atomic_t timed_out;
+static pid_t qemu;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "unishyper-supervise: %s: %s\n", what, strerror(errno));
+	exit(125);
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		errno = ENAMETOOLONG, die(path);
+	strcpy(a.sun_path, path);
+	unlink(path); /* left by an earlier run of the same command */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1))
+		die(path);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, ssize_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, (size_t)n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static ssize_t read_some(int fd, char *buf)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, BUF_SIZE)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+/* Copies one stream until its source ends or its destination fails. */
+static void *pump(void *arg)
+{
+	struct stream *s = arg;
+	char *buf = malloc(BUF_SIZE);
+	int from, to;
+	ssize_t n;
+
+	while ((s->conn_fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
+	       errno == EINTR)
+		;
+	unlink(s->path); /* connected: the name is no longer needed */
+	if (s->conn_fd < 0 || !buf)
+		return NULL;
+	from = s->host_fd ? s->conn_fd : 0;
+	to = s->host_fd ? s->host_fd : s->conn_fd;
+	while ((n = read_some(from, buf)) > 0)
+		if (write_all(to, buf, n))
+			break;
+	/* Input ended: QEMU reads end of file. Output failed: QEMU's next
+	 * write fails, or it reads end of file, and closes the port. */
+	shutdown(s->conn_fd, s->host_fd ? SHUT_RDWR : SHUT_WR);
+	free(buf);
+	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	kill(qemu, SIGKILL);
+}
+
+static void start_qemu(char **argv, pid_t parent)
+{
+	qemu = fork();
+	if (qemu < 0)
+		die("fork");
+	if (qemu)
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "unishyper-supervise: %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+int main(int argc, char **argv)
+{
+	pid_t parent = getppid();
+	unsigned timeout = 0;
+	int i, status;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		return 125; /* the parent is already gone */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			break;
+		int fd = !strcmp(argv[i], "--in") ? 0 : !strcmp(argv[i], "--out") ? 1 :
+			 !strcmp(argv[i], "--err") ? 2 : -1;
+		if (fd >= 0 && nstreams < MAX_STREAMS)
+			streams[nstreams++] = (struct stream){ v, -1, -1, fd, 0 };
+		else if (!strcmp(argv[i], "--timeout"))
+			timeout = (unsigned)strtoul(v, NULL, 10);
+		else
+			break;
+	}
+	if (i + 1 >= argc || strcmp(argv[i], "--")) {
+		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err SOCK]... "
+				"[--timeout S] -- COMMAND...\n");
+		return 125;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed reader is an error from write() */
+	for (int s = 0; s < nstreams; s++) {
+		streams[s].listen_fd = listen_on(streams[s].path);
+		pthread_create(&streams[s].thread, NULL, pump, &streams[s]);
+	}
+	start_qemu(argv + i + 1, getpid());
+	signal(SIGALRM, on_alarm);
+	alarm(timeout);
+	while (waitpid(qemu, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	/* Output QEMU wrote is still in the sockets: drain it. A stream QEMU
+	 * never connected is woken by shutting its listener down; input may
+	 * block forever on the host and is left. */
+	for (int s = 0; s < nstreams; s++) {
+		if (!streams[s].host_fd)
+			continue;
+		shutdown(streams[s].listen_fd, SHUT_RDWR);
+		pthread_join(streams[s].thread, NULL);
+	}
+	if (timed_out)
+		return 124;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
