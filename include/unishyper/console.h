@@ -47,7 +47,9 @@ struct waitq *console_input_queue(void);
  * input queue's lock held. */
 bool console_input_ready_locked(void);
 
-/* Set on a panic: output then goes out without taking locks. */
+/* Set on a panic, and for the report of a program's fatal fault, which is
+ * written from the trap: output then goes straight to the UARTs, without
+ * taking locks or sleeping. */
 extern bool console_panic;
 
 /* Writes to the kernel log channel. */

@@ -27,6 +27,7 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <arch/uaccess.h>
+#include <unishyper/console.h>
 #include <unishyper/ksyms.h>
 #include <unishyper/printk.h>
 #include <unishyper/process.h>
@@ -184,6 +185,7 @@ static void fault(struct trap_frame *f)
 	if (f->vector == 14 && (r = vm_fault(addr, f->error & 2, f->error & 16)) == VM_FAULT_OK)
 		return;
 	if (r == VM_FAULT_OOM) {
+		console_panic = true; /* reports from a trap go out without sleeping */
 		panic_printf("unishyper: out of memory: program killed (no page for address %#lx)\n",
 			     addr);
 		exit_from_trap(f, 128 + SIGKILL);
@@ -196,6 +198,7 @@ static void fault(struct trap_frame *f)
 	sig = signal_of(f, r, &code);
 	if (signal_fault(f, sig, code, f->vector == 14 ? addr : f->rip))
 		return;
+	console_panic = true;
 	panic_printf("unishyper: program terminated by signal %d (%s): ", sig, signal_name(sig));
 	report(f, addr);
 	ksyms_backtrace(f->rip, f->rbp);
