@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/syscall.h>
-#include <unishyper/vfs.h>
 #include <unishyper/uaccess.h>
+#include <unishyper/vfs.h>
 
 #define IO_MAX 0x7ffff000l /* Linux's limit for one transfer */
 
@@ -55,8 +56,36 @@ static long iov_check(const struct iovec *iov, int cnt)
 	return total;
 }
 
+/* A small writev is gathered and written in one transfer, so that it is as
+ * atomic as one write (stdio writes a line as two vectors: a stream must
+ * not carry another writer's bytes between them). */
+#define GATHER_MAX 4096
+
+static long gathered_write(struct file *f, const struct iovec *iov, int cnt, size_t total,
+			   uint64_t *off)
+{
+	char *k = kmalloc(total ? total : 1), *p = k;
+	long r = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (int i = 0; i < cnt && !r; i++) {
+		struct iovec v;
+		r = uaccess_get(v, &iov[i]) || uaccess_from(p, v.iov_base, v.iov_len) ? -EFAULT : 0;
+		p += v.iov_len;
+	}
+	if (!r && ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write))
+		r = -EBADF;
+	if (!r)
+		r = f->ops->write(f, k, total, off);
+	if (r > 0 && off)
+		*off += (uint64_t)r;
+	kfree(k);
+	return r;
+}
+
 /* readv/writev and their positioned forms: one transfer per buffer,
- * stopping at the first short one. */
+ * stopping at the first short one (small writes: one transfer). */
 static long vector_io(int fd, const struct iovec *iov, int cnt, uint64_t *off, bool write)
 {
 	struct file *f = fd_get(fd);
@@ -66,6 +95,10 @@ static long vector_io(int fd, const struct iovec *iov, int cnt, uint64_t *off, b
 		return -EBADF;
 	if ((r = iov_check(iov, cnt)) < 0)
 		goto out;
+	if (write && cnt > 1 && r <= GATHER_MAX) {
+		r = gathered_write(f, iov, cnt, (size_t)r, off);
+		goto out;
+	}
 	for (int i = 0; i < cnt; i++) {
 		struct iovec v;
 		if ((r = uaccess_get(v, &iov[i])))

@@ -194,8 +194,9 @@ static long arg_of(enum kind k, uint64_t *s)
 		long a = (long)play + (long)((next(s) % PLAY_PAGES) * PAGE);
 		return r % 5 ? a : r % 2 ? a + 1 : bad_pointer(s);
 	}
-	case TIME:
-		return r % 3 ? (long)&short_wait : bad_pointer(s);
+	case TIME: /* never memory the fuzz may have filled: it could sleep for years */
+		return r % 3 ? (long)&short_wait :
+			       PICK(s, 0, 8, (long)hole, 0xffff800000000000l, 0x0000800000000000l, -1l);
 	case SIG0:
 		return 0;
 	case TID:
