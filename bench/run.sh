@@ -25,7 +25,9 @@
 # own init, bench/src/linux_fileinit.c; no native figures), (h) the same
 # program on a fresh empty host folder shared over virtio-9p (Unishyper:
 # unishyper-run --share; Linux: its own 9p client, mounted by the same
-# init; natively on the folder itself).
+# init; natively on the folder itself), (j) malloc/free and mmap/munmap
+# rounds per second and (k) one folder with many files, in memory and on
+# FAT (both in bench/memfiles.sh, which also names their variables).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -35,7 +37,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefgh"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghjk"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -44,9 +46,9 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefgh
+ALL_SECTIONS=bcdefghjk
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
-[[ "$SECTIONS" =~ ^[a-h]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to h, not '$SECTIONS'" >&2; exit 2; }
+[[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
 [ -n "$(tr -d "$SECTIONS" <<< "$ALL_SECTIONS")" ] || OUT_PARTIAL=0
 if [ "$OUT_PARTIAL" = 0 ]; then
@@ -130,7 +132,7 @@ KHZ=$("$B/host/tsckhz")
 as --32 -o "$B/floor/floor.o" "$TOP/bench/floor/floor.S"
 ld -m elf_i386 -T "$TOP/bench/floor/floor.ld" -o "$B/floor/floor.elf" "$B/floor/floor.o"
 FLOOR="$B/floor/floor.elf"
-for p in hello sysbench threadbench filebench; do
+for p in hello sysbench threadbench filebench memspeed manyfiles; do
 	musl-gcc -static -O2 -Wall -o "$B/native/$p" "$TOP/bench/src/$p.c"
 done
 strip -o "$B/native/hello.stripped" "$B/native/hello"
@@ -160,7 +162,7 @@ STRIPPED_RUNS=no
 if [ -x "$UGCC" ] && [ -x "$URUN" ]; then
 	log "building the Unishyper images"
 	UNI_WHY="unishyper-gcc failed, see build/bench/logs/unishyper-build.log"
-	if (for p in hello sysbench boottime threadbench filebench; do
+	if (for p in hello sysbench boottime threadbench filebench memspeed manyfiles; do
 		"$UGCC" -O2 -o "$B/unishyper/$p.img" "$TOP/bench/src/$p.c" || exit 1
 	done) > "$L/unishyper-build.log" 2>&1; then
 		UNI_WHY="hello.img does not run, see build/bench/logs/unishyper-smoke.log"
@@ -524,6 +526,13 @@ if sec h; then
 	done
 fi
 T_H1=$(date +%s)
+
+# --------------------------------- (j) memory, (k) one folder, many files
+. "$TOP/bench/memfiles.sh"
+if sec j; then mem_run; fi
+T_K0=$(date +%s)
+if sec k; then mf_run; fi
+T_K1=$(date +%s)
 
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
@@ -1023,6 +1032,9 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "  count and sizes after the sync; the host then checked the folder again (row above)."
 	echo "- This section took $((T_H1 - T_H0)) s of the run (folders, runs and checks)."
 	echo
+
+	mem_report
+	mf_report
 
 	echo "## Reading these figures"
 	echo
