@@ -17,8 +17,8 @@
 #     files take it ~2.5 minutes under TCG here).  Each image is checked
 #     with fsck.fat -n afterwards.
 # The functions use run.sh's launch, set_cmd, fvals and the variables it
-# sets; mf_run and mem_run measure, mem_report and mf_report print the
-# sections' Markdown.
+# sets ((j) runs through its ns_run); mf_run measures, mem_report and
+# mf_report print the sections' Markdown.
 MANY_FILES="${BENCH_MANY_FILES:-100000}"
 MANY_FAT="${BENCH_MANY_FAT:-65534}"
 MANY_FAT_LINUX="${BENCH_MANY_FAT_LINUX:-4000}"
@@ -27,28 +27,12 @@ MANY_DISK_MIB=64 # a FAT32 folder of 65 536 entries takes 2 MiB; the files are e
 MANY_TMP="${TMPDIR:-/tmp}"
 
 # --------------------------------------------------------------- (j)
-mem_run() {
-	local g
-	log "(j) memspeed: native"
-	"$B/native/memspeed" > "$L/memspeed-native.log" 2>&1 || true
-	CMDLINES[j-host-native]="$(qcmd "$B/native/memspeed") > $L/memspeed-native.log"
-	for g in linux uni; do
-		have "$g" || continue
-		log "(j) memspeed: $g"
-		set_cmd "$g" microvm memspeed
-		CMDLINES["j-microvm-$g"]="$(qcmd "${CMD[@]}")"
-		launch "memspeed-$g" "${WANT[$g]}" 120 '# memspeed done' "${FAILM[$g]}" "${CMD[@]}"
-		cp "$L/memspeed-$g.1.log" "$L/memspeed-$g.log"
-	done
-}
-
 mem_report() {
 	local g t v
 	declare -A OPS=()
 	for g in uni linux native; do
 		for t in malloc_1m mmap_64k mmap_64k_touch; do
-			v=$(tr -d '\r' 2>/dev/null < "$L/memspeed-$g.log" |
-				sed -n "s/^RESULT $t median=\([0-9.]*\).*/\1/p" | head -n 1)
+			v=$(result memspeed "$g" "$t")
 			OPS["$g-$t"]=$(awk -v ns="$v" 'BEGIN { if (ns ~ /^[0-9.]+$/ && ns > 0) printf "%.0f", 1e9 / ns; else print "-" }')
 		done
 	done

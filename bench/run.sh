@@ -384,25 +384,37 @@ if sec d; then
 fi
 
 # ------------------------------------------------- (e) system-call cost
-if sec e; then
-	log "(e) sysbench: native"
-	"$B/native/sysbench" > "$L/sysbench-native.log" 2>&1 || true
-	CMDLINES[e-host-native]="$(qcmd "$B/native/sysbench") > $L/sysbench-native.log"
+declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
+# ns_run LETTER PROG MARKER: one run of the ns-per-operation program PROG
+# (bench.h's RESULT lines) natively and in each guest on -M microvm, its
+# output kept as $L/PROG-GUEST.log; MARKER is a guest's last line
+ns_run() {
+	local g
+	log "($1) $2: native"
+	"$B/native/$2" > "$L/$2-native.log" 2>&1 || true
+	CMDLINES[$1-host-native]="$(qcmd "$B/native/$2") > $L/$2-native.log"
 	for g in linux uni; do
 		have "$g" || continue
-		log "(e) sysbench: $g"
-		set_cmd "$g" microvm sysbench
-		CMDLINES["e-microvm-$g"]="$(qcmd "${CMD[@]}")"
-		launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
-		cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
+		log "($1) $2: $g"
+		set_cmd "$g" microvm "$2"
+		CMDLINES["$1-microvm-$g"]="$(qcmd "${CMD[@]}")"
+		launch "$2-$g" "${WANT[$g]}" 120 "$3" "${FAILM[$g]}" "${CMD[@]}"
+		cp "$L/$2-$g.1.log" "$L/$2-$g.log"
 	done
-fi
+}
+# result PROG GUEST NAME: the median ns of RESULT NAME in that run, "-" when none
+result() {
+	local v
+	v=$(tr -d '\r' 2>/dev/null < "$L/$1-$2.log" |
+		sed -n "s/^RESULT $3 median=\([0-9.]*\).*/\1/p" | head -n 1)
+	echo "${v:--}"
+}
+if sec e; then ns_run e sysbench 'RESULT write0'; fi
 
 # ------------------------------------------------------------ (f) threads
 # threads GUEST SMP FIGURE...: one run of threadbench with SMP CPUs (the
 # guests: -smp SMP on -M microvm; native: pinned with taskset to the first
 # SMP CPUs of the host), kept as $L/threads-GUEST-smpSMP.1.log
-declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
 threads() {
 	local g="$1" SMP="$2" m=microvm # set_cmd and uni_cmd see this SMP
 	shift 2
@@ -529,7 +541,7 @@ T_H1=$(date +%s)
 
 # --------------------------------- (j) memory, (k) one folder, many files
 . "$TOP/bench/memfiles.sh"
-if sec j; then mem_run; fi
+if sec j; then ns_run j memspeed "# memspeed done"; fi
 T_K0=$(date +%s)
 if sec k; then mf_run; fi
 T_K1=$(date +%s)
@@ -740,9 +752,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	declare -A NS=()
 	for g in uni linux native; do
 		for t in funccall getpid write0; do
-			NS["$g-$t"]=$(tr -d '\r' 2>/dev/null < "$L/sysbench-$g.log" |
-				sed -n "s/^RESULT $t median=\([0-9.]*\).*/\1/p" | head -n 1)
-			[ -n "${NS[$g-$t]}" ] || NS["$g-$t"]=-
+			NS["$g-$t"]=$(result sysbench "$g" "$t")
 		done
 	done
 	for t in funccall getpid write0; do

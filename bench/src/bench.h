@@ -1,7 +1,7 @@
 /*
  * What the benchmark programs share: a monotonic clock in seconds, the
- * comparison qsort needs to take a median, and the timed loop of the
- * ns-per-operation programs (sysbench.c, memspeed.c). Header-only, so each
+ * comparison qsort needs to take a median, and the timed loops and main of
+ * the ns-per-operation programs (sysbench.c, memspeed.c). Header-only, so each
  * program still builds from one file plus this, the same way for every peer.
  */
 #ifndef BENCH_H
@@ -62,20 +62,32 @@ static inline void bench_measure(const char *name, long (*loop)(long), double pa
 	fflush(stdout);
 }
 
+struct bench_loop {
+	const char *name;
+	long (*loop)(long);
+};
+
 /*
- * bench_args: [SECONDS_PER_PASS [PASSES]] (defaults 0.2 and 5) into
- * *pass_s and *passes; on a bad value prints the usage of PROG and exits 2
+ * bench_main: the main of an ns-per-operation program PROG.  Its arguments
+ * are [SECONDS_PER_PASS [PASSES]] (defaults 0.2 and 5); it measures each of
+ * the N LOOPS in turn with bench_measure and ends with `# PROG done`.
+ * Returns main's status: 0, or 2 after printing the usage on a bad argument.
  */
-static inline void bench_args(int argc, char **argv, const char *prog, double *pass_s,
-			      int *passes)
+static inline int bench_main(int argc, char **argv, const char *prog,
+			     const struct bench_loop *loops, int n)
 {
-	*pass_s = argc > 1 ? atof(argv[1]) : 0.2;
-	*passes = argc > 2 ? atoi(argv[2]) : 5;
-	if (*pass_s <= 0 || *passes < 1 || *passes > BENCH_MAX_PASSES) {
+	double pass_s = argc > 1 ? atof(argv[1]) : 0.2;
+	int passes = argc > 2 ? atoi(argv[2]) : 5;
+
+	if (pass_s <= 0 || passes < 1 || passes > BENCH_MAX_PASSES) {
 		fprintf(stderr, "usage: %s [seconds_per_pass [passes (1-%d)]]\n", prog,
 			BENCH_MAX_PASSES);
-		exit(2);
+		return 2;
 	}
+	for (int i = 0; i < n; i++)
+		bench_measure(loops[i].name, loops[i].loop, pass_s, passes);
+	printf("# %s done\n", prog);
+	return 0;
 }
 
 #endif

@@ -11,8 +11,8 @@
  *   mmap_64k        mmap of 64 KiB of anonymous memory, munmap, no touch:
  *                   the bookkeeping of a mapping alone
  *   mmap_64k_touch  the same with one byte written in each of its 16 pages
- * One RESULT line per loop in ns per round; bench/run.sh turns them into
- * rounds per second.  A failed allocation ends the program with status 1.
+ * One RESULT line per loop in ns per round, then `# memspeed done`;
+ * bench/run.sh turns them into rounds per second.  A failed allocation ends the program with status 1.
  * The same source runs as a Unishyper image, in the Linux microVM and
  * natively, so the figures compare directly.
  */
@@ -85,15 +85,13 @@ static long loop_mmap_touch(long n)
 	return map_rounds(n, 1);
 }
 
+static const struct bench_loop loops[] = {
+	{ "malloc_1m", loop_malloc },
+	{ "mmap_64k", loop_mmap },
+	{ "mmap_64k_touch", loop_mmap_touch },
+};
+
 int main(int argc, char **argv)
 {
-	double pass_s;
-	int passes;
-
-	bench_args(argc, argv, "memspeed", &pass_s, &passes);
-	bench_measure("malloc_1m", loop_malloc, pass_s, passes);
-	bench_measure("mmap_64k", loop_mmap, pass_s, passes);
-	bench_measure("mmap_64k_touch", loop_mmap_touch, pass_s, passes);
-	printf("# memspeed done\n");
-	return 0;
+	return bench_main(argc, argv, "memspeed", loops, sizeof loops / sizeof *loops);
 }

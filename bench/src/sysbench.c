@@ -11,6 +11,7 @@
  * SECONDS_PER_PASS, then runs PASSES passes of that length.  One line per
  * loop:
  *   RESULT <name> median=<ns/op> min=<ns/op> max=<ns/op> iters=<per pass>
+ * and a last line `# sysbench done` (bench.h, bench_main).
  * The same source runs as a Unishyper image, in the Linux microVM and
  * natively, so the figures compare directly.
  */
@@ -54,14 +55,13 @@ static long loop_write0(long n)
 	return acc;
 }
 
+static const struct bench_loop loops[] = {
+	{ "funccall", loop_funccall },
+	{ "getpid", loop_getpid },
+	{ "write0", loop_write0 },
+};
+
 int main(int argc, char **argv)
 {
-	double pass_s;
-	int passes;
-
-	bench_args(argc, argv, "sysbench", &pass_s, &passes);
-	bench_measure("funccall", loop_funccall, pass_s, passes);
-	bench_measure("getpid", loop_getpid, pass_s, passes);
-	bench_measure("write0", loop_write0, pass_s, passes);
-	return 0;
+	return bench_main(argc, argv, "sysbench", loops, sizeof loops / sizeof *loops);
 }
