@@ -140,15 +140,6 @@ mf_report() {
 		*) echo "$2" ;;
 		esac
 	}
-	mf_clean() {
-		local x cl=0 n=0
-		for x in "$L/many-$1".*.fsck; do
-			[ -f "$x" ] || continue
-			n=$((n + 1))
-			grep -q '^status=0$' "$x" && cl=$((cl + 1))
-		done
-		echo "$cl/$n"
-	}
 	echo "## (k) One folder with many files"
 	echo
 	echo "bench/src/manyfiles.c, one source built three ways, on \`-M microvm\` with \`-m ${MEM}M\`"
@@ -190,7 +181,7 @@ mf_report() {
 		echo "| ${row#*|} | **$(mshow uni-fat "${MV[uni-fat-$f]}")** | $(mshow uni-fatl "${MV[uni-fatl-$f]}") | **$(mshow linux-fat "${MV[linux-fat-$f]}")** | $(ratio "${MV[uni-fatl-$f]}" "${MV[linux-fat-$f]}") |"
 	done
 	echo "| runs that ended well | $(mshow uni-fat "${MV[uni-fat-ok]}") | $(mshow uni-fatl "${MV[uni-fatl-ok]}") | $(mshow linux-fat "${MV[linux-fat-ok]}") | |"
-	echo "| images clean after the run (\`fsck.fat -n\` status 0) | $(mf_clean uni-fat) | $(mf_clean uni-fatl) | $(mf_clean linux-fat) | |"
+	echo "| images after the run, \`fsck.fat -n\` (clean: status 0, no message) | $(fsck_sum many-uni-fat) | $(fsck_sum many-uni-fatl) | $(fsck_sum many-linux-fat) | |"
 	echo
 	echo "- A ratio above 1 means Unishyper is faster."
 	echo "- Unishyper's rates at $MANY_FAT_LINUX and at $MANY_FAT files show whether its cost per file"

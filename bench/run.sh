@@ -918,11 +918,12 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "| read (s) | ${FV[uni-read_s]} | ${FV[linux-read_s]} |"
 	echo "| $FILE_COUNT files: create loop / final sync (s) | ${FV[uni-create_s]} / ${FV[uni-sync_s]} | ${FV[linux-create_s]} / ${FV[linux-sync_s]} |"
 	echo
-	# fsck_sum GUEST: "C/N clean", C images whose fsck.fat -n printed nothing
-	# but its banner and summary and exited 0, and the last summary line
+	# fsck_sum CASE: "C/N clean", C images of CASE (files-GUEST, many-...)
+	# whose fsck.fat -n printed nothing but its banner and summary and
+	# exited 0, and the last summary line
 	fsck_sum() {
 		local f c=0 n=0 last=-
-		for f in "$L"/files-"$1".*.fsck; do
+		for f in "$L/$1".*.fsck; do
 			[ -f "$f" ] || continue
 			n=$((n + 1))
 			if grep -q '^status=0$' "$f" &&
@@ -948,7 +949,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	UREAD_REQ=$(awk -v m="${FV[uni-read_seq]}" 'BEGIN { if (m ~ /^[0-9.]+$/) printf "%.0f", m * 2048 }')
 	echo "- Unishyper ÷ Linux above 1 means Unishyper is faster."
 	echo "- The images after each boot, checked on the host: \`fsck.fat -n\`: Unishyper"
-	echo "  $(fshow uni "$(fsck_sum uni)"); Linux $(fshow linux "$(fsck_sum linux)")"
+	echo "  $(fshow uni "$(fsck_sum files-uni)"); Linux $(fshow linux "$(fsck_sum files-linux)")"
 	echo "  (clean: status 0 and no message).  The large file at $FILE_MIB MiB and $FILE_COUNT entries in"
 	echo "  small/, read with mtools: Unishyper $(fshow uni "$(host_check files-uni "$FILE_MIB")"), Linux $(fshow linux "$(host_check files-linux "$FILE_MIB")") images."
 	echo "  In the guest, filebench checked each 1 MiB chunk's index on reading and the files'"
