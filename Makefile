@@ -3,6 +3,7 @@
 #   make run     install what is missing, build, boot the default image
 #   make test    everything in tests/, ending with "N passed, N failed"
 #   make bench   side-by-side benchmarks into docs/benchmarks.md
+#   make soak    memory that must stay flat over SOAK_MINUTES (10) minutes
 #   make deps    install the Debian packages and fetch the Debian sources
 #
 # Build outputs go to build/. The kernel is one relocatable object
@@ -38,7 +39,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
 	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -MMD -MP
 
-.PHONY: all deps run test bench clean distclean docs format compile_commands.json
+.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
 	build/examples/demo.img build/toolchain/unishyper-supervise
@@ -118,6 +119,9 @@ run: deps all
 
 test: deps all
 	@tests/run.sh
+
+soak: all
+	@tests/soak/run.sh
 
 bench: all
 	@toolchain/deps.sh --bench

@@ -26,7 +26,9 @@
 # program on a fresh empty host folder shared over virtio-9p (Unishyper:
 # unishyper-run --share; Linux: its own 9p client, mounted by the same
 # init; natively on the folder itself), (i) standard input and output
-# throughput (bench/streams.sh).
+# throughput (bench/streams.sh), (j) malloc/free and mmap/munmap rounds per
+# second and (k) one folder with many files, in memory and on FAT (both in
+# bench/memfiles.sh, which also names their variables).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -36,7 +38,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghi"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijk"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -45,9 +47,9 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghi
+ALL_SECTIONS=bcdefghijk
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
-[[ "$SECTIONS" =~ ^[a-i]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to i, not '$SECTIONS'" >&2; exit 2; }
+[[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
 [ -n "$(tr -d "$SECTIONS" <<< "$ALL_SECTIONS")" ] || OUT_PARTIAL=0
 if [ "$OUT_PARTIAL" = 0 ]; then
@@ -131,7 +133,7 @@ KHZ=$("$B/host/tsckhz")
 as --32 -o "$B/floor/floor.o" "$TOP/bench/floor/floor.S"
 ld -m elf_i386 -T "$TOP/bench/floor/floor.ld" -o "$B/floor/floor.elf" "$B/floor/floor.o"
 FLOOR="$B/floor/floor.elf"
-for p in hello sysbench threadbench filebench; do
+for p in hello sysbench threadbench filebench memspeed manyfiles; do
 	musl-gcc -static -O2 -Wall -o "$B/native/$p" "$TOP/bench/src/$p.c"
 done
 strip -o "$B/native/hello.stripped" "$B/native/hello"
@@ -161,7 +163,7 @@ STRIPPED_RUNS=no
 if [ -x "$UGCC" ] && [ -x "$URUN" ]; then
 	log "building the Unishyper images"
 	UNI_WHY="unishyper-gcc failed, see build/bench/logs/unishyper-build.log"
-	if (for p in hello sysbench boottime threadbench filebench; do
+	if (for p in hello sysbench boottime threadbench filebench memspeed manyfiles; do
 		"$UGCC" -O2 -o "$B/unishyper/$p.img" "$TOP/bench/src/$p.c" || exit 1
 	done) > "$L/unishyper-build.log" 2>&1; then
 		UNI_WHY="hello.img does not run, see build/bench/logs/unishyper-smoke.log"
@@ -383,25 +385,37 @@ if sec d; then
 fi
 
 # ------------------------------------------------- (e) system-call cost
-if sec e; then
-	log "(e) sysbench: native"
-	"$B/native/sysbench" > "$L/sysbench-native.log" 2>&1 || true
-	CMDLINES[e-host-native]="$(qcmd "$B/native/sysbench") > $L/sysbench-native.log"
+declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
+# ns_run LETTER PROG MARKER: one run of the ns-per-operation program PROG
+# (bench.h's RESULT lines) natively and in each guest on -M microvm, its
+# output kept as $L/PROG-GUEST.log; MARKER is a guest's last line
+ns_run() {
+	local g
+	log "($1) $2: native"
+	"$B/native/$2" > "$L/$2-native.log" 2>&1 || true
+	CMDLINES[$1-host-native]="$(qcmd "$B/native/$2") > $L/$2-native.log"
 	for g in linux uni; do
 		have "$g" || continue
-		log "(e) sysbench: $g"
-		set_cmd "$g" microvm sysbench
-		CMDLINES["e-microvm-$g"]="$(qcmd "${CMD[@]}")"
-		launch "sysbench-$g" "${WANT[$g]}" 120 'RESULT write0' "Kernel panic" "${CMD[@]}"
-		cp "$L/sysbench-$g.1.log" "$L/sysbench-$g.log"
+		log "($1) $2: $g"
+		set_cmd "$g" microvm "$2"
+		CMDLINES["$1-microvm-$g"]="$(qcmd "${CMD[@]}")"
+		launch "$2-$g" "${WANT[$g]}" 120 "$3" "${FAILM[$g]}" "${CMD[@]}"
+		cp "$L/$2-$g.1.log" "$L/$2-$g.log"
 	done
-fi
+}
+# result PROG GUEST NAME: the median ns of RESULT NAME in that run, "-" when none
+result() {
+	local v
+	v=$(tr -d '\r' 2>/dev/null < "$L/$1-$2.log" |
+		sed -n "s/^RESULT $3 median=\([0-9.]*\).*/\1/p" | head -n 1)
+	echo "${v:--}"
+}
+if sec e; then ns_run e sysbench 'RESULT write0'; fi
 
 # ------------------------------------------------------------ (f) threads
 # threads GUEST SMP FIGURE...: one run of threadbench with SMP CPUs (the
 # guests: -smp SMP on -M microvm; native: pinned with taskset to the first
 # SMP CPUs of the host), kept as $L/threads-GUEST-smpSMP.1.log
-declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
 threads() {
 	local g="$1" SMP="$2" m=microvm # set_cmd and uni_cmd see this SMP
 	shift 2
@@ -531,6 +545,12 @@ T_H1=$(date +%s)
 if sec i; then
 	streams_run
 fi
+# --------------------------------- (j) memory, (k) one folder, many files
+. "$TOP/bench/memfiles.sh"
+if sec j; then ns_run j memspeed "# memspeed done"; fi
+T_K0=$(date +%s)
+if sec k; then mf_run; fi
+T_K1=$(date +%s)
 
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
@@ -738,9 +758,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	declare -A NS=()
 	for g in uni linux native; do
 		for t in funccall getpid write0; do
-			NS["$g-$t"]=$(tr -d '\r' 2>/dev/null < "$L/sysbench-$g.log" |
-				sed -n "s/^RESULT $t median=\([0-9.]*\).*/\1/p" | head -n 1)
-			[ -n "${NS[$g-$t]}" ] || NS["$g-$t"]=-
+			NS["$g-$t"]=$(result sysbench "$g" "$t")
 		done
 	done
 	for t in funccall getpid write0; do
@@ -906,11 +924,12 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "| read (s) | ${FV[uni-read_s]} | ${FV[linux-read_s]} |"
 	echo "| $FILE_COUNT files: create loop / final sync (s) | ${FV[uni-create_s]} / ${FV[uni-sync_s]} | ${FV[linux-create_s]} / ${FV[linux-sync_s]} |"
 	echo
-	# fsck_sum GUEST: "C/N clean", C images whose fsck.fat -n printed nothing
-	# but its banner and summary and exited 0, and the last summary line
+	# fsck_sum CASE: "C/N clean", C images of CASE (files-GUEST, many-...)
+	# whose fsck.fat -n printed nothing but its banner and summary and
+	# exited 0, and the last summary line
 	fsck_sum() {
 		local f c=0 n=0 last=-
-		for f in "$L"/files-"$1".*.fsck; do
+		for f in "$L/$1".*.fsck; do
 			[ -f "$f" ] || continue
 			n=$((n + 1))
 			if grep -q '^status=0$' "$f" &&
@@ -936,7 +955,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	UREAD_REQ=$(awk -v m="${FV[uni-read_seq]}" 'BEGIN { if (m ~ /^[0-9.]+$/) printf "%.0f", m * 2048 }')
 	echo "- Unishyper ÷ Linux above 1 means Unishyper is faster."
 	echo "- The images after each boot, checked on the host: \`fsck.fat -n\`: Unishyper"
-	echo "  $(fshow uni "$(fsck_sum uni)"); Linux $(fshow linux "$(fsck_sum linux)")"
+	echo "  $(fshow uni "$(fsck_sum files-uni)"); Linux $(fshow linux "$(fsck_sum files-linux)")"
 	echo "  (clean: status 0 and no message).  The large file at $FILE_MIB MiB and $FILE_COUNT entries in"
 	echo "  small/, read with mtools: Unishyper $(fshow uni "$(host_check files-uni "$FILE_MIB")"), Linux $(fshow linux "$(host_check files-linux "$FILE_MIB")") images."
 	echo "  In the guest, filebench checked each 1 MiB chunk's index on reading and the files'"
@@ -1032,6 +1051,8 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo
 
 	streams_report
+	mem_report
+	mf_report
 
 	echo "## Reading these figures"
 	echo

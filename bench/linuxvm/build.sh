@@ -9,7 +9,7 @@
 #                       decompressor runs in the guest
 # OUTDIR/initramfs.cpio the guest programs built with musl-gcc -static -O2
 #                       plus linux_pid1.c: /hello, /sysbench, /boottime,
-#                       /threadbench.
+#                       /threadbench, /memspeed.
 #                       The kernel runs one of them directly as init
 #                       (rdinit=/hello), so nothing else is needed: no
 #                       shell, no busybox, no modules.  /dev/console comes
@@ -17,8 +17,9 @@
 #                       archive is left uncompressed: nothing to inflate.
 # OUTDIR/initramfs-files.cpio
 #                       the file benchmark's guest: /fileinit (init, from
-#                       linux_fileinit.c), /filebench, and the modules that
-#                       mount a vfat disk on virtio-blk (virtio_mmio,
+#                       linux_fileinit.c), /filebench, /manyfiles, and the
+#                       modules that mount a vfat disk on virtio-blk
+#                       (virtio_mmio,
 #                       virtio_blk, vfat and the code pages of the kernel's
 #                       FAT defaults, with their dependencies) taken from
 #                       /lib/modules/VERSION of that same kernel, listed in
@@ -100,7 +101,7 @@ pack() {
 root="$OUT/rootfs"
 rm -rf "$root"
 mkdir -p "$root/dev"
-for p in hello sysbench boottime threadbench; do
+for p in hello sysbench boottime threadbench memspeed; do
 	musl-gcc -static -O2 -Wall -o "$root/$p" "$SRC/$p.c" "$SRC/linux_pid1.c"
 	strip "$root/$p"
 done
@@ -115,10 +116,11 @@ codepage="$(sed -n 's/^CONFIG_FAT_DEFAULT_CODEPAGE=//p' "$config" 2>/dev/null)"
 charset="$(sed -n 's/^CONFIG_FAT_DEFAULT_IOCHARSET="\(.*\)"/\1/p' "$config" 2>/dev/null)"
 musl-gcc -static -O2 -Wall -o "$OUT/fileinit" "$SRC/linux_fileinit.c"
 musl-gcc -static -O2 -Wall -o "$OUT/filebench" "$SRC/filebench.c"
-strip "$OUT/fileinit" "$OUT/filebench"
+musl-gcc -static -O2 -Wall -o "$OUT/manyfiles" "$SRC/manyfiles.c"
+strip "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles"
 
 # files_initramfs NAME MODULE...: OUTDIR/initramfs-NAME.cpio with /fileinit,
-# /filebench and the modules with their dependencies in /modules.load; a
+# /filebench, /manyfiles and the modules with their dependencies in /modules.load; a
 # warning and no archive when modprobe cannot resolve one of them
 files_initramfs() {
 	local name="$1" root="$OUT/rootfs-$1" m d deps="" kos ko
@@ -138,7 +140,7 @@ files_initramfs() {
 		cp "$ko" "$root$ko"
 	done
 	printf '%s\n' $kos > "$root/modules.load"
-	cp "$OUT/fileinit" "$OUT/filebench" "$root/"
+	cp "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles" "$root/"
 	pack "$root" "$OUT/initramfs-$name.cpio"
 }
 files_initramfs files virtio_mmio virtio_blk vfat "nls_cp${codepage:-437}" "nls_${charset:-ascii}"

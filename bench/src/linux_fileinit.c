@@ -1,19 +1,23 @@
 /*
  * linux_fileinit.c - init of the Linux microVM for the file benchmarks
- * (bench/run.sh, (g) and (h)); never built for Unishyper or natively.
+ * (bench/run.sh, (g), (h) and (k)); never built for Unishyper or natively.
  *
- *   rdinit=/fileinit [fileinit_fs=9p [fileinit_msize=N]] [-- ARG...]
+ *   rdinit=/fileinit [fileinit_fs=9p|tmpfs] [fileinit_msize=N]
+ *                    [fileinit_prog=NAME] [-- ARG...]
  *
  * Mounts /proc and devtmpfs on /dev, loads the modules listed one per line
  * in /modules.load in dependency order (bench/linuxvm/build.sh writes the
  * list into each initramfs), mounts the file system under test on /mnt and
- * runs `/filebench /mnt ARG...` as its child:
+ * runs `/NAME /mnt ARG...` as its child (NAME: filebench by default, or
+ * manyfiles):
  *   vfat (default) /dev/vda, once it shows up, with the default options
  *                  (modules: virtio-mmio, virtio-blk, vfat, its code pages)
  *   9p             the virtio-9p device with mount tag share0, as
  *                  `mount -t 9p -o trans=virtio,version=9p2000.L,msize=N`,
  *                  N from fileinit_msize (131072 by default)
  *                  (modules: virtio-mmio, 9pnet, 9pnet_virtio, 9p)
+ *   tmpfs          a tmpfs without a limit on its count of files (its
+ *                  default is half the pages of memory)
  * The kernel hands the fileinit_* words of its command line to init as
  * environment variables.  After the program it syncs and unmounts /mnt, so
  * that a vfat image is clean for fsck.fat, prints
@@ -117,8 +121,8 @@ static void mount_9p(void)
 
 int main(int argc, char **argv)
 {
-	char *args[16] = { "filebench", MNT };
-	const char *fs = getenv("fileinit_fs");
+	char *args[16] = { "filebench", MNT }, prog[64];
+	const char *fs = getenv("fileinit_fs"), *name = getenv("fileinit_prog");
 	int i, n = 2, status = -1, um = 0;
 	pid_t pid;
 
@@ -133,6 +137,9 @@ int main(int argc, char **argv)
 	load_modules();
 	if (fs && !strcmp(fs, "9p")) {
 		mount_9p();
+	} else if (fs && !strcmp(fs, "tmpfs")) {
+		if (mount("tmpfs", MNT, "tmpfs", 0, "nr_inodes=0") < 0)
+			die("mount -t tmpfs", MNT);
 	} else if (!fs || !strcmp(fs, "vfat")) {
 		wait_disk();
 		if (mount(DISK, MNT, "vfat", 0, NULL) < 0)
@@ -141,6 +148,13 @@ int main(int argc, char **argv)
 		errno = EINVAL;
 		die("fileinit_fs", fs);
 	}
+	if (name && (!*name || strchr(name, '/') || strlen(name) > 32)) {
+		errno = EINVAL;
+		die("fileinit_prog", name);
+	}
+	if (name)
+		args[0] = (char *)name;
+	snprintf(prog, sizeof prog, "/%s", args[0]);
 	for (i = 1; i < argc && n < 15; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
@@ -149,8 +163,8 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		die("fork", "");
 	if (pid == 0) {
-		execv("/filebench", args);
-		printf("fileinit: exec /filebench: %s\n", strerror(errno));
+		execv(prog, args);
+		printf("fileinit: exec %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -11,6 +11,7 @@
  * SECONDS_PER_PASS, then runs PASSES passes of that length.  One line per
  * loop:
  *   RESULT <name> median=<ns/op> min=<ns/op> max=<ns/op> iters=<per pass>
+ * and a last line `# sysbench done` (bench.h, bench_main).
  * The same source runs as a Unishyper image, in the Linux microVM and
  * natively, so the figures compare directly.
  */
@@ -20,8 +21,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-
-#define MAX_PASSES 31
 
 __attribute__((noinline, noipa)) long bench_call(long x)
 {
@@ -56,45 +55,13 @@ static long loop_write0(long n)
 	return acc;
 }
 
-static volatile long sink;
-
-static void measure(const char *name, long (*loop)(long), double pass_s, int passes)
-{
-	double ns[MAX_PASSES], t;
-	long n = 1000;
-
-	for (;;) {
-		t = now_s();
-		sink = loop(n);
-		t = now_s() - t;
-		if (t >= pass_s || n > (1L << 40))
-			break;
-		/* jump close to the target once the pass is long enough to trust */
-		n = t > 0.01 ? (long)(n * pass_s / t * 1.05) + 1 : n * 2;
-	}
-	for (int i = 0; i < passes; i++) {
-		t = now_s();
-		sink = loop(n);
-		ns[i] = (now_s() - t) * 1e9 / n;
-	}
-	qsort(ns, passes, sizeof *ns, cmp_double);
-	printf("RESULT %s median=%.2f min=%.2f max=%.2f iters=%ld\n", name, ns[passes / 2],
-	       ns[0], ns[passes - 1], n);
-	fflush(stdout);
-}
+static const struct bench_loop loops[] = {
+	{ "funccall", loop_funccall },
+	{ "getpid", loop_getpid },
+	{ "write0", loop_write0 },
+};
 
 int main(int argc, char **argv)
 {
-	double pass_s = argc > 1 ? atof(argv[1]) : 0.2;
-	int passes = argc > 2 ? atoi(argv[2]) : 5;
-
-	if (pass_s <= 0 || passes < 1 || passes > MAX_PASSES) {
-		fprintf(stderr, "usage: sysbench [seconds_per_pass [passes (1-%d)]]\n",
-			MAX_PASSES);
-		return 2;
-	}
-	measure("funccall", loop_funccall, pass_s, passes);
-	measure("getpid", loop_getpid, pass_s, passes);
-	measure("write0", loop_write0, pass_s, passes);
-	return 0;
+	return bench_main(argc, argv, "sysbench", loops, sizeof loops / sizeof *loops);
 }

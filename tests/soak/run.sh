@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make soak: tests/soak/soak.c in one guest for SOAK_MINUTES (10) minutes:
+# malloc/free of 1 MiB, mmap/munmap of 64 KiB and thread create/join,
+# round after round, failing when the guest's free memory after a round
+# falls below that after the first.  Not part of `make test`.  Prints the
+# guest's TAP lines and ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+
+MINUTES=${SOAK_MINUTES:-10}
+ROUND_S=20 # a third in each loop: long enough for a leak to add up in a round
+MEM=128    # MiB: the guest in which the old leaks ended in a panic
+[[ "$MINUTES" =~ ^[1-9][0-9]*$ ]] || { echo "soak: SOAK_MINUTES: a whole number of minutes, not '$MINUTES'" >&2; exit 2; }
+rounds=$((MINUTES * 60 / ROUND_S))
+img=build/tests/soak.img
+log=$(mktemp "${TMPDIR:-/tmp}/unishyper-soak.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+passed=0 failed=0
+mkdir -p build/tests
+if toolchain/bin/unishyper-gcc -O2 -Wall -o "$img" tests/soak/soak.c; then
+	echo "ok - builds soak"
+	passed=1
+	echo "# $rounds rounds of $ROUND_S s, --mem $MEM --smp 2"
+	toolchain/bin/unishyper-run "$img" --mem "$MEM" --smp 2 --timeout $((MINUTES * 60 + 120)) \
+		-- "$rounds" "$ROUND_S" </dev/null | tee "$log"
+	rc=${PIPESTATUS[0]}
+	passed=$((passed + $(grep -c '^ok' "$log")))
+	failed=$(grep -c '^not ok' "$log")
+	if [ "$(grep -c '^\(not \)\?ok' "$log")" -ne "$rounds" ]; then
+		echo "not ok - $(grep -c '^\(not \)\?ok' "$log") of $rounds rounds reported"
+		failed=$((failed + 1))
+	fi
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - soak exits with status 0"
+		passed=$((passed + 1))
+	else
+		echo "not ok - soak exits with status $rc"
+		failed=$((failed + 1))
+	fi
+else
+	echo "not ok - builds soak"
+	failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
