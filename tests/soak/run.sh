@@ -2,8 +2,11 @@
 # make soak: tests/soak/soak.c in one guest for SOAK_MINUTES (10) minutes:
 # malloc/free of 1 MiB, mmap/munmap of 64 KiB and thread create/join,
 # round after round, failing when the guest's free memory after a round
-# falls below that after the first.  Not part of `make test`.  Prints the
-# guest's TAP lines and ends with "N passed, N failed".
+# falls below that after the first; then the system-call fuzzer
+# (tests/guest/sysfuzz.c) with other seeds and more calls than `make test`
+# gives it: one seed of 500 000 calls for every two minutes of
+# SOAK_MINUTES.  Not part of `make test`.  Prints TAP lines and ends with
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -41,6 +44,26 @@ if toolchain/bin/unishyper-gcc -O2 -Wall -o "$img" tests/soak/soak.c; then
 else
 	echo "not ok - builds soak"
 	failed=1
+fi
+# The fuzzer: seed 1 is make test's.
+fuzz=build/tests/sysfuzz.img
+if toolchain/bin/unishyper-gcc -O2 -Wall -o "$fuzz" tests/guest/sysfuzz.c; then
+	for seed in $(seq 2 $((MINUTES / 2 + 1))); do
+		toolchain/bin/unishyper-run "$fuzz" --smp 2 --timeout 600 -- 500000 4 "$seed" \
+			>"$log" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ] && grep -q '^ok - sysfuzz' "$log"; then
+			echo "ok - sysfuzz seed $seed: 500000 calls answered"
+			passed=$((passed + 1))
+		else
+			echo "not ok - sysfuzz seed $seed: status $rc"
+			tail -n 20 "$log" | sed 's/^/# /'
+			failed=$((failed + 1))
+		fi
+	done
+else
+	echo "not ok - builds sysfuzz"
+	failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
