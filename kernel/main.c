@@ -116,6 +116,18 @@ static void memory_init(void)
 	kmalloc_init(heap_pages, heap_free);
 }
 
+/* Stops the boot when what it sets up does not fit the machine's memory:
+ * the same status as an image too large for it. */
+static void no_memory_for(const char *what)
+{
+	char msg[160];
+	int n = ksnprintf(msg, sizeof(msg), "unishyper: not enough memory to %s: give the machine more (--mem)\n",
+			  what);
+
+	console_write(2, msg, (size_t)n);
+	power_off(NO_MEMORY_STATUS);
+}
+
 /* Stops the boot with a message about the file tree. */
 static void bad_tree(const char *what, const char *name, const char *problem, int err)
 {
@@ -181,20 +193,24 @@ static void fs_init(bool mount_disks, const char *shares)
 			ksnprintf(at, sizeof(at), "/mnt/%s", d->name);
 		int r = vfs_mount(at, &fat_fs_type, d, d->readonly);
 		if (r == -ENOMEM)
-			bad_tree("disk", d->name, "not enough memory to mount it (--mem)", r);
+			no_memory_for("mount the disk");
 		if (r)
 			bad_tree("disk", d->name, "no usable FAT file system", r);
 	}
 	bool ramfs_root = !mount_disks || !blockdev_get(0);
+	int r = 0;
 	if (ramfs_root) {
-		if (vfs_mount("/", &ramfs_fs_type, NULL, false))
-			panic("vfs: cannot mount the root");
-		vfs_mkdir("/tmp", 01777);
-		vfs_mkdir("/dev", 0755);
+		if ((r = vfs_mount("/", &ramfs_fs_type, NULL, false)) == 0) {
+			vfs_mkdir("/tmp", 01777);
+			vfs_mkdir("/dev", 0755);
+		}
 	}
-	if (vfs_mount("/tmp", &ramfs_fs_type, NULL, false) ||
-	    vfs_mount("/dev", &devfs_fs_type, NULL, false))
-		panic("vfs: cannot mount /tmp and /dev");
+	if (!r && !(r = vfs_mount("/tmp", &ramfs_fs_type, NULL, false)))
+		r = vfs_mount("/dev", &devfs_fs_type, NULL, false);
+	if (r == -ENOMEM)
+		no_memory_for("set up the file tree");
+	if (r)
+		panic("vfs: cannot mount the root, /tmp and /dev (error %d)", r);
 	if (shares)
 		shares_init(shares, ramfs_root);
 }

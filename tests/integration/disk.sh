@@ -57,3 +57,7 @@ check "a disk that is not FAT is refused with a message (status 2)" \
 $RUN build/tests/disk.img --disk $tmp/none.img </dev/null >/dev/null 2>$tmp/err
 check "a missing disk image: status 125 and a message" \
 	bash -c "[ $? = 125 ] && grep -q 'none.img' $tmp/err"
+$RUN build/examples/hello.img --mem 3 --disk "$img" </dev/null >/dev/null 2>$tmp/err
+rc=$?
+check "a disk in a machine too small to mount it: status 125, 'not enough memory', no panic" \
+	bash -c "[ $rc = 125 ] && grep -q 'not enough memory' $tmp/err && ! grep -q panic $tmp/err"
