@@ -62,6 +62,10 @@ printf '#include <stddef.h>\n#include <immintrin.h>\n#include <stdio.h>\nint mai
 check "gcc's own headers (stddef.h, immintrin.h) come from the sysroot" \
 	$UCC -c -o $tmp/ok.o $tmp/ok.c
 
+$UCC -O2 -Wall -o $tmp/threads.img tests/guest/threads.c >$tmp/out 2>&1
+check "a program with thread-local data links without a warning" test ! -s $tmp/out
+sed 's/^/# /' $tmp/out
+
 # What the user writes is honoured.
 mkdir -p $tmp/u/inc $tmp/u/lib
 echo 'int twice(int);' >$tmp/u/inc/twice.h
