@@ -138,14 +138,16 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, cnt)
 	return vector_io(fd, iov, cnt, NULL, true);
 }
 
-SYSCALL_DEFINE4(preadv, int, fd, const struct iovec *, iov, int, cnt, long, off)
+/* preadv and pwritev: Linux splits the offset into two longs for 32-bit
+ * callers; on x86_64 the first holds all of it and the second is unused. */
+SYSCALL_DEFINE5(preadv, int, fd, const struct iovec *, iov, int, cnt, long, off, long, off_high)
 {
 	uint64_t pos = (uint64_t)off;
 
 	return off < 0 ? -EINVAL : vector_io(fd, iov, cnt, &pos, false);
 }
 
-SYSCALL_DEFINE4(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off)
+SYSCALL_DEFINE5(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off, long, off_high)
 {
 	uint64_t pos = (uint64_t)off;
 
