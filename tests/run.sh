@@ -132,6 +132,9 @@ part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
 part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
 part "signal statuses" tests/integration/signals.sh
 part folders tests/integration/folders.sh
+part "pipes microvm" guest pipes microvm --smp 2 </dev/null
+part "pipes q35" guest pipes q35 --smp 2 </dev/null
+part "pipe stress smp 4" guest pipestress microvm --smp 4 </dev/null
 part "sysfuzz smp 2" guest sysfuzz microvm --smp 2 -- 100000 4 1 </dev/null
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
