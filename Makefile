@@ -56,6 +56,13 @@ $(GEN)/.stamp: posix/syscalls.list posix/gen-syscalls.py
 
 docs: $(GEN)/.stamp
 
+# The generator also checks every handler against its SYSCALL_DEFINEn; run
+# it again whenever a system-call file changes, without touching $(GEN)
+# (which would rebuild musl).
+build/syscalls-checked: posix/syscalls.list posix/gen-syscalls.py $(wildcard posix/*.c)
+	python3 posix/gen-syscalls.py posix/syscalls.list build/gen-check
+	@touch $@
+
 $(SYSROOT)/.stamp: $(MUSL_SRC)/.fetched $(GEN)/.stamp $(shell find toolchain/musl -type f)
 	toolchain/musl/build.sh $(MUSL_SRC) $(GEN) $(SYSROOT)
 
@@ -85,7 +92,7 @@ $(KOBJ)/syscall_table.o: $(GEN)/.stamp $(SYSROOT)/.stamp
 
 # One object; every symbol not marked KERNEL_API becomes local to it. The
 # -full object keeps them, for kernel tests (tests/kernel/) only.
-$(KERNEL): $(KERNEL_OBJS) toolchain/kernel.ld
+$(KERNEL): $(KERNEL_OBJS) toolchain/kernel.ld build/syscalls-checked
 	ld -r -T toolchain/kernel.ld -o build/unishyper-full.o $(KERNEL_OBJS)
 	objcopy --localize-hidden build/unishyper-full.o $@
 

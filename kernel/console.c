@@ -8,19 +8,34 @@
  * console wakes the same queue); one reader at a time reads or edits a
  * line. UART output takes a spinlock so that lines from several CPUs do
  * not mix.
+ *
+ * The console is also one kind of open file (include/unishyper/file.h):
+ * standard input, output and error, /dev/console and /dev/tty are all
+ * files of these operations, with the terminal ioctls programs and musl's
+ * stdio use (TCGETS/TCSETS*, TIOCGWINSZ). In pipe mode the console is not
+ * a terminal: those answer -ENOTTY and stdio buffers fully, as it would
+ * with a pipe on Linux.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
 #include <unishyper/console.h>
+#include <unishyper/file.h>
 #include <unishyper/mutex.h>
+#include <unishyper/poll.h>
 #include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/uart.h>
 #include <unishyper/vcon.h>
+#include <unishyper/vfs.h>
 #include <unishyper/wait.h>
 
 #define RX_SIZE 4096
@@ -117,7 +132,8 @@ static bool rx_available(void)
 	return any;
 }
 
-bool console_input_ready_locked(void)
+/* Whether console_read() would return without waiting; rx_wq locked. */
+static bool input_ready_locked(void)
 {
 	if (vcon_has(0))
 		return vcon_input_ready_locked();
@@ -295,4 +311,84 @@ ssize_t console_write_user(int stream, const void *buf, size_t n)
 		console_write(stream, k, len);
 	}
 	return (ssize_t)n;
+}
+
+/* The console as an open file. */
+
+/* The kernel's struct termios (not libc's larger one). */
+struct ktermios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line, c_cc[19];
+};
+
+static struct ktermios termios = {
+	.c_iflag = 0x0500,		/* ICRNL | IXON */
+	.c_oflag = 0x0005,		/* OPOST | ONLCR */
+	.c_cflag = 0x00bf,		/* B38400 | CS8 | CREAD */
+	.c_lflag = 0x8a3b,		/* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22 },
+};
+
+static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
+{
+	return off ? -ESPIPE : console_read(buf, n);
+}
+
+static ssize_t file_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	if (off)
+		return -ESPIPE;
+	ssize_t r = console_write_user((int)(intptr_t)f->priv, buf, n);
+	if (r == -EPIPE)
+		signal_send(current(), SIGPIPE);
+	return r;
+}
+
+static long file_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
+{
+	void *p = (void *)arg;
+
+	if (!tty_mode)
+		return -ENOTTY;
+	switch (cmd) {
+	case TCGETS:
+		return uaccess_to(p, &termios, sizeof(termios));
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return uaccess_from(&termios, p, sizeof(termios));
+	case TIOCGWINSZ: {
+		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+		return uaccess_put((struct winsize *)p, ws);
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static short file_poll(struct file *f, short events, struct poll_table *pt)
+{
+	poll_wait(pt, &rx_wq);
+	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+	bool in = input_ready_locked();
+	spin_unlock_irqrestore(&rx_wq.lock, flags);
+	return (events & (POLLOUT | POLLWRNORM)) | (in ? events & (POLLIN | POLLRDNORM) : 0);
+}
+
+/* A terminal, as /dev/pts/0 shows itself on Linux. */
+static int file_stat(struct file *f, struct vfs_attr *a)
+{
+	*a = (struct vfs_attr){ .ino = 3, .mode = S_IFCHR | 0620, .nlink = 1, .blksize = 1024,
+				.rdev = 0x8800 };
+	return 0;
+}
+
+static const struct file_ops console_file_ops = {
+	.read = file_read, .write = file_write, .ioctl = file_ioctl, .poll = file_poll,
+	.stat = file_stat,
+};
+
+struct file *console_open(int stream, int flags)
+{
+	return file_alloc(&console_file_ops, (void *)(intptr_t)stream, flags);
 }

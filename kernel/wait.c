@@ -6,11 +6,6 @@
 #include <unishyper/sched.h>
 #include <unishyper/wait.h>
 
-struct waiter {
-	struct list_node link;
-	struct thread *thread;
-};
-
 void waitq_init(struct waitq *q)
 {
 	q->lock = (spinlock_t)SPINLOCK_INIT;
@@ -20,7 +15,7 @@ void waitq_init(struct waitq *q)
 int waitq_wait(struct waitq *q, bool (*ready)(void *arg), void *arg, uint64_t deadline,
 	       bool interruptible)
 {
-	struct waiter w = { .thread = current() };
+	struct wait_entry w = { .thread = current() };
 	int r = 0;
 
 	list_init(&w.link);
@@ -44,9 +39,29 @@ void waitq_wake_all(struct waitq *q)
 	struct list_node *n, *tmp;
 
 	list_for_each_safe(n, tmp, &q->waiters) {
-		struct waiter *w = list_entry(n, struct waiter, link);
+		struct wait_entry *w = list_entry(n, struct wait_entry, link);
+		if (w->wake) {
+			w->wake(w);
+			continue;
+		}
 		list_remove(&w->link);
 		sched_wake(w->thread, 0);
 	}
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+void waitq_add(struct waitq *q, struct wait_entry *e)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	list_push_back(&q->waiters, &e->link);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+void waitq_remove(struct waitq *q, struct wait_entry *e)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	list_remove(&e->link);
 	spin_unlock_irqrestore(&q->lock, flags);
 }

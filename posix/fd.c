@@ -1,13 +1,14 @@
 /*
  * The file-descriptor table: one per process, and there is one process.
  * A lock guards the table; each struct file counts the descriptors (and
- * calls in progress) that hold it and is closed when the last goes.
+ * calls in progress) that hold it and is closed when the last goes
+ * (kernel/file.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 
+#include <unishyper/console.h>
 #include <unishyper/file.h>
-#include <unishyper/kmalloc.h>
 #include <unishyper/spinlock.h>
 
 struct fd_entry {
@@ -21,7 +22,7 @@ static spinlock_t fd_lock = SPINLOCK_INIT;
 void fd_init_console(void)
 {
 	for (int fd = 0; fd < 3; fd++)
-		fd_table[fd].file = tty_open(fd == 2 ? 2 : 1, O_RDWR);
+		fd_table[fd].file = console_open(fd == 2 ? 2 : 1, O_RDWR);
 }
 
 struct file *fd_get(int fd)
@@ -32,23 +33,9 @@ struct file *fd_get(int fd)
 		return NULL;
 	unsigned long flags = spin_lock_irqsave(&fd_lock);
 	if ((f = fd_table[fd].file))
-		f->refs++;
+		file_get(f);
 	spin_unlock_irqrestore(&fd_lock, flags);
 	return f;
-}
-
-void file_put(struct file *f)
-{
-	unsigned long flags = spin_lock_irqsave(&fd_lock);
-	int left = --f->refs;
-
-	spin_unlock_irqrestore(&fd_lock, flags);
-	if (left)
-		return;
-	if (f->ops->close)
-		f->ops->close(f);
-	kfree(f->path);
-	kfree(f);
 }
 
 int fd_install(struct file *f, int min, bool cloexec)
@@ -82,7 +69,7 @@ int fd_dup_to(int fd, int newfd, bool cloexec)
 		return -EBADF;
 	}
 	if (fd != newfd) {
-		f->refs++;
+		file_get(f);
 		old = fd_table[newfd].file;
 		fd_table[newfd] = (struct fd_entry){ f, cloexec };
 	}

@@ -11,10 +11,13 @@ From LIST (posix/syscalls.list) it writes into OUTDIR:
   missing/NR_NAME.s      one stub per missing call: returns -ENOSYS through
                          sys_missing() and carries a link-time warning
 and, when DOC is given, the coverage page docs/syscalls.md.
-Stops with an error when a number or a name appears twice, or a line is
-malformed, so the tables can never go out of sync with the list.
+Stops with an error when a number or a name appears twice, a line is
+malformed, or a handler is not defined in its family's file (FAMILY.c
+beside LIST) with SYSCALL_DEFINEn of the listed argument count, so the
+tables can never go out of sync with the list or the code.
 """
 import os
+import re
 import sys
 
 
@@ -26,21 +29,46 @@ def parse(path):
             line = line.split("#", 1)[0].rstrip()
             if not line:
                 continue
-            words = line.split(None, 4)
-            if len(words) < 4:
-                sys.exit(f"{path}:{lineno}: want 'nr name args handler [note]'")
-            nr, name, nargs, handler = words[:4]
-            note = words[4] if len(words) > 4 else ""
+            words = line.split(None, 5)
+            if len(words) < 5:
+                sys.exit(f"{path}:{lineno}: want 'nr name args family handler [note]'")
+            nr, name, nargs, family, handler = words[:5]
+            note = words[5] if len(words) > 5 else ""
             if not nr.isdigit() or not nargs.isdigit() or int(nargs) > 6:
                 sys.exit(f"{path}:{lineno}: bad number or argument count")
             if not name.isidentifier() or not (handler == "-" or handler.isidentifier()):
                 sys.exit(f"{path}:{lineno}: bad name or handler")
+            if not (family == "-" or family.isidentifier()) or (handler != "-" and family == "-"):
+                sys.exit(f"{path}:{lineno}: bad family (a handler needs its file)")
+            if handler != "-":
+                check_define(path, lineno, family, handler, int(nargs))
             if int(nr) in seen_nr or name in seen_name:
                 sys.exit(f"{path}:{lineno}: {name} ({nr}) listed twice")
             seen_nr.add(int(nr))
             seen_name.add(name)
-            calls.append((int(nr), name, int(nargs), handler, note))
+            calls.append((int(nr), name, int(nargs), handler, note, family))
     return sorted(calls)
+
+
+DEFINE = re.compile(r"SYSCALL_DEFINE(\d)\(\s*(\w+)")
+defines = {}
+
+
+def check_define(path, lineno, family, handler, nargs):
+    """Stops unless FAMILY.c beside the list defines handler with nargs."""
+    src = os.path.join(os.path.dirname(path), family + ".c")
+    if src not in defines:
+        try:
+            with open(src) as f:
+                defines[src] = {"sys_" + m.group(2): int(m.group(1)) for m in DEFINE.finditer(f.read())}
+        except OSError:
+            sys.exit(f"{path}:{lineno}: family {family}: no file {src}")
+    n = defines[src].get(handler)
+    if n is None:
+        sys.exit(f"{path}:{lineno}: {handler} is not defined with SYSCALL_DEFINEn in {src}")
+    if n != nargs:
+        sys.exit(f"{path}:{lineno}: {handler} takes {nargs} arguments in the list, "
+                 f"{n} in {src} (SYSCALL_DEFINE{n})")
 
 
 def callee(name, handler):
@@ -52,7 +80,7 @@ HEADER = "/* Generated from posix/syscalls.list by posix/gen-syscalls.py: do not
 
 
 def write_header(out, calls, size):
-    handlers = sorted({h for _, _, _, h, _ in calls if h != "-"})
+    handlers = sorted({h for _, _, _, h, *_ in calls if h != "-"})
     lines = [HEADER,
              "#ifndef UNISHYPER_SYSCALLS_H", "#define UNISHYPER_SYSCALLS_H", "",
              f"#define SYS_TABLE_SIZE {size}", "",
@@ -69,7 +97,7 @@ def write_header(out, calls, size):
              "extern const char *const sys_names[SYS_TABLE_SIZE];", ""]
     lines += [f"SYS_API long {h}({ARGS});" for h in handlers]
     lines += [""]
-    lines += [f"long sys_missing_{n}({ARGS});" for _, n, _, h, _ in calls if h == "-"]
+    lines += [f"long sys_missing_{n}({ARGS});" for _, n, _, h, *_ in calls if h == "-"]
     lines += ["", "#endif", ""]
     with open(os.path.join(out, "unishyper", "syscalls.h"), "w") as f:
         f.write("\n".join(lines))
@@ -89,7 +117,7 @@ def write_direct(out, calls):
              "{",
              "\tif (__builtin_constant_p(n)) {",
              "\t\tswitch (n) {"]
-    for nr, name, _, handler, _ in calls:
+    for nr, name, _, handler, *_ in calls:
         lines.append(f"\t\tcase {nr}: return {callee(name, handler)}(a1, a2, a3, a4, a5, a6);")
     lines += ["\t\t}", "\t}", "\treturn sys_dispatch(n, a1, a2, a3, a4, a5, a6);", "}", "",
               "#endif", ""]
@@ -100,9 +128,9 @@ def write_direct(out, calls):
 def write_table(out, calls):
     lines = [HEADER, "#include <stddef.h>", "", "#include <unishyper/syscalls.h>", "",
              "const sys_handler_t sys_table[SYS_TABLE_SIZE] = {"]
-    lines += [f"\t[{nr}] = {h}," for nr, _, _, h, _ in calls if h != "-"]
+    lines += [f"\t[{nr}] = {h}," for nr, _, _, h, *_ in calls if h != "-"]
     lines += ["};", "", "const char *const sys_names[SYS_TABLE_SIZE] = {"]
-    lines += [f'\t[{nr}] = "{name}",' for nr, name, _, _, _ in calls]
+    lines += [f'\t[{nr}] = "{name}",' for nr, name, *_ in calls]
     lines += ["};", ""]
     with open(os.path.join(out, "syscall_table.c"), "w") as f:
         f.write("\n".join(lines))
@@ -113,7 +141,7 @@ def write_missing(out, calls):
     os.makedirs(d, exist_ok=True)
     for old in os.listdir(d):
         os.remove(os.path.join(d, old))
-    for nr, name, _, handler, _ in calls:
+    for nr, name, _, handler, *_ in calls:
         if handler != "-":
             continue
         sym = f"sys_missing_{name}"
@@ -137,12 +165,13 @@ def write_doc(path, calls):
              "name once and makes the link print a warning.", "",
              f"{len(done)} implemented, {len(part)} partial, "
              f"{len(calls) - len(done) - len(part)} missing, of {len(calls)}.", "",
-             "| nr | name | args | status | handler | note |",
-             "|---:|---|---:|---|---|---|"]
-    for nr, name, nargs, handler, note in calls:
+             "| nr | name | args | status | handler | file | note |",
+             "|---:|---|---:|---|---|---|---|"]
+    for nr, name, nargs, handler, note, family in calls:
         status = "missing" if handler == "-" else ("partial" if note.startswith("partial") else "implemented")
         h = f"`{handler}`" if handler != "-" else ""
-        lines.append(f"| {nr} | {name} | {nargs} | {status} | {h} | {note} |")
+        fam = f"`posix/{family}.c`" if family != "-" else ""
+        lines.append(f"| {nr} | {name} | {nargs} | {status} | {h} | {fam} | {note} |")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -1,8 +1,13 @@
 /*
- * Read and write system calls over the fd table: read, write, pread64,
- * pwrite64, readv, writev, preadv, pwritev, lseek, ioctl, close.
+ * System calls that move data through open files, each through the
+ * file's own operations: read, write, pread64, pwrite64, readv, writev,
+ * preadv, pwritev, lseek, getdents64; and the calls that put a file's
+ * data where it belongs: fsync, fdatasync, syncfs, sync, ftruncate,
+ * fallocate.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/uio.h>
@@ -166,14 +171,16 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, cnt)
 	return vector_io(fd, iov, cnt, NULL, true);
 }
 
-SYSCALL_DEFINE4(preadv, int, fd, const struct iovec *, iov, int, cnt, long, off)
+/* preadv and pwritev: Linux splits the offset into two longs for 32-bit
+ * callers; on x86_64 the first holds all of it and the second is unused. */
+SYSCALL_DEFINE5(preadv, int, fd, const struct iovec *, iov, int, cnt, long, off, long, off_high)
 {
 	uint64_t pos = (uint64_t)off;
 
 	return off < 0 ? -EINVAL : vector_io(fd, iov, cnt, &pos, false);
 }
 
-SYSCALL_DEFINE4(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off)
+SYSCALL_DEFINE5(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off, long, off_high)
 {
 	uint64_t pos = (uint64_t)off;
 
@@ -183,55 +190,117 @@ SYSCALL_DEFINE4(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off
 SYSCALL_DEFINE3(lseek, int, fd, long, off, int, whence)
 {
 	struct file *f = fd_get(fd);
-	struct vfs_attr a;
-	long r, base;
 
 	if (!f)
 		return -EBADF;
-	if (!f->vnode) {
-		r = -ESPIPE;
-		goto out;
-	}
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (long)f->offset;
-		break;
-	case SEEK_END:
-		if ((r = vfs_fstat(f, &a)))
-			goto out;
-		base = (long)a.size;
-		break;
-	default:
-		r = -EINVAL;
-		goto out;
-	}
-	if (__builtin_add_overflow(base, off, &r) || r < 0) {
-		r = -EINVAL;
-		goto out;
-	}
-	f->offset = (uint64_t)r;
-	if (f->vnode->is_dir)
-		f->dir_pos = 0; /* rewinddir */
-out:
+	long r = f->ops->seek ? f->ops->seek(f, off, whence) : -ESPIPE;
 	file_put(f);
 	return r;
 }
 
-SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, cmd, unsigned long, arg)
+struct linux_dirent64 {
+	uint64_t ino;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type;
+	char name[];
+};
+
+struct dirents {
+	char *buf; /* the program's */
+	size_t size, used;
+};
+
+/* Puts one entry into the program's buffer: 0, 1 when it is full. */
+static int emit(void *ctx, const struct vfs_dirent *d, uint64_t next)
+{
+	struct dirents *to = ctx;
+	size_t len = strlen(d->name), rec = (sizeof(struct linux_dirent64) + len + 1 + 7) & ~7ul;
+	size_t head = offsetof(struct linux_dirent64, name);
+	struct linux_dirent64 e = { d->ino ? d->ino : 1, (int64_t)next, (uint16_t)rec, d->type };
+	char *p = to->buf + to->used;
+
+	if (to->used + rec > to->size)
+		return 1;
+	if (uaccess_copy(p, &e, head) || uaccess_copy(p + head, d->name, len + 1))
+		return -EFAULT;
+	to->used += rec;
+	return 0;
+}
+
+SYSCALL_DEFINE3(getdents64, int, fd, void *, buf, size_t, size)
+{
+	struct dirents to = { buf, size, 0 };
+	struct file *f = fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!uaccess_ok(buf, size))
+		r = -EFAULT;
+	else if (!f->ops->readdir)
+		r = -ENOTDIR;
+	else if ((r = f->ops->readdir(f, emit, &to)) > 0)
+		r = to.used ? 0 : -EINVAL; /* not even one entry fits */
+	file_put(f);
+	return r < 0 ? r : (long)to.used;
+}
+
+SYSCALL_DEFINE1(fsync, int, fd)
 {
 	struct file *f = fd_get(fd);
 
 	if (!f)
 		return -EBADF;
-	long r = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	long r = f->ops->sync ? f->ops->sync(f) : -EINVAL;
 	file_put(f);
 	return r;
 }
 
-SYSCALL_DEFINE1(close, int, fd)
+SYSCALL_DEFINE1(fdatasync, int, fd)
 {
-	return fd_close(fd);
+	return do_sys_fsync(fd);
+}
+
+SYSCALL_DEFINE1(syncfs, int, fd)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = vfs_syncfs(f);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE0(sync)
+{
+	vfs_sync();
+	return 0;
+}
+
+SYSCALL_DEFINE2(ftruncate, int, fd, long, size)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = size < 0 ? -EINVAL : vfs_truncate(NULL, f, (uint64_t)size);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE4(fallocate, int, fd, int, mode, long, off, long, len)
+{
+	struct file *f;
+
+	if (mode)
+		return -EOPNOTSUPP; /* no hole punching or keep-size */
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!(f = fd_get(fd)))
+		return -EBADF;
+	long r = vfs_fallocate(f, (uint64_t)off, (uint64_t)len);
+	file_put(f);
+	return r;
 }

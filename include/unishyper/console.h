@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct file;
+
 /* Finds the UARTs and the debug console; before anything prints. */
 void console_early_init(void);
 
@@ -40,12 +42,13 @@ ssize_t console_read(void *buf, size_t n);
  * none). */
 ssize_t console_write_user(int stream, const void *buf, size_t n);
 
-/* The queue that input wakes (for poll); its lock guards the input. */
+/* The queue that input wakes; its lock guards the input. */
 struct waitq *console_input_queue(void);
 
-/* Whether console_read() would return without waiting; call with the
- * input queue's lock held. */
-bool console_input_ready_locked(void);
+/* A new open file on the console (file.h) that writes to stream 1 or 2:
+ * standard input, output and error, /dev/console and /dev/tty. NULL
+ * without memory. */
+struct file *console_open(int stream, int flags);
 
 /* Set on a panic, and for the report of a program's fatal fault, which is
  * written from the trap: output then goes straight to the UARTs, without

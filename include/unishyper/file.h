@@ -1,10 +1,14 @@
 /*
  * Open files and the file-descriptor table.
  *
- * Every kind of file (the console, files of a file system, devices; sockets
- * later) is a struct file with an operations table; a missing operation
- * answers with the errno POSIX gives for that kind of file. dup() shares
- * one struct file (offset and status flags) between descriptors.
+ * Every kind of file is a struct file with one operations table, filled
+ * once by the kind's owner: files of a file system by the VFS
+ * (kernel/fs/file.c), the console by kernel/console.c (standard streams,
+ * /dev/console and /dev/tty alike), pipes by kernel/pipe.c, eventfds by
+ * kernel/eventfd.c. The system-call layer calls through the table and
+ * never asks what kind of file it holds; a missing operation answers with
+ * the errno POSIX gives for a file that cannot do it. dup() shares one
+ * struct file (offset and status flags) between descriptors.
  */
 #ifndef UNISHYPER_FILE_H
 #define UNISHYPER_FILE_H
@@ -15,36 +19,71 @@
 #include <sys/types.h>
 
 struct file;
-struct vnode;
+struct poll_table;
+struct vfs_attr;
+struct vfs_dirent;
+
+typedef int (*vfs_emit_fn)(void *ctx, const struct vfs_dirent *d, uint64_t next);
 
 struct file_ops {
 	/* read/write at the file's offset (advancing it) when off is NULL,
-	 * else at *off without touching the offset (pread/pwrite). */
+	 * else at *off without touching the offset (pread/pwrite; a file
+	 * without positions answers -ESPIPE). buf is the program's: reach
+	 * it only through uaccess.h. NULL: -EBADF (io.c also refuses a
+	 * transfer the access mode forbids). */
 	ssize_t (*read)(struct file *f, void *buf, size_t n, uint64_t *off);
 	ssize_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *off);
+	/* ioctl(2); arg is the program's. NULL: -ENOTTY. */
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
-	/* Readiness for poll: POLLIN/POLLOUT bits of events that hold now. */
-	short (*poll)(struct file *f, short events);
+	/* fcntl(2) commands of one kind (F_GETPIPE_SZ, F_SETPIPE_SZ); the
+	 * generic ones are fd.c's. NULL: -EINVAL. */
+	long (*fcntl)(struct file *f, int cmd, unsigned long arg);
+	/* Readiness: the POLL* bits among events (and POLLERR, POLLHUP) that
+	 * hold now; with a poll table, also poll_wait() on every queue whose
+	 * wake-up may change the answer (include/unishyper/poll.h). NULL:
+	 * always ready for reading and writing. */
+	short (*poll)(struct file *f, short events, struct poll_table *pt);
+	/* fstat(2). Every kind has it. */
+	int (*stat)(struct file *f, struct vfs_attr *a);
+	/* lseek(2): the new offset. NULL: -ESPIPE. */
+	long (*seek)(struct file *f, long off, int whence);
+	/* fsync(2) and fdatasync(2). NULL: -EINVAL. */
+	int (*sync)(struct file *f);
+	/* Hands emit the directory's entries from the file's cursor on, with
+	 * the cursor after each, and moves the cursor past every entry emit
+	 * takes (returns 0). Returns what emit returned when it refused one
+	 * (above 0: the caller's buffer is full; below: an error), 0 at the
+	 * end, or an error. NULL: -ENOTDIR. */
+	int (*readdir)(struct file *f, vfs_emit_fn emit, void *ctx);
+	/* Maps len bytes of the file from off at addr (file mappings).
+	 * NULL: -ENODEV. */
+	long (*mmap)(struct file *f, uintptr_t addr, size_t len, int prot, int flags, uint64_t off);
+	/* The last reference went. */
 	void (*close)(struct file *f);
 };
 
 struct file {
 	const struct file_ops *ops;
-	int refs;             /* descriptors sharing it */
-	int flags;            /* O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
+	int refs;            /* descriptors and calls in progress holding it */
+	int flags;           /* O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
 	uint64_t offset;
-	struct vnode *vnode;  /* NULL for the console */
-	uint64_t dir_pos;     /* getdents64 cursor */
-	int stream;           /* for the console: 1 stdout, 2 stderr */
-	char *path;           /* the absolute path it was opened by (fchdir) */
+	void *priv;          /* the owner's: a vnode, a pipe, a console stream */
+	uint64_t dir_pos;    /* files of a file system: the getdents64 cursor */
+	char *path;          /* files of a file system: the absolute path opened */
 };
+
+/* A new file of kind ops with one reference (kernel/file.c); NULL without
+ * memory. */
+struct file *file_alloc(const struct file_ops *ops, void *priv, int flags);
+/* Takes one more reference / drops one (the last closes the file). */
+void file_get(struct file *f);
+void file_put(struct file *f);
 
 #define FD_MAX 1024
 
 /* The open file behind fd with a reference for the caller (file_put), or
  * NULL (the caller answers -EBADF). */
 struct file *fd_get(int fd);
-void file_put(struct file *f);
 
 /* Installs f at the lowest free descriptor >= min; returns it or -EMFILE.
  * Takes over the caller's reference. */
@@ -62,8 +101,5 @@ int fd_set_cloexec(int fd, bool on);
 
 /* Opens fds 0, 1 and 2 on the console. */
 void fd_init_console(void);
-
-/* A new console file for stream 1 or 2 (for /dev/console, /dev/tty). */
-struct file *tty_open(int stream, int flags);
 
 #endif

@@ -27,6 +27,7 @@
 #define VFS_PATH_MAX 4096
 
 struct blockdev;
+struct file;
 struct vnode;
 struct mount;
 
@@ -86,6 +87,10 @@ struct vnode_ops {
 	/* Optional: a file is being opened with open(2)'s access mode
 	 * (O_RDONLY, O_WRONLY, O_RDWR); an error fails the open. */
 	int (*open)(struct vnode *v, int acc);
+	/* Optional: a device that is a kind of file of its own (the console)
+	 * sets *out to its own open file for open(2)'s flags; *out left NULL
+	 * opens v as a file of this file system. */
+	int (*open_file)(struct vnode *v, int flags, struct file **out);
 	/* Files. read/write at an offset: a byte count (short only at the
 	 * end of file for read, on -ENOSPC for write when nothing fits).
 	 * write past the end extends the file (the gap reads as zeros). */
@@ -147,10 +152,11 @@ extern const struct fs_type fat_fs_type, ramfs_fs_type, devfs_fs_type, p9_fs_typ
 /*
  * The VFS calls (kernel/fs/vfs.c). Paths are absolute or relative to the
  * working directory; all return 0 or a negative errno unless said.
+ * Reading and writing open files, fstat, lseek, fsync and getdents64 go
+ * through their file operations (include/unishyper/file.h).
  * Symbolic links are followed in every component but the last; the last
  * too where POSIX says (open without O_NOFOLLOW, stat, chdir, truncate).
  */
-struct file;
 
 /* Folds a path against the working directory into an absolute path
  * without ".", ".." or repeated slashes (out: VFS_PATH_MAX bytes). */
@@ -173,19 +179,25 @@ int vfs_symlink(const char *target, const char *path);
  * follow). */
 int vfs_link(const char *old, const char *path, bool follow);
 /* Copies the target of the link at path (at most n bytes, no NUL);
- * returns its length, -EINVAL when path is not a link. */
+ * returns its length, -EINVAL when path is not a link. /proc/self/exe
+ * names the program (program_path()). */
 int vfs_readlink(const char *path, char *buf, size_t n);
-int vfs_fstat(struct file *f, struct vfs_attr *a);
 /* Either path or an open file f (path NULL). */
 int vfs_setattr(const char *path, struct file *f, const struct vfs_attr *a, unsigned mask);
 int vfs_truncate(const char *path, struct file *f, uint64_t size);
 int vfs_statfs(const char *path, struct file *f, struct vfs_statfs *s);
 int vfs_fallocate(struct file *f, uint64_t off, uint64_t len);
-int vfs_fsync(struct file *f);
+/* The calls on an open file f that only files of a file system answer
+ * (kernel/fs/file.c opens them): the vnode of f, or NULL for another kind
+ * of file; the path a directory f was opened by, or NULL. The VFS calls
+ * that take a file answer for other kinds as Linux does for a pipe:
+ * setattr 0, truncate -EINVAL, fallocate -ENODEV, syncfs 0, statfs
+ * -ENOSYS, fchdir -ENOTDIR. */
+struct vnode *vfs_file_vnode(struct file *f);
+const char *vfs_file_dir(struct file *f);
 int vfs_syncfs(struct file *f);
-/* The next entry of an open directory: 1 with one, 0 at the end. */
-int vfs_readdir(struct file *f, struct vfs_dirent *d);
 int vfs_chdir(const char *path);
+int vfs_fchdir(struct file *f);
 /* Copies the working directory; returns its length with the NUL. */
 int vfs_getcwd(char *buf, size_t n);
 bool vfs_is_readonly(const char *path);

@@ -2,7 +2,9 @@
  * Wait queues: a thread sleeps until a condition holds, a deadline passes
  * or (if interruptible) a signal arrives; whoever makes the condition true
  * wakes the queue. The condition is checked under the queue's lock, so a
- * wake-up between the check and the sleep is never lost.
+ * wake-up between the check and the sleep is never lost. A poll call
+ * (include/unishyper/poll.h) hangs entries with a wake function on the
+ * queues of many files at once.
  */
 #ifndef UNISHYPER_WAIT_H
 #define UNISHYPER_WAIT_H
@@ -18,6 +20,15 @@ struct waitq {
 	struct list_node waiters;
 };
 
+/* One sleeper on a queue. A plain waiter (wake NULL) is taken off the
+ * queue and its thread woken; an entry with a wake function stays on the
+ * queue and wake() runs with the queue locked and interrupts off. */
+struct wait_entry {
+	struct list_node link;
+	struct thread *thread;
+	void (*wake)(struct wait_entry *e);
+};
+
 #define WAITQ_INIT(name) { SPINLOCK_INIT, LIST_INIT((name).waiters) }
 
 void waitq_init(struct waitq *q);
@@ -30,5 +41,9 @@ int waitq_wait(struct waitq *q, bool (*ready)(void *arg), void *arg, uint64_t de
 
 /* Wakes every thread waiting on q; callable from interrupt handlers. */
 void waitq_wake_all(struct waitq *q);
+
+/* Hang e (with its wake function) on q, and take it off again. */
+void waitq_add(struct waitq *q, struct wait_entry *e);
+void waitq_remove(struct waitq *q, struct wait_entry *e);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * devfs: /dev with the devices a program expects: null, zero, full,
- * random and urandom (the kernel generator), console and tty (the
- * console: reads its input, writes its standard output).
+ * random and urandom (the kernel generator), console and tty. Those two
+ * open as the console's own kind of file (kernel/console.c), the same
+ * kind as standard input and output: a terminal that reads the input and
+ * writes standard output.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -85,7 +87,7 @@ static ssize_t devfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 	case DEV_URANDOM:
 		return random_to_user(buf, n);
 	default:
-		return console_read(buf, n);
+		return -EINVAL;
 	}
 }
 
@@ -95,12 +97,17 @@ static ssize_t devfs_write(struct vnode *v, const void *buf, size_t n, uint64_t 
 	switch (kind(v)) {
 	case DEV_FULL:
 		return -ENOSPC;
-	case DEV_CONSOLE:
-	case DEV_TTY:
-		return console_write_user(1, buf, n);
 	default: /* null, zero, random: writes vanish */
 		return (ssize_t)n;
 	}
+}
+
+static int devfs_open_file(struct vnode *v, int flags, struct file **out)
+{
+	if (kind(v) != DEV_CONSOLE && kind(v) != DEV_TTY)
+		return 0;
+	*out = console_open(1, flags);
+	return *out ? 0 : -ENOMEM;
 }
 
 static int devfs_truncate(struct vnode *v, uint64_t size)
@@ -158,7 +165,8 @@ static void devfs_release(struct vnode *v)
 static const struct vnode_ops devfs_ops = {
 	.lookup = devfs_lookup, .create = devfs_create, .mkdir = devfs_mkdir,
 	.unlink = devfs_refuse, .rmdir = devfs_refuse, .rename = devfs_rename,
-	.readdir = devfs_readdir, .read = devfs_read, .write = devfs_write,
+	.readdir = devfs_readdir, .open_file = devfs_open_file, .read = devfs_read,
+	.write = devfs_write,
 	.truncate = devfs_truncate, .getattr = devfs_getattr, .setattr = devfs_setattr,
 	.release = devfs_release,
 };

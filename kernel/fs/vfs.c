@@ -22,19 +22,12 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/mutex.h>
 #include <unishyper/printk.h>
+#include <unishyper/program.h>
 #include <unishyper/vfs.h>
 
-#define MOUNT_MAX 16
+#include "vfs-impl.h"
 
-struct mount {
-	char path[VFS_PATH_MAX]; /* normalised, "/" or without a trailing '/' */
-	size_t path_len;
-	const struct fs_type *type;
-	void *fs;
-	struct vnode *root;
-	bool readonly;
-	struct mutex lock;
-};
+#define MOUNT_MAX 16
 
 static struct mount *mounts[MOUNT_MAX];
 static int nmounts;
@@ -107,8 +100,7 @@ static struct mount *mount_of(const char *abs, const char **rest)
 	return best;
 }
 
-/* Drops a reference; the mount lock is held. */
-static void put_locked(struct vnode *v)
+void vfs_put_locked(struct vnode *v)
 {
 	if (v && --v->refs == 0)
 		v->ops->release(v);
@@ -192,7 +184,7 @@ static int walk(struct where *w, const char *rest, int flags)
 	w->name = rest;
 	w->len = 0;
 	if (!*rest && (flags & R_PARENT)) {
-		put_locked(v);
+		vfs_put_locked(v);
 		return -EBUSY;
 	}
 	while (*rest) {
@@ -204,7 +196,7 @@ static int walk(struct where *w, const char *rest, int flags)
 			rest++;
 		bool last = !*rest;
 		if (!v->is_dir) {
-			put_locked(v);
+			vfs_put_locked(v);
 			return -ENOTDIR;
 		}
 		w->dir = v;
@@ -218,21 +210,21 @@ static int walk(struct where *w, const char *rest, int flags)
 		if (r == -ENOENT && last && (flags & R_MAYBE))
 			return 0;
 		if (r) {
-			put_locked(v);
+			vfs_put_locked(v);
 			return r;
 		}
 		next->mount = w->m;
 		if (next->is_link && (!last || (flags & R_FOLLOW))) {
 			r = expand_link(w, next, start, rest);
-			put_locked(next);
-			put_locked(v);
+			vfs_put_locked(next);
+			vfs_put_locked(v);
 			return r;
 		}
 		if (last) {
 			w->v = next;
 			return 0;
 		}
-		put_locked(v);
+		vfs_put_locked(v);
 		v = next;
 	}
 	return 0;
@@ -241,8 +233,8 @@ static int walk(struct where *w, const char *rest, int flags)
 /* Drops what w holds and unlocks its mount. */
 static void release(struct where *w)
 {
-	put_locked(w->dir);
-	put_locked(w->v);
+	vfs_put_locked(w->dir);
+	vfs_put_locked(w->v);
 	mutex_unlock(&w->m->lock);
 }
 
@@ -280,7 +272,7 @@ static int lookup_path(const char *path, bool follow, struct mount **mp, struct 
 	if (!w)
 		return -ENOMEM;
 	if (!(r = resolve(path, follow ? R_FOLLOW : 0, w))) {
-		put_locked(w->dir);
+		vfs_put_locked(w->dir);
 		*mp = w->m;
 		*out = w->v;
 	}
@@ -290,7 +282,7 @@ static int lookup_path(const char *path, bool follow, struct mount **mp, struct 
 
 static void done(struct mount *m, struct vnode *v)
 {
-	put_locked(v);
+	vfs_put_locked(v);
 	mutex_unlock(&m->lock);
 }
 
@@ -335,95 +327,6 @@ int vfs_sync(void)
 	return err;
 }
 
-/* Files of a file system. */
-
-/* Reads, writes and fsync of open files take the mount lock unless the
- * file system runs them concurrently (fs_ops.concurrent_io). */
-static void io_lock(struct vnode *v)
-{
-	if (!v->mount->type->ops->concurrent_io)
-		mutex_lock(&v->mount->lock);
-}
-
-static void io_unlock(struct vnode *v)
-{
-	if (!v->mount->type->ops->concurrent_io)
-		mutex_unlock(&v->mount->lock);
-}
-
-static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
-{
-	struct vnode *v = f->vnode;
-	uint64_t pos = off ? *off : f->offset;
-
-	if (v->is_dir)
-		return -EISDIR;
-	io_lock(v);
-	ssize_t r = v->ops->read(v, buf, n, pos);
-	io_unlock(v);
-	if (r > 0 && !off)
-		f->offset = pos + (uint64_t)r;
-	return r;
-}
-
-static ssize_t file_write(struct file *f, const void *buf, size_t n, uint64_t *off)
-{
-	struct vnode *v = f->vnode;
-	struct vfs_attr a;
-
-	if (v->mount->readonly)
-		return -EROFS;
-	io_lock(v);
-	uint64_t pos = off ? *off : f->offset;
-	if ((f->flags & O_APPEND) && !off) {
-		int r = v->ops->getattr(v, &a);
-		if (r) {
-			io_unlock(v);
-			return r;
-		}
-		pos = a.size;
-	}
-	ssize_t r = v->ops->write(v, buf, n, pos);
-	io_unlock(v);
-	if (r > 0 && !off)
-		f->offset = pos + (uint64_t)r;
-	return r;
-}
-
-static void file_close(struct file *f)
-{
-	struct vnode *v = f->vnode;
-	struct mount *m = v->mount;
-
-	mutex_lock(&m->lock);
-	/* A written file reaches the disk when it is closed. */
-	if ((f->flags & O_ACCMODE) != O_RDONLY && !m->readonly && v->ops->fsync &&
-	    !m->type->ops->write_through)
-		v->ops->fsync(v);
-	put_locked(v);
-	mutex_unlock(&m->lock);
-}
-
-static const struct file_ops vnode_file_ops = {
-	.read = file_read, .write = file_write, .close = file_close,
-};
-
-/* A struct file for v (whose reference it takes over). */
-static struct file *file_new(struct vnode *v, int flags, const char *abs)
-{
-	struct file *f = kzalloc(sizeof(*f));
-	char *p = kmalloc(strlen(abs) + 1);
-
-	if (!f || !p) {
-		kfree(f);
-		kfree(p);
-		return NULL;
-	}
-	strcpy(p, abs);
-	*f = (struct file){ .ops = &vnode_file_ops, .refs = 1, .flags = flags, .vnode = v, .path = p };
-	return f;
-}
-
 int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 {
 	int acc = flags & O_ACCMODE, r;
@@ -449,7 +352,7 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 	} else if ((flags & O_CREAT) && (flags & O_EXCL)) {
 		r = -EEXIST;
 	}
-	put_locked(w->dir);
+	vfs_put_locked(w->dir);
 	w->dir = NULL;
 	if (r)
 		v = NULL;
@@ -471,12 +374,19 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 		kfree(w);
 		return r;
 	}
+	*out = NULL;
+	if (v->ops->open_file && ((r = v->ops->open_file(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), out)) ||
+				  *out)) {
+		done(m, v); /* a device that is a kind of file of its own */
+		kfree(w);
+		return r;
+	}
 	mutex_unlock(&m->lock);
-	*out = file_new(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), w->abs);
+	*out = vfs_file_new(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), w->abs);
 	kfree(w);
 	if (!*out) {
 		mutex_lock(&m->lock);
-		put_locked(v);
+		vfs_put_locked(v);
 		mutex_unlock(&m->lock);
 		return -ENOMEM;
 	}
@@ -607,14 +517,14 @@ int vfs_rename(const char *from, const char *to, bool noreplace)
 	if (r || (r = walk_two(a, R_PARENT, b)))
 		goto out;
 	if (noreplace && !b->dir->ops->lookup(b->dir, b->name, b->len, &v)) {
-		put_locked(v);
+		vfs_put_locked(v);
 		r = -EEXIST;
 	} else {
 		r = a->m->readonly ? -EROFS
 				   : a->dir->ops->rename(a->dir, a->name, a->len, b->dir, b->name,
 							 b->len);
 	}
-	put_locked(b->dir);
+	vfs_put_locked(b->dir);
 	release(a);
 out:
 	kfree(w);
@@ -642,7 +552,7 @@ int vfs_link(const char *old, const char *path, bool follow)
 		r = -EPERM;
 	else
 		r = b->dir->ops->link(b->dir, b->name, b->len, a->v);
-	put_locked(b->dir);
+	vfs_put_locked(b->dir);
 	release(a);
 out:
 	kfree(w);
@@ -674,24 +584,23 @@ int vfs_lstat(const char *path, struct vfs_attr *a)
 
 int vfs_readlink(const char *path, char *buf, size_t n)
 {
+	char abs[VFS_PATH_MAX];
 	struct mount *m;
 	struct vnode *v;
+
+	/* The program is the image, which no file system holds: Linux's
+	 * /proc/self/exe names it by argv[0]. */
+	if (!vfs_normalize(path, abs) && !strcmp(abs, "/proc/self/exe")) {
+		size_t len = strlen(program_path());
+		memcpy(buf, program_path(), len < n ? len : n);
+		return (int)(len < n ? len : n);
+	}
 	int r = lookup_path(path, false, &m, &v);
 
 	if (r)
 		return r;
 	r = v->is_link && v->ops->readlink ? v->ops->readlink(v, buf, n) : -EINVAL;
 	done(m, v);
-	return r;
-}
-
-int vfs_fstat(struct file *f, struct vfs_attr *a)
-{
-	struct vnode *v = f->vnode;
-
-	mutex_lock(&v->mount->lock);
-	int r = v->ops->getattr(v, a);
-	mutex_unlock(&v->mount->lock);
 	return r;
 }
 
@@ -702,8 +611,8 @@ static int target(const char *path, bool follow, struct file *f, struct mount **
 {
 	if (!f)
 		return lookup_path(path, follow, mp, vp);
-	*vp = f->vnode;
-	*mp = f->vnode->mount;
+	*vp = f->priv;
+	*mp = (*vp)->mount;
 	mutex_lock(&(*mp)->lock);
 	get_locked(*vp);
 	return 0;
@@ -728,6 +637,9 @@ int vfs_setattr(const char *path, struct file *f, const struct vfs_attr *a, unsi
 {
 	struct mount *m;
 	struct vnode *v;
+
+	if (f && !vfs_file_vnode(f))
+		return 0; /* a device or pipe keeps no attributes */
 	int r = target(path, !(mask & VFS_NOFOLLOW), f, &m, &v);
 
 	if (r)
@@ -747,7 +659,7 @@ int vfs_truncate(const char *path, struct file *f, uint64_t size)
 	struct vnode *v;
 	int r;
 
-	if (f && (f->flags & O_ACCMODE) == O_RDONLY)
+	if (f && ((f->flags & O_ACCMODE) == O_RDONLY || !vfs_file_vnode(f)))
 		return -EINVAL;
 	if ((r = target(path, true, f, &m, &v)))
 		return r;
@@ -761,8 +673,10 @@ int vfs_truncate(const char *path, struct file *f, uint64_t size)
 
 int vfs_fallocate(struct file *f, uint64_t off, uint64_t len)
 {
-	struct vnode *v = f->vnode;
+	struct vnode *v = vfs_file_vnode(f);
 
+	if (!v)
+		return -ENODEV;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (v->mount->readonly)
@@ -775,45 +689,17 @@ int vfs_fallocate(struct file *f, uint64_t off, uint64_t len)
 	return r;
 }
 
-int vfs_fsync(struct file *f)
-{
-	struct vnode *v = f->vnode;
-
-	io_lock(v);
-	int r = v->ops->fsync ? v->ops->fsync(v) : 0;
-	io_unlock(v);
-	return r;
-}
-
 int vfs_syncfs(struct file *f)
 {
-	struct mount *m = f->vnode->mount;
+	struct vnode *v = vfs_file_vnode(f);
+
+	if (!v)
+		return 0; /* nothing of a pipe or device is on a disk */
+	struct mount *m = v->mount;
 
 	mutex_lock(&m->lock);
 	int r = m->type->ops->sync ? m->type->ops->sync(m->fs) : 0;
 	mutex_unlock(&m->lock);
-	return r;
-}
-
-int vfs_readdir(struct file *f, struct vfs_dirent *d)
-{
-	struct vnode *v = f->vnode;
-
-	if (!v->is_dir)
-		return -ENOTDIR;
-	/* ".." and "." first, then the file system's entries. */
-	if (f->dir_pos < 2) {
-		d->ino = 0;
-		d->type = DT_DIR;
-		strcpy(d->name, f->dir_pos ? ".." : ".");
-		f->dir_pos++;
-		return 1;
-	}
-	uint64_t pos = f->dir_pos - 2;
-	mutex_lock(&v->mount->lock);
-	int r = v->ops->readdir(v, &pos, d);
-	mutex_unlock(&v->mount->lock);
-	f->dir_pos = pos + 2;
 	return r;
 }
 
@@ -824,12 +710,14 @@ int vfs_statfs(const char *path, struct file *f, struct vfs_statfs *s)
 	int r;
 
 	if (f) {
-		m = f->vnode->mount;
+		if (!(v = vfs_file_vnode(f)))
+			return -ENOSYS;
+		m = v->mount;
 		mutex_lock(&m->lock);
 	} else {
 		if ((r = lookup_path(path, true, &m, &v)))
 			return r;
-		put_locked(v);
+		vfs_put_locked(v);
 	}
 	r = m->type->ops->statfs(m->fs, s);
 	mutex_unlock(&m->lock);
@@ -854,6 +742,13 @@ int vfs_chdir(const char *path)
 	}
 	kfree(w);
 	return r;
+}
+
+int vfs_fchdir(struct file *f)
+{
+	const char *dir = vfs_file_dir(f);
+
+	return dir ? vfs_chdir(dir) : -ENOTDIR;
 }
 
 int vfs_getcwd(char *buf, size_t n)

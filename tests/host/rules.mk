@@ -51,7 +51,7 @@ build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(HOST_HEADERS)
 endef
 
 # The generator's output for a small fixture list, with the dispatcher.
-build/host/gen/.stamp: posix/gen-syscalls.py tests/host/fixtures/syscalls.list
+build/host/gen/.stamp: posix/gen-syscalls.py tests/host/fixtures/syscalls.list tests/host/fixtures/demo.c
 	@mkdir -p $(@D)
 	python3 posix/gen-syscalls.py tests/host/fixtures/syscalls.list build/host/gen
 	@touch $@

@@ -49,14 +49,14 @@ mkfifo $tmp/tty.in
 timeout 60 script -qec "$RUN build/tests/tty.img" /dev/null <$tmp/tty.in >$tmp/tty 2>&1 &
 pid=$!
 exec 3>$tmp/tty.in
-for _ in $(seq 300); do grep -q 'ok 6' $tmp/tty && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'ok 8' $tmp/tty && break; sleep 0.1; done
 printf 'abc\177d\rx\004\004' >&3
 wait $pid
 rc=$?
 exec 3>&-
 sed -n 's/^.*\(not ok\|ok\) [0-9]* - /# tty: \1 - /p' $tmp/tty
 check "on a terminal: line editing, echo and the terminal ioctls (tests/guest/tty.c)" \
-	bash -c "[ $rc = 0 ] && ! grep -q 'not ok' $tmp/tty && [ \$(grep -c 'ok ' $tmp/tty) = 9 ]"
+	bash -c "[ $rc = 0 ] && ! grep -q 'not ok' $tmp/tty && [ \$(grep -c 'ok ' $tmp/tty) = 11 ]"
 
 $RUN build/tests/process.img --log $tmp/klog -- "two words" 'q"uote\' >/dev/null 2>&1 </dev/null
 check "a missing system call is logged once, by name" \

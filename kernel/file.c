@@ -1,0 +1,32 @@
+/*
+ * The life of a struct file (include/unishyper/file.h): made by the owner
+ * of its kind, shared by descriptors and by calls in progress through a
+ * reference count, closed through its operations table when the last
+ * reference goes.
+ */
+#include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
+
+struct file *file_alloc(const struct file_ops *ops, void *priv, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (f)
+		*f = (struct file){ .ops = ops, .refs = 1, .flags = flags, .priv = priv };
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops->close)
+		f->ops->close(f);
+	kfree(f->path);
+	kfree(f);
+}
