@@ -8,6 +8,7 @@
 
 #include <arch/mmu.h>
 #include <unishyper/boot.h>
+#include <unishyper/endian.h>
 #include <unishyper/firmware.h>
 
 #define SDT_HEADER 36
@@ -24,16 +25,6 @@ struct rsdp {
 	uint8_t ext_checksum, reserved[3];
 } __attribute__((packed));
 
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 uint8_t firmware_checksum(const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -49,7 +40,7 @@ int acpi_madt_cpus(const void *madt, size_t len, uint32_t *ids, int max)
 	const uint8_t *t = madt;
 	int n = 0;
 
-	if (len < MADT_HEADER || memcmp(t, "APIC", 4) || le32(t + 4) != len ||
+	if (len < MADT_HEADER || memcmp(t, "APIC", 4) || le32_load(t + 4) != len ||
 	    firmware_checksum(t, len))
 		return -1;
 	for (size_t off = MADT_HEADER; off + 2 <= len;) {
@@ -60,11 +51,11 @@ int acpi_madt_cpus(const void *madt, size_t len, uint32_t *ids, int max)
 		int cpu = 0;
 		if (type == 0 && elen >= 8) { /* processor local APIC */
 			id = t[off + 3];
-			flags = le32(t + off + 4);
+			flags = le32_load(t + off + 4);
 			cpu = 1;
 		} else if (type == 9 && elen >= 16) { /* processor local x2APIC */
-			id = le32(t + off + 4);
-			flags = le32(t + off + 8);
+			id = le32_load(t + off + 4);
+			flags = le32_load(t + off + 8);
 			cpu = 1;
 		}
 		/* Enabled (bit 0); an online-capable CPU (bit 1 only) is not there yet. */
@@ -81,7 +72,7 @@ static const uint8_t *table(uint64_t phys, const char *sig)
 	if (!phys)
 		return NULL;
 	const uint8_t *h = mmu_map_device(phys, SDT_HEADER);
-	uint32_t len = le32(h + 4);
+	uint32_t len = le32_load(h + 4);
 	if ((sig && memcmp(h, sig, 4)) || len < SDT_HEADER || len > (1u << 20))
 		return NULL;
 	h = mmu_map_device(phys, len);
@@ -108,12 +99,12 @@ int firmware_cpus(uint32_t *ids, int max)
 		int xsdt = r->revision >= 2 && r->xsdt && !firmware_checksum(r, sizeof(*r));
 		const uint8_t *root = table(xsdt ? r->xsdt : r->rsdt, xsdt ? "XSDT" : "RSDT");
 		if (root) {
-			size_t entry = xsdt ? 8 : 4, count = (le32(root + 4) - SDT_HEADER) / entry;
+			size_t entry = xsdt ? 8 : 4, count = (le32_load(root + 4) - SDT_HEADER) / entry;
 			for (size_t i = 0; i < count; i++) {
 				const uint8_t *p = root + SDT_HEADER + i * entry;
-				const uint8_t *madt = table(xsdt ? le64(p) : le32(p), "APIC");
+				const uint8_t *madt = table(xsdt ? le64_load(p) : le32_load(p), "APIC");
 				if (madt) {
-					int n = acpi_madt_cpus(madt, le32(madt + 4), ids, max);
+					int n = acpi_madt_cpus(madt, le32_load(madt + 4), ids, max);
 					if (n > 0)
 						return n;
 				}

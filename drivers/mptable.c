@@ -6,25 +6,21 @@
 #include <string.h>
 
 #include <arch/mmu.h>
+#include <unishyper/endian.h>
 #include <unishyper/firmware.h>
 
 #define PCMP_HEADER 44
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 int mptable_cpus(const void *config, size_t len, uint32_t *ids, int max)
 {
 	const uint8_t *t = config;
 	int n = 0;
 
-	if (len < PCMP_HEADER || memcmp(t, "PCMP", 4) || le16(t + 4) != len ||
+	if (len < PCMP_HEADER || memcmp(t, "PCMP", 4) || le16_load(t + 4) != len ||
 	    firmware_checksum(t, len))
 		return -1;
 	size_t off = PCMP_HEADER;
-	for (unsigned i = 0, count = le16(t + 34); i < count; i++) {
+	for (unsigned i = 0, count = le16_load(t + 34); i < count; i++) {
 		if (off >= len)
 			return -1;
 		size_t elen = t[off] == 0 ? 20 : 8; /* processor entries are 20 bytes */
@@ -49,7 +45,7 @@ static int scan(uint64_t base, size_t size, uint32_t *ids, int max)
 		if (!phys)
 			return 0;
 		const uint8_t *h = mmu_map_device(phys, PCMP_HEADER);
-		size_t len = le16(h + 4);
+		size_t len = le16_load(h + 4);
 		if (len < PCMP_HEADER)
 			return 0;
 		int n = mptable_cpus(mmu_map_device(phys, len), len, ids, max);

@@ -32,7 +32,7 @@ int time_init(uint64_t khz)
 	ns_mult = (1000000ull << 32) / khz;
 	int64_t rtc = arch_rtc_seconds();
 	uint64_t now = time_ns();
-	realtime_base = rtc > 0 ? (uint64_t)rtc * 1000000000ull - now : 0;
+	realtime_base = rtc > 0 ? (uint64_t)rtc * NSEC_PER_SEC - now : 0;
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define NSEC_PER_SEC 1000000000ull
+
 /* Finds the TSC rate: tsc_khz from the command line (0: ask the CPU or
  * calibrate), and reads the wall clock. Returns 0 or -errno. */
 int time_init(uint64_t tsc_khz);

@@ -20,9 +20,9 @@
 #include <string.h>
 
 #include <unishyper/kmalloc.h>
+#include <unishyper/pmem.h>
 #include <unishyper/spinlock.h>
 
-#define PAGE_SIZE 4096
 #define ALIGN 16
 #define MIN_SHIFT 4   /* the smallest class: 16 bytes */
 #define NCLASSES 8    /* 16 .. 2048 bytes */
@@ -48,7 +48,7 @@ struct large {
 /* Blocks start after the slab header, 16-byte aligned. */
 #define SLAB_HDR ((sizeof(struct slab) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
 
-_Static_assert((PAGE_SIZE - SLAB_HDR) >> MIN_SHIFT <= 64 * 4,
+_Static_assert((PMEM_PAGE_SIZE - SLAB_HDR) >> MIN_SHIFT <= 64 * 4,
 	       "the block bitmap is too small for the 16-byte class");
 _Static_assert(sizeof(struct large) == ALIGN, "large header is not 16 bytes");
 
@@ -75,7 +75,7 @@ static size_t block_size(unsigned int class)
 
 static size_t capacity(unsigned int class)
 {
-	return (PAGE_SIZE - SLAB_HDR) >> (MIN_SHIFT + class);
+	return (PMEM_PAGE_SIZE - SLAB_HDR) >> (MIN_SHIFT + class);
 }
 
 static unsigned int class_of(size_t size)
@@ -90,9 +90,9 @@ static unsigned int class_of(size_t size)
 /* Pages for a large allocation of size bytes, or 0 when it cannot fit. */
 static size_t large_pages(size_t size)
 {
-	if (size > SIZE_MAX - sizeof(struct large) - PAGE_SIZE)
+	if (size > SIZE_MAX - sizeof(struct large) - PMEM_PAGE_SIZE)
 		return 0;
-	return (size + sizeof(struct large) + PAGE_SIZE - 1) / PAGE_SIZE;
+	return (size + sizeof(struct large) + PMEM_PAGE_SIZE - 1) / PMEM_PAGE_SIZE;
 }
 
 static void list_add(struct slab *s)
@@ -163,7 +163,7 @@ static bool lookup(const void *p, struct slab **slab, size_t *index,
 		   struct large **large)
 {
 	uintptr_t a = (uintptr_t)p;
-	uintptr_t page = a & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t page = a & ~(uintptr_t)(PMEM_PAGE_SIZE - 1);
 	const char *bad = "kmalloc: pointer was not returned by kmalloc";
 
 	*slab = NULL;
@@ -281,7 +281,7 @@ size_t kmalloc_usable_size(void *p)
 		return 0;
 	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	if (lookup(p, &s, &i, &l))
-		size = s ? block_size(s->class) : l->npages * PAGE_SIZE - sizeof(struct large);
+		size = s ? block_size(s->class) : l->npages * PMEM_PAGE_SIZE - sizeof(struct large);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	return size;
 }
@@ -291,7 +291,7 @@ static size_t usable_for(size_t size)
 {
 	if (size <= MAX_SMALL)
 		return block_size(class_of(size));
-	return large_pages(size) * PAGE_SIZE - sizeof(struct large);
+	return large_pages(size) * PMEM_PAGE_SIZE - sizeof(struct large);
 }
 
 void *krealloc(void *p, size_t size)

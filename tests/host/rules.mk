@@ -15,15 +15,16 @@ FUZZ_CFLAGS ?= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Itests/host/include
 FUZZ_TIME ?= 10
 
-HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat p9 htab
+HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat p9 htab calendar
 HOST_SRCS_format := kernel/lib/format.c
 HOST_SRCS_cmdline := kernel/cmdline.c
 HOST_SRCS_pmem := kernel/mm/pmem.c
 HOST_SRCS_kmalloc := kernel/mm/kmalloc.c
 HOST_SRCS_firmware := drivers/acpi.c drivers/mptable.c
-HOST_SRCS_fat := kernel/fs/bcache.c kernel/lib/htab.c kernel/mm/uaccess.c $(wildcard kernel/fs/fat/*.c)
+HOST_SRCS_fat := kernel/fs/bcache.c kernel/lib/calendar.c kernel/lib/htab.c kernel/mm/uaccess.c $(wildcard kernel/fs/fat/*.c)
 HOST_SRCS_p9 := kernel/fs/9p/proto.c
 HOST_SRCS_htab := kernel/lib/htab.c
+HOST_SRCS_calendar := kernel/lib/calendar.c
 HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%) build/host/test_syscall_gen
 
 FUZZ_NAMES := cmdline firmware fat p9

@@ -8,6 +8,7 @@
  * runs at the host's rate, so measuring is the common case.
  */
 #include <arch/cpu.h>
+#include <unishyper/calendar.h>
 #include <unishyper/time.h>
 
 #define PIT_HZ 1193182u
@@ -75,16 +76,6 @@ static int bcd(int v, int binary)
 	return binary ? v : (v & 15) + (v >> 4) * 10;
 }
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int64_t arch_rtc_seconds(void)
 {
 	uint8_t s, mi, h, d, mo, y, b;
@@ -98,6 +89,6 @@ int64_t arch_rtc_seconds(void)
 	int bin = b & 4, hour = bcd(h & 0x7f, bin);
 	if (!(b & 2) && (h & 0x80))
 		hour = (hour % 12) + 12;
-	int64_t days = days_from_civil(2000 + bcd(y, bin), bcd(mo, bin), bcd(d, bin));
+	int64_t days = cal_days_from_civil(2000 + bcd(y, bin), (unsigned)bcd(mo, bin), (unsigned)bcd(d, bin));
 	return days * 86400 + hour * 3600 + bcd(mi, bin) * 60 + bcd(s, bin);
 }

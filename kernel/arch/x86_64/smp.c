@@ -58,7 +58,7 @@ static int start_ap(int id, uint32_t apic_id, struct trampoline_data *td)
 	td->cpu = (uint64_t)c;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	apic_start_ap(apic_id, SMP_TRAMPOLINE);
-	uint64_t deadline = time_ns() + 1000000000ull;
+	uint64_t deadline = time_ns() + NSEC_PER_SEC;
 	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
 		if (time_ns() > deadline) {
 			printk("smp: CPU %d (APIC %u) did not start\n", id, apic_id);

@@ -145,7 +145,7 @@ int fat_dir_next(struct fat_fs *fs, struct fat_dcur *c, struct fat_dirent *e)
 				unsigned at = (ord - 1) * FAT_LFN_CHARS + i;
 
 				if (at <= FAT_NAME16_MAX)
-					e->name[at] = fat_le16(ent + lfn_pos[i]);
+					e->name[at] = le16_load(ent + lfn_pos[i]);
 			}
 			expect--;
 			continue;
@@ -263,7 +263,7 @@ static int write_name(struct fat_fs *fs, uint32_t dir, uint32_t start, unsigned 
 		for (unsigned i = 0; i < FAT_LFN_CHARS; i++) {
 			unsigned at = (slot - 1) * FAT_LFN_CHARS + i;
 
-			fat_put16(ent + lfn_pos[i], at < len ? name[at] : at == len ? 0 : 0xffff);
+			le16_store(ent + lfn_pos[i], at < len ? name[at] : at == len ? 0 : 0xffff);
 		}
 		err = dcur_write(fs, &c, ent);
 	}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <unishyper/bcache.h>
+#include <unishyper/endian.h>
 #include <unishyper/htab.h>
 #include <unishyper/list.h>
 #include <unishyper/vfs.h>
@@ -92,39 +93,17 @@ struct fat_dirent {
 	unsigned len;
 };
 
-static inline uint16_t fat_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t fat_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void fat_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void fat_put32(uint8_t *p, uint32_t v)
-{
-	fat_put16(p, (uint16_t)v);
-	fat_put16(p + 2, (uint16_t)(v >> 16));
-}
-
 static inline uint32_t fat_de_first(const struct fat_fs *fs, const uint8_t *de)
 {
-	uint32_t hi = fs->type == 32 ? (uint32_t)fat_le16(de + DE_CLUS_HI) << 16 : 0;
+	uint32_t hi = fs->type == 32 ? (uint32_t)le16_load(de + DE_CLUS_HI) << 16 : 0;
 
-	return hi | fat_le16(de + DE_CLUS_LO);
+	return hi | le16_load(de + DE_CLUS_LO);
 }
 
 static inline void fat_de_set_first(uint8_t *de, uint32_t clus)
 {
-	fat_put16(de + DE_CLUS_HI, (uint16_t)(clus >> 16));
-	fat_put16(de + DE_CLUS_LO, (uint16_t)clus);
+	le16_store(de + DE_CLUS_HI, (uint16_t)(clus >> 16));
+	le16_store(de + DE_CLUS_LO, (uint16_t)clus);
 }
 
 static inline uint64_t fat_clus_sector(const struct fat_fs *fs, uint32_t clus)

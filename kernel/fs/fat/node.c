@@ -19,12 +19,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unishyper/calendar.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/time.h>
 
 #include "fat.h"
 
-#define NS 1000000000ull
 
 static struct fat_node *node_of(struct vnode *v)
 {
@@ -46,51 +46,22 @@ uint64_t fat_ino(const struct fat_fs *fs, uint32_t dir, uint32_t off, const uint
 	return 1ull << 48 | (uint64_t)dir << 16 | off / FAT_DIRENT;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = y / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, unsigned *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = z / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (unsigned)(yoe + era * 400 + (*m <= 2));
-}
-
 void fat_time_to_fat(uint64_t ns, uint16_t *date, uint16_t *time, uint8_t *ms10)
 {
-	uint64_t secs = ns / NS, sod = secs % 86400;
-	unsigned y, m, d;
+	uint64_t secs = ns / NSEC_PER_SEC, sod = secs % 86400;
+	int64_t y;
+	unsigned m, d;
 
-	civil_from_days((int64_t)(secs / 86400), &y, &m, &d);
+	cal_civil_from_days((int64_t)(secs / 86400), &y, &m, &d);
 	if (y < 1980) {
 		y = 1980, m = 1, d = 1, sod = 0, ns = 0;
 	} else if (y > 2107) {
 		y = 2107, m = 12, d = 31, sod = 86399, ns = 0;
 	}
-	*date = (uint16_t)((y - 1980) << 9 | m << 5 | d);
+	*date = (uint16_t)((unsigned)(y - 1980) << 9 | m << 5 | d);
 	*time = (uint16_t)(sod / 3600 << 11 | sod / 60 % 60 << 5 | sod % 60 / 2);
 	if (ms10)
-		*ms10 = (uint8_t)(sod % 2 * 100 + ns % NS / 10000000);
+		*ms10 = (uint8_t)(sod % 2 * 100 + ns % NSEC_PER_SEC / 10000000);
 }
 
 uint64_t fat_time_from_fat(uint16_t date, uint16_t time)
@@ -102,9 +73,9 @@ uint64_t fat_time_from_fat(uint16_t date, uint16_t time)
 		m = 1;
 	if (!d)
 		d = 1;
-	secs = (uint64_t)days_from_civil(1980 + (date >> 9), m, d) * 86400;
+	secs = (uint64_t)cal_days_from_civil(1980 + (date >> 9), m, d) * 86400;
 	secs += (time >> 11) * 3600u + (time >> 5 & 63) * 60u + (time & 31) * 2u;
-	return secs * NS;
+	return secs * NSEC_PER_SEC;
 }
 
 /* Sets the access date, and the modification time when modify is set. */
@@ -113,10 +84,10 @@ void fat_node_touch(struct fat_node *n, bool modify)
 	uint16_t date, time;
 
 	fat_time_to_fat(time_realtime_ns(), &date, &time, NULL);
-	fat_put16(n->de + DE_ADATE, date);
+	le16_store(n->de + DE_ADATE, date);
 	if (modify) {
-		fat_put16(n->de + DE_MDATE, date);
-		fat_put16(n->de + DE_MTIME, time);
+		le16_store(n->de + DE_MDATE, date);
+		le16_store(n->de + DE_MTIME, time);
 		n->de[DE_ATTR] |= FAT_ATTR_ARCH;
 	}
 	n->written = true;
@@ -127,7 +98,7 @@ int fat_node_write_entry(struct fat_node *n)
 	if (n == n->fs->root || n->unlinked)
 		return 0;
 	fat_de_set_first(n->de, n->first);
-	fat_put32(n->de + DE_SIZE, n->vn.is_dir ? 0 : n->size);
+	le32_store(n->de + DE_SIZE, n->vn.is_dir ? 0 : n->size);
 	n->written = true;
 	return fat_dir_write_entry(n->fs, n->dir, n->off, n->de);
 }
@@ -163,7 +134,7 @@ static int node_get(struct fat_fs *fs, uint32_t dir, uint32_t off, const uint8_t
 	n->off = off;
 	memcpy(n->de, de, FAT_DIRENT);
 	n->first = fat_de_first(fs, de);
-	n->size = n->vn.is_dir ? 0 : fat_le32(de + DE_SIZE);
+	n->size = n->vn.is_dir ? 0 : le32_load(de + DE_SIZE);
 	n->ino = fat_ino(fs, dir, off, de);
 	n->next = fs->nodes;
 	fs->nodes = n;
@@ -213,11 +184,11 @@ static void new_entry(uint8_t *de, uint8_t attr, uint32_t mode, uint32_t first)
 	de[DE_ATTR] = attr | (mode & 0200 ? 0 : FAT_ATTR_RO);
 	fat_time_to_fat(time_realtime_ns(), &date, &time, &ms10);
 	de[DE_CTIME_MS] = ms10;
-	fat_put16(de + DE_CTIME, time);
-	fat_put16(de + DE_CDATE, date);
-	fat_put16(de + DE_ADATE, date);
-	fat_put16(de + DE_MTIME, time);
-	fat_put16(de + DE_MDATE, date);
+	le16_store(de + DE_CTIME, time);
+	le16_store(de + DE_CDATE, date);
+	le16_store(de + DE_ADATE, date);
+	le16_store(de + DE_MTIME, time);
+	le16_store(de + DE_MDATE, date);
 	fat_de_set_first(de, first);
 }
 
@@ -501,9 +472,9 @@ static int fat_getattr(struct vnode *v, struct vfs_attr *a)
 	a->ino = n->ino;
 	if (n->de[DE_ATTR] & FAT_ATTR_RO)
 		a->mode &= ~0222u;
-	a->mtime = fat_time_from_fat(fat_le16(n->de + DE_MDATE), fat_le16(n->de + DE_MTIME));
+	a->mtime = fat_time_from_fat(le16_load(n->de + DE_MDATE), le16_load(n->de + DE_MTIME));
 	a->ctime = a->mtime;
-	a->atime = fat_time_from_fat(fat_le16(n->de + DE_ADATE), 0);
+	a->atime = fat_time_from_fat(le16_load(n->de + DE_ADATE), 0);
 	return 0;
 }
 
@@ -523,12 +494,12 @@ static int fat_setattr(struct vnode *v, const struct vfs_attr *a, unsigned mask)
 	}
 	if (mask & VFS_SET_ATIME) {
 		fat_time_to_fat(a->atime, &date, &time, NULL);
-		fat_put16(n->de + DE_ADATE, date);
+		le16_store(n->de + DE_ADATE, date);
 	}
 	if (mask & VFS_SET_MTIME) {
 		fat_time_to_fat(a->mtime, &date, &time, NULL);
-		fat_put16(n->de + DE_MDATE, date);
-		fat_put16(n->de + DE_MTIME, time);
+		le16_store(n->de + DE_MDATE, date);
+		le16_store(n->de + DE_MTIME, time);
 	}
 	return fat_node_write_entry(n);
 }

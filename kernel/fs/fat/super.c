@@ -40,14 +40,14 @@ static int parse_bpb(struct fat_fs *fs, const uint8_t *bs)
 	struct blockdev *dev = fs->dev;
 	uint32_t reserved, root_ents, total, fatsz, clusters, entries;
 
-	fs->bps = fat_le16(bs + 11);
+	fs->bps = le16_load(bs + 11);
 	fs->spc = bs[13];
-	reserved = fat_le16(bs + 14);
+	reserved = le16_load(bs + 14);
 	fs->nfats = bs[16];
-	root_ents = fat_le16(bs + 17);
-	total = fat_le16(bs + 19) ? fat_le16(bs + 19) : fat_le32(bs + 32);
-	fatsz = fat_le16(bs + 22) ? fat_le16(bs + 22) : fat_le32(bs + 36);
-	if (fat_le16(bs + 510) != 0xaa55 && bs[0] != 0xeb && bs[0] != 0xe9)
+	root_ents = le16_load(bs + 17);
+	total = le16_load(bs + 19) ? le16_load(bs + 19) : le32_load(bs + 32);
+	fatsz = le16_load(bs + 22) ? le16_load(bs + 22) : le32_load(bs + 36);
+	if (le16_load(bs + 510) != 0xaa55 && bs[0] != 0xeb && bs[0] != 0xe9)
 		return bad(dev, "no boot sector signature");
 	if (fs->bps < 512 || fs->bps > 4096 || !pow2(fs->bps))
 		return bad(dev, "bytes per sector not 512, 1024, 2048 or 4096");
@@ -80,18 +80,18 @@ static int parse_bpb(struct fat_fs *fs, const uint8_t *bs)
 	if (entries < clusters + 2)
 		return bad(dev, "FAT too small for the clusters");
 	if (fs->type != 32) {
-		if (!root_ents || !fat_le16(bs + 22))
+		if (!root_ents || !le16_load(bs + 22))
 			return bad(dev, "FAT12/16 without a root directory or FAT size");
 		return 0;
 	}
-	if (root_ents || fat_le16(bs + 22))
+	if (root_ents || le16_load(bs + 22))
 		return bad(dev, "FAT32 with FAT16 fields set");
-	if (fat_le16(bs + 42))
+	if (le16_load(bs + 42))
 		return bad(dev, "unknown FAT32 version");
-	fs->root_clus = fat_le32(bs + 44);
+	fs->root_clus = le32_load(bs + 44);
 	if (!fat_is_data(fs, fs->root_clus))
 		return bad(dev, "root cluster out of range");
-	fs->fsinfo = fat_le16(bs + 48);
+	fs->fsinfo = le16_load(bs + 48);
 	if (fs->fsinfo >= reserved || fs->fsinfo == 0xffff)
 		fs->fsinfo = 0;
 	return 0;
@@ -111,10 +111,10 @@ static int read_fsinfo(struct fat_fs *fs)
 	if (err)
 		return err;
 	p = b->data;
-	free = fat_le32(p + 488);
-	next = fat_le32(p + 492);
-	if (fat_le32(p) != FSINFO_LEAD || fat_le32(p + 484) != FSINFO_STRUC ||
-	    fat_le32(p + 508) != FSINFO_TRAIL)
+	free = le32_load(p + 488);
+	next = le32_load(p + 492);
+	if (le32_load(p) != FSINFO_LEAD || le32_load(p + 484) != FSINFO_STRUC ||
+	    le32_load(p + 508) != FSINFO_TRAIL)
 		fs->fsinfo = 0;
 	bcache_put(fs->bc, b);
 	if (!fs->fsinfo || free > fs->nclusters)
@@ -135,8 +135,8 @@ static int write_fsinfo(struct fat_fs *fs)
 	err = bcache_get(fs->bc, fs->fsinfo, false, &b);
 	if (err)
 		return err;
-	fat_put32(b->data + 488, fs->free);
-	fat_put32(b->data + 492, fs->next_free);
+	le32_store(b->data + 488, fs->free);
+	le32_store(b->data + 492, fs->next_free);
 	bcache_dirty(b);
 	bcache_put(fs->bc, b);
 	fs->fsinfo_dirty = false;

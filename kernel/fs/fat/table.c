@@ -64,7 +64,7 @@ int fat_get(struct fat_fs *fs, uint32_t clus, uint32_t *val)
 	p = fat_byte(fs, 0, off, &b);
 	if (!p)
 		return -EIO;
-	*val = fs->type == 16 ? fat_le16(p) : fat_le32(p) & 0x0fffffff;
+	*val = fs->type == 16 ? le16_load(p) : le32_load(p) & 0x0fffffff;
 	bcache_put(fs->bc, b);
 	return 0;
 }
