@@ -626,16 +626,15 @@ SYSCALL_DEFINE2(kill, int, pid, int, sig)
 	return signal_post(0, sig, &info);
 }
 
-/* The info a program queues with a signal: si_code and si_value. A code
- * of the kernel's own (SI_USER and up, SI_TKILL) may not be claimed. */
+/* The info a program queues with a signal: si_code and si_value. Linux
+ * lets a process claim any code when it signals itself, which is all a
+ * program here can do. */
 static long queued_info(const siginfo_t *uinfo, struct signal_info *in)
 {
 	siginfo_t k;
 
 	if (uaccess_get(k, uinfo))
 		return -EFAULT;
-	if (k.si_code >= 0 || k.si_code == SI_TKILL)
-		return -EPERM;
 	*in = (struct signal_info){ .code = k.si_code, .value = (uintptr_t)k.si_value.sival_ptr };
 	return 0;
 }
