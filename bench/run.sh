@@ -26,7 +26,8 @@
 # program on a fresh empty host folder shared over virtio-9p (Unishyper:
 # unishyper-run --share; Linux: its own 9p client, mounted by the same
 # init; natively on the folder itself), (i) standard input and output
-# throughput (bench/streams.sh).
+# throughput (bench/streams.sh), (m) signal delivery latency
+# (bench/signals.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -36,7 +37,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghi"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghim"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -45,9 +46,9 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghi
+ALL_SECTIONS=bcdefghim
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
-[[ "$SECTIONS" =~ ^[a-i]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to i, not '$SECTIONS'" >&2; exit 2; }
+[[ "$SECTIONS" =~ ^[a-im]+$ ]] || { echo "bench: BENCH_SECTIONS: letters a to i and m, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
 [ -n "$(tr -d "$SECTIONS" <<< "$ALL_SECTIONS")" ] || OUT_PARTIAL=0
 if [ "$OUT_PARTIAL" = 0 ]; then
@@ -530,6 +531,12 @@ T_H1=$(date +%s)
 . "$TOP/bench/streams.sh"
 if sec i; then
 	streams_run
+fi
+
+# ------------------------------------------------- (m) signal delivery
+. "$TOP/bench/signals.sh"
+if sec m; then
+	signals_run
 fi
 
 # ------------------------------------------------- (b) smallest memory
@@ -1032,6 +1039,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo
 
 	streams_report
+	signals_report
 
 	echo "## Reading these figures"
 	echo
