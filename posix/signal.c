@@ -318,10 +318,19 @@ bool signal_restart(bool sa_restart)
 	return o == SIGNAL_NONE || (sa_restart && o == SIGNAL_RESTART);
 }
 
+struct thread *signal_syscall_enter(void)
+{
+	struct thread *t = current();
+
+	t->sys_depth++;
+	return t;
+}
+
 void signal_syscall_leave(struct thread *t)
 {
-	if (signal_pending_for(t))
+	if (t->sys_depth == 1 && signal_pending_for(t))
 		signal_deliver_pending();
+	t->sys_depth--;
 }
 
 static bool on_altstack(const struct thread *t, uintptr_t sp)

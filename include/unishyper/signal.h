@@ -84,8 +84,4 @@ void signal_on_resume(struct trap_frame *f);
 void signal_handler_started(void);
 void signal_restore_mask(uint64_t mask);
 
-/* System-call nesting of the calling thread (SYSCALL_DEFINEn): program
- * code runs at depth 0; leaving depth 1 delivers pending signals. */
-void signal_syscall_leave(struct thread *t);
-
 #endif

@@ -15,9 +15,15 @@
 #ifndef UNISHYPER_SYSCALL_H
 #define UNISHYPER_SYSCALL_H
 
-#include <unishyper/sched.h>
-#include <unishyper/signal.h>
 #include <unishyper/syscalls.h>
+
+struct thread;
+
+/* The SYSCALL_DEFINEn wrapper's bookkeeping (posix/signal.c): enter
+ * counts the call and returns the calling thread; leave delivers pending
+ * signals when the outermost call returns, then uncounts it. */
+struct thread *signal_syscall_enter(void);
+void signal_syscall_leave(struct thread *t);
 
 #define SYSCALL_ABI_ARGS long x1, long x2, long x3, long x4, long x5, long x6
 
@@ -29,12 +35,9 @@
 #define KERNEL_API __attribute__((visibility("default")))
 
 #define SYSCALL_CALL(call)                                                     \
-	struct thread *t_ = current();                                         \
-	t_->sys_depth++;                                                       \
+	struct thread *t_ = signal_syscall_enter();                            \
 	long r_ = (call);                                                      \
-	if (t_->sys_depth == 1)                                                \
-		signal_syscall_leave(t_);                                      \
-	t_->sys_depth--;                                                       \
+	signal_syscall_leave(t_);                                              \
 	return r_
 
 #define SYSCALL_DEFINE0(name)                                                  \
