@@ -29,7 +29,8 @@
 # throughput (bench/streams.sh), (j) malloc/free and mmap/munmap rounds per
 # second and (k) one folder with many files, in memory and on FAT (both in
 # bench/memfiles.sh, which also names their variables), (l) pipe throughput
-# and ping-pong latency between two threads (bench/pipes.sh).
+# and ping-pong latency between two threads (bench/pipes.sh), (m) signal delivery latency
+# (bench/signals.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -39,7 +40,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijkl"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklm"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -48,7 +49,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijkl
+ALL_SECTIONS=bcdefghijklm
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -559,6 +560,12 @@ if sec l; then
 	pipes_run
 fi
 
+# ------------------------------------------------- (m) signal delivery
+. "$TOP/bench/signals.sh"
+if sec m; then
+	signals_run
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -1061,6 +1068,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	mem_report
 	mf_report
 	pipes_report
+	signals_report
 
 	echo "## Reading these figures"
 	echo

@@ -1,13 +1,17 @@
 /*
  * The scheduler (see sched.h for the model).
  *
- * Locking: each CPU's lock guards its run queue, its timers and its
- * zombies; a thread's state changes under the lock of the CPU it belongs
+ * Locking: each CPU's lock guards its run queue, its timers, its
+ * callouts (struct sched_timer) and its zombies; a thread's state changes under the lock of the CPU it belongs
  * to. Wait-list locks come before CPU locks. A thread that is being
  * switched out keeps on_cpu set until arch_switch() (or the interrupt
  * path) has saved its registers; whoever picks it spins until then, so a
  * thread woken "too early" is never run twice. Zombies are freed by their
  * CPU from thread context, once they are off every CPU.
+ *
+ * Whenever a thread is about to resume (the end of an interrupt, a
+ * switch), signal_on_resume() may turn its registers into the start of a
+ * signal handler.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/printk.h>
 #include <unishyper/sched.h>
+#include <unishyper/signal.h>
 #include <unishyper/time.h>
 #include <unishyper/vm.h>
 
@@ -122,6 +127,10 @@ static void arm_timer(struct cpu *c)
 
 	if (!list_empty(&c->timers))
 		next = list_entry(c->timers.next, struct thread, timer_link)->deadline;
+	if (!list_empty(&c->callouts)) {
+		uint64_t d = list_entry(c->callouts.next, struct sched_timer, link)->deadline;
+		next = d < next ? d : next;
+	}
 	if (c->nr_running && c->slice_end < next)
 		next = c->slice_end;
 	if (next == SCHED_FOREVER)
@@ -195,6 +204,7 @@ static void switch_away(struct cpu *c, struct thread *prev)
 		return;
 	}
 	prepare_switch(c, prev, next);
+	signal_on_resume(&next->frame);
 	arch_switch(&prev->frame, &next->frame, &prev->on_cpu, c->arch.ist_top);
 }
 
@@ -264,7 +274,7 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
 	struct thread *t = current();
 	struct cpu *c = this_cpu();
 
-	if (interruptible && (t->sig_pending & ~t->sig_blocked)) {
+	if (interruptible && signal_pending_for(t)) {
 		spin_unlock(lock);
 		irq_enable();
 		return -EINTR;
@@ -346,10 +356,73 @@ void sched_interrupt(struct thread *t)
 	spin_lock(&c->lock);
 	if (t->state == THREAD_BLOCKED && t->interruptible)
 		wake_locked(t, -EINTR, &remote);
+	else if (t->state == THREAD_RUNNING && c != this_cpu())
+		remote = c; /* its interrupt's end delivers */
 	spin_unlock(&c->lock);
 	if (remote)
 		kick(remote);
 	irq_restore(flags);
+}
+
+/* Takes st off the list that holds it. Interrupts off. */
+static void callout_remove(struct sched_timer *st)
+{
+	struct cpu *c;
+
+	while ((c = __atomic_load_n(&st->cpu, __ATOMIC_ACQUIRE))) {
+		spin_lock(&c->lock);
+		if (st->cpu == c) {
+			list_remove(&st->link);
+			st->cpu = NULL;
+		}
+		spin_unlock(&c->lock);
+	}
+}
+
+void sched_timer_arm(struct sched_timer *st, uint64_t deadline)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = this_cpu();
+	struct list_node *n;
+
+	callout_remove(st);
+	spin_lock(&c->lock);
+	st->deadline = deadline;
+	list_for_each(n, &c->callouts)
+		if (list_entry(n, struct sched_timer, link)->deadline > deadline)
+			break;
+	list_insert_after(n->prev, &st->link);
+	__atomic_store_n(&st->cpu, c, __ATOMIC_RELEASE);
+	arm_timer(c);
+	spin_unlock(&c->lock);
+	irq_restore(flags);
+}
+
+void sched_timer_cancel(struct sched_timer *st, bool wait)
+{
+	unsigned long flags = irq_save();
+
+	callout_remove(st);
+	irq_restore(flags);
+	while (wait && __atomic_load_n(&st->running, __ATOMIC_ACQUIRE))
+		spin_pause();
+}
+
+/* Calls the callouts of c that are due. Lock held; dropped around each. */
+static void run_callouts(struct cpu *c, uint64_t now)
+{
+	while (!list_empty(&c->callouts)) {
+		struct sched_timer *st = list_entry(c->callouts.next, struct sched_timer, link);
+		if (st->deadline > now)
+			break;
+		list_remove(&st->link);
+		st->cpu = NULL;
+		__atomic_store_n(&st->running, c, __ATOMIC_RELEASE);
+		spin_unlock(&c->lock);
+		st->fn(st);
+		__atomic_store_n(&st->running, NULL, __ATOMIC_RELEASE);
+		spin_lock(&c->lock);
+	}
 }
 
 static struct thread *create(const struct trap_frame *frame, uint64_t fs_base, const char *name,
@@ -423,6 +496,19 @@ int sched_thread_count(void)
 	return __atomic_load_n(&nthreads, __ATOMIC_RELAXED);
 }
 
+int sched_each_thread(int (*fn)(struct thread *t, void *arg), void *arg)
+{
+	struct list_node *n;
+	int r = 0;
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+
+	list_for_each(n, &threads)
+		if ((r = fn(list_entry(n, struct thread, all_link), arg)))
+			break;
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return r;
+}
+
 struct thread *sched_find(int tid)
 {
 	struct thread *found = NULL;
@@ -473,6 +559,7 @@ void sched_tick(void)
 		timer_remove(t);
 		wake_locked(t, -ETIMEDOUT, &remote);
 	}
+	run_callouts(c, now);
 	if (c->nr_running && now >= c->slice_end)
 		c->need_resched = true;
 	arm_timer(c);
@@ -484,8 +571,10 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current, *next;
 
-	if (!c->need_resched)
+	if (!c->need_resched) {
+		signal_on_resume(f);
 		return f;
+	}
 	c->need_resched = false;
 	spin_lock(&c->lock);
 	if (!prev->idle)
@@ -495,12 +584,14 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 		prev->state = THREAD_RUNNING;
 		arm_timer(c);
 		spin_unlock(&c->lock);
+		signal_on_resume(f);
 		return f;
 	}
 	prev->frame = *f;
 	prepare_switch(c, prev, next);
 	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	*f = next->frame;
+	signal_on_resume(f);
 	return f;
 }
 
@@ -562,6 +653,7 @@ void sched_cpu_setup(struct cpu *c)
 	c->self = c;
 	list_init(&c->runq);
 	list_init(&c->timers);
+	list_init(&c->callouts);
 	list_init(&c->zombies);
 	c->lock = (spinlock_t)SPINLOCK_INIT;
 	sched_cpus[c->id] = c;

@@ -1,29 +1,37 @@
 /*
- * Signals: dispositions (process-wide), masks and pending sets (per
- * thread), and delivery.
+ * Signals: dispositions (process-wide), masks and pending sets (one per
+ * thread and one for the process), and delivery.
  *
- * Delivery is synchronous, in the receiving thread: a signal a thread
- * sends itself runs its handler at once when not blocked; a signal sent
- * to another thread is made pending and interrupts that thread's sleep
- * (futex, nanosleep, poll, console read return -EINTR), and its handler
- * runs as that system call returns, before -EINTR reaches the program.
- * A thread running program code is not interrupted: it sees the signal at
- * its next interrupted sleep or change of mask. Default actions terminate
- * (the machine, as the process, with status 128 + the signal) or ignore.
+ * A sender makes the signal pending and tells the receiver
+ * (sched_interrupt): an interruptible sleep ends with -EINTR, a CPU
+ * running the thread gets an IPI. The thread takes the signal at the
+ * first of these points:
  *
- * A fault of the program (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) comes
- * from the exception handler. With a handler installed and the signal not
- * blocked, the faulting thread leaves the exception for
- * signal_enter_fault() on the stack the handler will use (the program's
- * below its red zone, or the alternate stack with SA_ONSTACK), which
- * writes the signal frame there and starts the handler; a fault while
- * doing so, or a blocked or ignored fault signal, takes the default
- * action, as on Linux.
+ * - a system call returns to the program (the SYSCALL_DEFINEn wrapper),
+ *   or a sleep a signal interrupted ends: the handler is called from the
+ *   kernel on the stack the call runs on, with a ucontext_t that carries
+ *   the mask only, and the call gives -EINTR or restarts (SA_RESTART);
+ * - an interrupt ends, or the thread is switched in, while it was running
+ *   the program's own code (signal_on_resume): the thread is redirected,
+ *   as after a fault, to signal_enter() on the stack the handler will use
+ *   (the program's below its red zone, or the alternate stack with
+ *   SA_ONSTACK), which writes the full signal frame (every register and
+ *   the vector state) and starts the handler;
+ * - a fault of the program: the exception handler redirects the same way
+ *   (signal_fault); a blocked or ignored fault signal, or a fault while
+ *   the frame is written, takes the default action, as on Linux.
+ *
+ * A signal for the process waits in the shared set and is offered to the
+ * sender if it does not block it, else to the first thread that does not.
+ * Each signal is pending at most once per set, real-time ones included: a
+ * second one merges into the first (a timer's adds to its overrun).
+ * Default actions end the run with status 128 + the signal, or ignore.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
 
 #include <arch/signal.h>
@@ -34,9 +42,10 @@
 #include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/syscall.h>
+#include <unishyper/time.h>
+#include <unishyper/timer.h>
 #include <unishyper/uaccess.h>
 
-#define NSIG_MAX 64
 #define SIGSET_SIZE 8
 #define BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -44,6 +53,11 @@
 #define DEFAULT_IGNORED                                                        \
 	(BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGSTOP) | \
 	 BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+/* musl's cancellation request; see run_handler(). */
+#define SIGCANCEL 33
+#define RED_ZONE 128
+#define MINSIGSTKSZ_LINUX 2048
+#define NSEC 1000000000ull
 
 /* The kernel's struct sigaction (musl's struct k_sigaction). */
 struct ksigaction {
@@ -53,11 +67,17 @@ struct ksigaction {
 	uint64_t mask;
 };
 
-static struct ksigaction actions[NSIG_MAX + 1];
-static spinlock_t actions_lock = SPINLOCK_INIT;
+/* One signal taken for delivery: its number, info and action. */
+struct delivery {
+	int sig;
+	struct signal_info info;
+	struct ksigaction a;
+};
 
-#define RED_ZONE 128
-#define MINSIGSTKSZ_LINUX 2048
+/* Guards the actions and every pending set (thread ones included). */
+static spinlock_t signal_lock = SPINLOCK_INIT;
+static struct ksigaction actions[SIGNAL_MAX + 1];
+static struct signal_set shared;
 
 static const char *const names[32] = {
 	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
@@ -81,48 +101,236 @@ _Noreturn void signal_terminate(int sig)
 	process_exit(128 + sig);
 }
 
-/* Runs the handler of sig in the calling thread, as Linux's signal frame
- * and sigreturn would: with sa_mask (and sig) blocked, then the mask the
- * handler left in its ucontext. */
-static void run_handler(int sig, const struct ksigaction *a)
+/* Lock held. */
+static bool ignored(int sig)
 {
-	struct thread *t = current();
-	siginfo_t info;
-	ucontext_t uc;
+	void *h = actions[sig].handler;
 
-	memset(&info, 0, sizeof(info));
-	info.si_signo = sig;
-	info.si_code = SI_TKILL;
-	info.si_pid = 1;
-	memset(&uc, 0, sizeof(uc));
-	memcpy(&uc.uc_sigmask, &t->sig_blocked, SIGSET_SIZE);
+	return h == SIG_IGN || (h == SIG_DFL && (BIT(sig) & DEFAULT_IGNORED));
+}
+
+/* Lock held. */
+static void enqueue(struct signal_set *s, int sig, const struct signal_info *info)
+{
+	struct signal_info *p = &s->info[sig - 1];
+
+	if (s->bits & BIT(sig)) {
+		if (info->code == SI_TIMER && p->code == SI_TIMER && p->timerid == info->timerid)
+			p->overrun += 1 + info->overrun;
+		return;
+	}
+	*p = *info;
+	__atomic_or_fetch(&s->bits, BIT(sig), __ATOMIC_RELEASE);
+}
+
+/* Makes sig pending for t (or, shared, for the process through t) unless
+ * t would ignore it, and tells t. Thread table locked, so t stays. */
+static void post_to(struct thread *t, struct signal_set *s, int sig,
+		    const struct signal_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+	bool keep = !ignored(sig) || (t->sig_blocked & BIT(sig));
+
+	if (keep)
+		enqueue(s, sig, info);
+	spin_unlock_irqrestore(&signal_lock, flags);
+	if (keep)
+		sched_interrupt(t);
+}
+
+struct post {
+	int tid, sig;
+	const struct signal_info *info;
+};
+
+static int post_thread(struct thread *t, void *arg)
+{
+	struct post *p = arg;
+
+	if (t->tid != p->tid)
+		return 0;
+	if (p->sig)
+		post_to(t, &t->sig_pending, p->sig, p->info);
+	return 1;
+}
+
+static int post_process(struct thread *t, void *arg)
+{
+	struct post *p = arg;
+
+	if (t->sig_blocked & BIT(p->sig))
+		return 0;
+	post_to(t, &shared, p->sig, p->info);
+	return 1;
+}
+
+int signal_post(int tid, int sig, const struct signal_info *info)
+{
+	struct post p = { tid, sig, info };
+	struct thread *self = current();
+
+	if (sig < 0 || sig > SIGNAL_MAX)
+		return -EINVAL;
+	if (tid)
+		return sched_each_thread(post_thread, &p) ? 0 : -ESRCH;
+	if (!sig)
+		return 0;
+	if (self && !self->idle && !(self->sig_blocked & BIT(sig))) {
+		post_to(self, &shared, sig, info); /* the caller runs: no lookup */
+		return 0;
+	}
+	if (!sched_each_thread(post_process, &p)) {
+		/* Every thread blocks it: it waits for the first to unblock. */
+		unsigned long flags = spin_lock_irqsave(&signal_lock);
+		enqueue(&shared, sig, info);
+		spin_unlock_irqrestore(&signal_lock, flags);
+	}
+	return 0;
+}
+
+int signal_send(struct thread *t, int sig)
+{
+	struct signal_info info = { .code = SI_KERNEL };
+
+	return signal_post(t->tid, sig, &info);
+}
+
+bool signal_pending_for(const struct thread *t)
+{
+	uint64_t p = __atomic_load_n(&t->sig_pending.bits, __ATOMIC_ACQUIRE) |
+		     __atomic_load_n(&shared.bits, __ATOMIC_ACQUIRE);
+
+	return !t->idle && (p & ~t->sig_blocked);
+}
+
+/* Takes the lowest signal of want pending for t, its own before the
+ * process's; 0 when none. Lock held. */
+static int take(struct thread *t, uint64_t want, struct signal_info *info)
+{
+	struct signal_set *s = &t->sig_pending;
+	uint64_t ready = s->bits & want;
+
+	if (!ready) {
+		s = &shared;
+		ready = s->bits & want;
+	}
+	if (!ready)
+		return 0;
+	int sig = __builtin_ctzll(ready) + 1;
+	*info = s->info[sig - 1];
+	__atomic_and_fetch(&s->bits, ~BIT(sig), __ATOMIC_RELEASE);
+	if (info->code == SI_TIMER)
+		timer_note_overrun(info->timerid, info->overrun);
+	return sig;
+}
+
+/* Takes t's next signal that it does not block and does not ignore, with
+ * its action (SA_RESETHAND applied); false when there is none. */
+static bool next_delivery(struct thread *t, struct delivery *d)
+{
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+
+	while ((d->sig = take(t, ~t->sig_blocked, &d->info))) {
+		d->a = actions[d->sig];
+		if (ignored(d->sig))
+			continue;
+		if (d->a.handler != SIG_DFL && (d->a.flags & SA_RESETHAND))
+			actions[d->sig].handler = SIG_DFL;
+		break;
+	}
+	spin_unlock_irqrestore(&signal_lock, flags);
+	return d->sig != 0;
+}
+
+static void to_siginfo(siginfo_t *si, int sig, const struct signal_info *in)
+{
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = in->code;
+	if (in->code > 0 && in->code != SI_KERNEL) {
+		si->si_addr = (void *)in->value; /* a fault */
+	} else if (in->code == SI_TIMER) {
+		si->si_timerid = in->timerid;
+		si->si_overrun = in->overrun;
+		si->si_value.sival_ptr = (void *)in->value;
+	} else if (in->code != SI_KERNEL) {
+		si->si_pid = 1; /* the one process; uid 0 */
+		si->si_value.sival_ptr = (void *)in->value;
+	}
+}
+
+/* What the thread blocks while the handler of d runs. */
+static void block_for(struct thread *t, int sig, const struct ksigaction *a)
+{
 	t->sig_blocked |= a->mask | (a->flags & SA_NODEFER ? 0 : BIT(sig));
-	t->sig_blocked &= ~UNBLOCKABLE;
-	if (a->flags & SA_SIGINFO)
-		((void (*)(int, siginfo_t *, void *))a->handler)(sig, &info, &uc);
-	else
-		((void (*)(int))a->handler)(sig);
-	memcpy(&t->sig_blocked, &uc.uc_sigmask, SIGSET_SIZE);
 	t->sig_blocked &= ~UNBLOCKABLE;
 }
 
-/* Acts on sig in the calling thread, which does not block it. */
-static void act(int sig)
+/*
+ * Runs the handler of d in the calling thread from kernel code, as a
+ * signal frame and sigreturn would: with sa_mask (and the signal) blocked,
+ * then the mask the handler left in its ucontext. The handler is program
+ * code, so it runs at system-call depth 0. musl's cancellation handler is
+ * installed with SA_RESTART and asks for the interrupted PC, which this
+ * context does not give: a cancellation request therefore always ends the
+ * interrupted call with -EINTR, where musl acts on it.
+ */
+static enum signal_outcome run_handler(struct thread *t, const struct delivery *d)
 {
-	unsigned long flags = spin_lock_irqsave(&actions_lock);
-	struct ksigaction a = actions[sig];
+	int depth = t->sys_depth;
+	siginfo_t info;
+	ucontext_t uc;
 
-	if (a.handler != SIG_DFL && a.handler != SIG_IGN && (a.flags & SA_RESETHAND))
-		actions[sig].handler = SIG_DFL;
-	spin_unlock_irqrestore(&actions_lock, flags);
-	if (a.handler == SIG_IGN)
-		return;
-	if (a.handler == SIG_DFL) {
-		if (!(BIT(sig) & DEFAULT_IGNORED))
-			signal_terminate(sig);
-		return;
+	to_siginfo(&info, d->sig, &d->info);
+	memset(&uc, 0, sizeof(uc));
+	memcpy(&uc.uc_sigmask, &t->sig_blocked, SIGSET_SIZE);
+	block_for(t, d->sig, &d->a);
+	t->sys_depth = 0;
+	if (d->a.flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))d->a.handler)(d->sig, &info, &uc);
+	else
+		((void (*)(int))d->a.handler)(d->sig);
+	t->sys_depth = depth;
+	memcpy(&t->sig_blocked, &uc.uc_sigmask, SIGSET_SIZE);
+	t->sig_blocked &= ~UNBLOCKABLE;
+	return (d->a.flags & SA_RESTART) && d->sig != SIGCANCEL ? SIGNAL_RESTART : SIGNAL_EINTR;
+}
+
+enum signal_outcome signal_deliver_pending(void)
+{
+	struct thread *t = current();
+	enum signal_outcome out = SIGNAL_NONE, o;
+	struct delivery d;
+
+	while (next_delivery(t, &d)) {
+		if (d.a.handler == SIG_DFL)
+			signal_terminate(d.sig);
+		if ((o = run_handler(t, &d)) > out)
+			out = o;
 	}
-	run_handler(sig, &a);
+	return out;
+}
+
+bool signal_restart(bool sa_restart)
+{
+	enum signal_outcome o = signal_deliver_pending();
+
+	return o == SIGNAL_NONE || (sa_restart && o == SIGNAL_RESTART);
+}
+
+struct thread *signal_syscall_enter(void)
+{
+	struct thread *t = current();
+
+	t->sys_depth++;
+	return t;
+}
+
+void signal_syscall_leave(struct thread *t)
+{
+	if (t->sys_depth == 1 && signal_pending_for(t))
+		signal_deliver_pending();
+	t->sys_depth--;
 }
 
 static bool on_altstack(const struct thread *t, uintptr_t sp)
@@ -130,111 +338,111 @@ static bool on_altstack(const struct thread *t, uintptr_t sp)
 	return sp - t->altstack_sp < t->altstack_size;
 }
 
+/* Makes f run signal_enter() for d in t, on the handler's stack. */
+static void redirect(struct thread *t, struct trap_frame *f, const struct delivery *d)
+{
+	uintptr_t sp = f->rsp - RED_ZONE;
+
+	if (d->a.handler != SIG_DFL && (d->a.flags & SA_ONSTACK) && t->altstack_size &&
+	    !on_altstack(t, f->rsp))
+		sp = t->altstack_sp + t->altstack_size;
+	t->sig_frame = *f;
+	t->sig_handler = d->a.handler;
+	t->sig_flags = d->a.flags;
+	t->sig_mask = d->a.mask;
+	t->sig_signo = d->sig;
+	t->sig_info = d->info;
+	t->sig_depth = t->sys_depth;
+	t->sig_delivering = true;
+	arch_signal_redirect(f, sp & ~15ul);
+}
+
 bool signal_fault(struct trap_frame *f, int sig, int code, uintptr_t addr)
 {
 	struct thread *t = current();
-	uintptr_t sp = f->rsp - RED_ZONE;
+	struct delivery d = { sig, { .code = code, .value = addr }, { 0 } };
 
 	if (!t || t->idle || t->sig_delivering || (t->sig_blocked & BIT(sig)))
 		return false;
-	spin_lock(&actions_lock);
-	struct ksigaction a = actions[sig];
-	if (a.handler != SIG_DFL && a.handler != SIG_IGN && (a.flags & SA_RESETHAND))
+	spin_lock(&signal_lock);
+	d.a = actions[sig];
+	if (d.a.handler != SIG_DFL && d.a.handler != SIG_IGN && (d.a.flags & SA_RESETHAND))
 		actions[sig].handler = SIG_DFL;
-	spin_unlock(&actions_lock);
-	if (a.handler == SIG_DFL || a.handler == SIG_IGN)
+	spin_unlock(&signal_lock);
+	if (d.a.handler == SIG_DFL || d.a.handler == SIG_IGN)
 		return false;
-	if ((a.flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, f->rsp))
-		sp = t->altstack_sp + t->altstack_size;
-	t->sig_frame = *f;
-	t->sig_handler = a.handler;
-	t->sig_flags = a.flags;
-	t->sig_mask = a.mask;
-	t->sig_fault = sig;
-	t->sig_code = code;
-	t->sig_addr = addr;
-	t->sig_delivering = true;
-	arch_signal_redirect(f, sp & ~15ul);
+	redirect(t, f, &d);
 	return true;
 }
 
-/* The faulting thread, out of the exception, on the stack the handler
- * will use (see the top): hands it the fault, or ends the run. */
-void signal_enter_fault(uintptr_t top)
+void signal_on_resume(struct trap_frame *f)
+{
+	struct thread *t = current();
+	struct delivery d;
+
+	if (t->sys_depth || t->sig_delivering || !signal_pending_for(t) ||
+	    !arch_frame_is_program(f))
+		return;
+	if (next_delivery(t, &d))
+		redirect(t, f, &d);
+}
+
+/* The thread, out of the exception or interrupt, on the stack the handler
+ * will use (see the top): starts the handler, or takes the default
+ * action. */
+void signal_enter(uintptr_t top)
 {
 	struct thread *t = current();
 	siginfo_t info;
 	stack_t ss = { (void *)t->altstack_sp, 0, t->altstack_size };
 
-	memset(&info, 0, sizeof(info));
-	info.si_signo = t->sig_fault;
-	info.si_code = t->sig_code;
-	info.si_addr = (void *)t->sig_addr;
+	t->sys_depth = t->sig_depth + 1;
+	if (t->sig_handler == SIG_DFL)
+		signal_terminate(t->sig_signo);
+	to_siginfo(&info, t->sig_signo, &t->sig_info);
 	if (!t->altstack_size)
 		ss.ss_flags = SS_DISABLE;
 	else if (on_altstack(t, t->sig_frame.rsp))
 		ss.ss_flags = SS_ONSTACK;
 	arch_signal_start(top, &t->sig_frame, &info, t->sig_handler, t->sig_blocked, &ss);
 	t->sig_delivering = false;
-	signal_terminate(t->sig_fault); /* the frame could not be written */
+	signal_terminate(t->sig_signo); /* the frame could not be written */
 }
 
-void signal_fault_started(void)
+void signal_handler_started(void)
 {
 	struct thread *t = current();
+	struct ksigaction a = { .flags = t->sig_flags, .mask = t->sig_mask };
 
-	t->sig_blocked |= t->sig_mask | (t->sig_flags & SA_NODEFER ? 0 : BIT(t->sig_fault));
-	t->sig_blocked &= ~UNBLOCKABLE;
+	block_for(t, t->sig_signo, &a);
+	t->sys_depth = t->sig_depth;
 	t->sig_delivering = false;
 }
 
-void signal_set_mask(uint64_t mask)
+void signal_restore_mask(uint64_t mask)
 {
 	current()->sig_blocked = mask & ~UNBLOCKABLE;
-	signal_deliver_pending();
-}
-
-void signal_deliver_pending(void)
-{
-	struct thread *t = current();
-	uint64_t ready;
-
-	while ((ready = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & ~t->sig_blocked)) {
-		int sig = __builtin_ctzll(ready) + 1;
-		__atomic_fetch_and(&t->sig_pending, ~BIT(sig), __ATOMIC_ACQ_REL);
-		act(sig);
-	}
-}
-
-int signal_send(struct thread *t, int sig)
-{
-	if (sig < 0 || sig > NSIG_MAX)
-		return -EINVAL;
-	if (!sig)
-		return 0;
-	__atomic_fetch_or(&t->sig_pending, BIT(sig), __ATOMIC_ACQ_REL);
-	if (t == current())
-		signal_deliver_pending();
-	else
-		sched_interrupt(t);
-	return 0;
 }
 
 SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct ksigaction *, act,
 		struct ksigaction *, old, size_t, size)
 {
-	if (size != SIGSET_SIZE || sig < 1 || sig > NSIG_MAX)
+	if (size != SIGSET_SIZE || sig < 1 || sig > SIGNAL_MAX)
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
 	struct ksigaction copy = { 0 };
 	if (act && uaccess_get(copy, act))
 		return -EFAULT;
-	unsigned long flags = spin_lock_irqsave(&actions_lock);
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
 	struct ksigaction prev = actions[sig];
-	if (act)
+	if (act) {
 		actions[sig] = copy;
-	spin_unlock_irqrestore(&actions_lock, flags);
+		/* A signal that becomes ignored is discarded (POSIX). */
+		if (ignored(sig))
+			__atomic_and_fetch(&shared.bits, ~BIT(sig), __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&signal_lock, flags);
 	return old ? uaccess_put(old, prev) : 0;
 }
 
@@ -242,7 +450,6 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
 		size_t, size)
 {
 	struct thread *t = current();
-
 	uint64_t prev = t->sig_blocked, want = 0;
 
 	if (size != SIGSET_SIZE)
@@ -262,8 +469,7 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
 			t->sig_blocked = want;
 		t->sig_blocked &= ~UNBLOCKABLE;
 	}
-	signal_deliver_pending(); /* what was just unblocked */
-	return 0;
+	return 0; /* what was unblocked arrives as the call returns */
 }
 
 SYSCALL_DEFINE2(rt_sigpending, uint64_t *, set, size_t, size)
@@ -272,8 +478,93 @@ SYSCALL_DEFINE2(rt_sigpending, uint64_t *, set, size_t, size)
 
 	if (size > SIGSET_SIZE)
 		return -EINVAL;
-	uint64_t pending = t->sig_pending & t->sig_blocked;
+	uint64_t pending = (t->sig_pending.bits | shared.bits) & t->sig_blocked;
 	return uaccess_to(set, &pending, size);
+}
+
+/* Sleeps, interruptibly, until a signal t does not block or the deadline;
+ * -EINTR or 0. */
+static int wait_signal(uint64_t deadline)
+{
+	return time_sleep_until(deadline, true);
+}
+
+/* Waits with mask blocked until a handler has run (or a default action
+ * ended the run); handlers return to mask, then the caller's comes back. */
+static long suspend(uint64_t mask)
+{
+	struct thread *t = current();
+	uint64_t old = t->sig_blocked;
+
+	t->sig_blocked = mask & ~UNBLOCKABLE;
+	do
+		wait_signal(SCHED_FOREVER);
+	while (signal_deliver_pending() == SIGNAL_NONE);
+	t->sig_blocked = old;
+	return -EINTR;
+}
+
+SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t *, set, size_t, size)
+{
+	uint64_t mask;
+
+	if (size != SIGSET_SIZE)
+		return -EINVAL;
+	if (uaccess_get(mask, set))
+		return -EFAULT;
+	return suspend(mask);
+}
+
+SYSCALL_DEFINE0(pause)
+{
+	return suspend(current()->sig_blocked);
+}
+
+SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, uinfo,
+		const struct timespec *, timeout, size_t, size)
+{
+	struct thread *t = current();
+	uint64_t want, deadline = SCHED_FOREVER, old = t->sig_blocked;
+	struct signal_info in;
+	struct timespec ts;
+	int sig, r = 0;
+
+	if (size != SIGSET_SIZE)
+		return -EINVAL;
+	if (uaccess_get(want, set))
+		return -EFAULT;
+	want &= ~UNBLOCKABLE;
+	if (timeout) {
+		if (uaccess_get(ts, timeout))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC)
+			return -EINVAL;
+		deadline = time_ns() + (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+	}
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&signal_lock);
+		sig = take(t, want, &in);
+		/* While waiting the set counts as unblocked, so that its
+		 * signals end the sleep as any other does. */
+		t->sig_blocked = sig || r ? old : old & ~want;
+		spin_unlock_irqrestore(&signal_lock, flags);
+		if (sig || r)
+			break;
+		if (!(r = wait_signal(deadline)))
+			r = -EAGAIN;
+	}
+	if (!sig) {
+		if (r == -EINTR)
+			signal_deliver_pending();
+		return r;
+	}
+	if (uinfo) {
+		siginfo_t k;
+		to_siginfo(&k, sig, &in);
+		if (uaccess_put(uinfo, k))
+			return -EFAULT;
+	}
+	return sig;
 }
 
 SYSCALL_DEFINE2(sigaltstack, const stack_t *, ss, stack_t *, old)
@@ -306,17 +597,25 @@ SYSCALL_DEFINE2(sigaltstack, const stack_t *, ss, stack_t *, old)
 	return old ? uaccess_put(old, prev) : 0;
 }
 
-SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
+SYSCALL_DEFINE0(rt_sigreturn)
 {
-	struct thread *t;
+	return arch_signal_sigreturn();
+}
 
+/* The target of a thread-directed call: tid in the one process. */
+static long thread_of(int tgid, int tid)
+{
 	if (tgid != 1)
 		return tgid <= 0 ? -EINVAL : -ESRCH;
-	if (tid <= 0)
-		return -EINVAL;
-	if (!(t = sched_find(tid)))
-		return -ESRCH;
-	return signal_send(t, sig);
+	return tid <= 0 ? -EINVAL : 0;
+}
+
+SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
+{
+	struct signal_info info = { .code = SI_TKILL };
+	long r = thread_of(tgid, tid);
+
+	return r ? r : signal_post(tid, sig, &info);
 }
 
 SYSCALL_DEFINE2(tkill, int, tid, int, sig)
@@ -326,8 +625,51 @@ SYSCALL_DEFINE2(tkill, int, tid, int, sig)
 
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
 {
+	struct signal_info info = { .code = SI_USER };
+
 	/* The one process is pid 1; 0 and -1 mean it too. */
+	if (sig < 0 || sig > SIGNAL_MAX)
+		return -EINVAL;
 	if (pid != 1 && pid != 0 && pid != -1)
 		return -ESRCH;
-	return signal_send(current(), sig);
+	return signal_post(0, sig, &info);
+}
+
+/* The info a program queues with a signal: si_code and si_value. Linux
+ * lets a process claim any code when it signals itself, which is all a
+ * program here can do. */
+static long queued_info(const siginfo_t *uinfo, struct signal_info *in)
+{
+	siginfo_t k;
+
+	if (uaccess_get(k, uinfo))
+		return -EFAULT;
+	*in = (struct signal_info){ .code = k.si_code, .value = (uintptr_t)k.si_value.sival_ptr };
+	return 0;
+}
+
+SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig, const siginfo_t *, uinfo)
+{
+	struct signal_info in;
+	long r;
+
+	if (sig < 0 || sig > SIGNAL_MAX)
+		return -EINVAL;
+	if ((r = queued_info(uinfo, &in)))
+		return r;
+	if (pid != 1)
+		return -ESRCH;
+	return signal_post(0, sig, &in);
+}
+
+SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig, const siginfo_t *, uinfo)
+{
+	struct signal_info in;
+	long r = thread_of(tgid, tid);
+
+	if (r)
+		return r;
+	if ((r = queued_info(uinfo, &in)))
+		return r;
+	return signal_post(tid, sig, &in);
 }

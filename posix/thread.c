@@ -171,9 +171,11 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 			return -EINVAL;
 		if ((r = futex_deadline(ts, cmd, op, &deadline)))
 			return r;
-		r = futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3, deadline);
-		if (r == -EINTR)
-			signal_deliver_pending();
+		/* SA_RESTART applies to a wait without a timeout, as on Linux. */
+		do
+			r = futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3,
+				       deadline);
+		while (r == -EINTR && signal_restart(!ts));
 		return r;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:

@@ -79,19 +79,23 @@ SYSCALL_DEFINE1(time, time_t *, t)
 	return t && uaccess_put(t, now) ? -EFAULT : now;
 }
 
-/* Sleeps until the absolute deadline on the monotonic clock; on a signal
- * writes what was left to rem (if given) and delivers the signal. */
+/* Sleeps until the absolute deadline on the monotonic clock. A signal
+ * whose handler runs ends the sleep with -EINTR and what was left in rem
+ * (if given), SA_RESTART or not, as on Linux; one that runs none does
+ * not end it. */
 static long sleep_until(uint64_t deadline, struct timespec *rem)
 {
-	if (!time_sleep_until(deadline, true))
-		return 0;
-	if (rem) {
-		uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
-		struct timespec k = { (time_t)(left / NSEC), (long)(left % NSEC) };
-		if (uaccess_put(rem, k))
-			return -EFAULT;
-	}
-	signal_deliver_pending();
+	uint64_t now, left;
+
+	do {
+		if (!time_sleep_until(deadline, true))
+			return 0;
+		now = time_ns();
+		left = deadline > now ? deadline - now : 0;
+	} while (signal_restart(false));
+	struct timespec k = { (time_t)(left / NSEC), (long)(left % NSEC) };
+	if (rem && uaccess_put(rem, k))
+		return -EFAULT;
 	return -EINTR;
 }
 

@@ -130,6 +130,9 @@ part share tests/integration/share.sh
 part "disk stress" tests/integration/disk-stress.sh
 part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
 part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
+part "sigasync microvm" guest sigasync microvm --smp 2 </dev/null
+part "sigasync q35" guest sigasync q35 --smp 2 </dev/null
+part "sigasync smp 1" guest sigasync microvm --smp 1 </dev/null
 part "signal statuses" tests/integration/signals.sh
 part folders tests/integration/folders.sh
 part "pipes microvm" guest pipes microvm --smp 2 </dev/null

@@ -19,6 +19,7 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <unishyper/list.h>
+#include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
 
 #define SCHED_MAX_CPUS 64
@@ -47,15 +48,18 @@ struct thread {
 	uint64_t runtime_ns, slice_start;
 	int *clear_child_tid;
 	void *robust_list;
-	uint64_t sig_pending, sig_blocked;
-	/* A fault's signal from the exception until its handler starts
-	 * (posix/signal.c): the registers, the action and what happened. */
+	struct signal_set sig_pending; /* sent to this thread */
+	uint64_t sig_blocked;
+	int sys_depth;            /* system calls in progress (syscall.h) */
+	/* A signal from the moment its frame is decided until its handler
+	 * starts (posix/signal.c): the registers, the action, the info. */
 	struct trap_frame sig_frame;
 	void *sig_handler;
 	uint64_t sig_mask, sig_flags;
-	int sig_fault, sig_code;
-	uintptr_t sig_addr;
+	int sig_signo, sig_depth;
+	struct signal_info sig_info;
 	bool sig_delivering;
+	uintptr_t sig_uc;         /* the innermost handler's context */
 	uintptr_t altstack_sp;    /* sigaltstack(2); size 0: none */
 	size_t altstack_size;
 	uintptr_t stack_base;     /* freed when the thread is reaped */
@@ -69,8 +73,8 @@ struct cpu {
 	int id;
 	uint32_t apic_id;
 	bool online;
-	spinlock_t lock;          /* run queue, timers, zombies */
-	struct list_node runq, timers, zombies;
+	spinlock_t lock;          /* run queue, timers, callouts, zombies */
+	struct list_node runq, timers, callouts, zombies;
 	int nr_running;           /* on runq */
 	bool need_resched;
 	struct thread *idle;
@@ -118,8 +122,30 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible);
  * Returns false if it was not blocked (already woken). */
 bool sched_wake(struct thread *t, int reason);
 
-/* Wakes t with -EINTR if it is in an interruptible sleep. */
+/* Tells t that a signal waits: wakes it with -EINTR from an
+ * interruptible sleep, or interrupts the CPU that runs it. */
 void sched_interrupt(struct thread *t);
+
+/* A function called at a deadline from the timer interrupt of the CPU
+ * that armed it, with interrupts off and no lock held. */
+struct sched_timer {
+	struct list_node link;
+	uint64_t deadline;
+	void (*fn)(struct sched_timer *st);
+	struct cpu *cpu;          /* whose list holds it; NULL when unarmed */
+	struct cpu *running;      /* the CPU calling fn, else NULL */
+};
+
+/* (Re)arms st for deadline (time_ns()); fn may arm it again. */
+void sched_timer_arm(struct sched_timer *st, uint64_t deadline);
+
+/* Disarms st; with wait, also waits until fn is no longer running, after
+ * which st may be freed (never with wait from fn itself). */
+void sched_timer_cancel(struct sched_timer *st, bool wait);
+
+/* Calls fn for each thread, with the thread table locked (so none is
+ * freed meanwhile), until fn returns non-zero; returns that, or 0. */
+int sched_each_thread(int (*fn)(struct thread *t, void *arg), void *arg);
 
 /* Ends the calling thread; its stack [base, base+size) (if size) is
  * unmapped once it has switched away. Returns false, without ending, when

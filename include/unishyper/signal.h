@@ -7,16 +7,53 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SIGNAL_MAX 64
+
 struct thread;
 struct trap_frame;
 
-/* Sends sig (0: only checks) to t; 0 or -EINVAL. */
+/* What a siginfo_t says besides the number, in the kernel's compact form:
+ * code is si_code; value is si_value (SI_QUEUE, SI_TIMER) or si_addr (a
+ * fault); timerid and overrun only for SI_TIMER. */
+struct signal_info {
+	int code;
+	int timerid, overrun;
+	uint64_t value;
+};
+
+/* Signals waiting for a thread, or for the process (any thread). */
+struct signal_set {
+	uint64_t bits;
+	struct signal_info info[SIGNAL_MAX];
+};
+
+/* Sends sig (0: only checks) with info to the thread tid, or with tid 0 to
+ * the process, whose threads that do not block it may take it. Any
+ * context, interrupts included. 0, -EINVAL (bad sig) or -ESRCH. */
+int signal_post(int tid, int sig, const struct signal_info *info);
+
+/* Sends sig to t as the kernel's own doing (SIGPIPE): si_code SI_KERNEL. */
 int signal_send(struct thread *t, int sig);
 
+/* Whether t has a signal pending that it does not block. */
+bool signal_pending_for(const struct thread *t);
+
+/* What signal_deliver_pending() did, for a call a signal interrupted. */
+enum signal_outcome {
+	SIGNAL_NONE,    /* no handler ran */
+	SIGNAL_RESTART, /* handlers ran, all with SA_RESTART */
+	SIGNAL_EINTR,   /* a handler without SA_RESTART ran */
+};
+
 /* Acts on the calling thread's pending, unblocked signals: runs their
- * handlers or default actions. System calls call it before returning
- * -EINTR. */
-void signal_deliver_pending(void);
+ * handlers or default actions, in the calling thread. */
+enum signal_outcome signal_deliver_pending(void);
+
+/* For a blocking call a signal interrupted (-EINTR from its sleep):
+ * delivers what is pending and says whether to go on waiting, which is
+ * when no handler ran, or, when sa_restart applies to the call, every
+ * handler that ran had SA_RESTART. */
+bool signal_restart(bool sa_restart);
 
 /* "SIGSEGV" and the like; "signal" for numbers without a name. */
 const char *signal_name(int sig);
@@ -33,9 +70,18 @@ _Noreturn void signal_terminate(int sig);
  */
 bool signal_fault(struct trap_frame *f, int sig, int code, uintptr_t addr);
 
-/* For the architecture's signal code: the handler of a fault is about to
- * start; a handler returned and its context restores the blocked set. */
-void signal_fault_started(void);
-void signal_set_mask(uint64_t mask);
+/*
+ * Interrupts off, f the registers the current thread is about to resume
+ * (at the end of an interrupt, or when switched in): when f is the
+ * program's own code and a signal the thread does not block is pending,
+ * makes f start its delivery instead, through the same frame as a fault.
+ */
+void signal_on_resume(struct trap_frame *f);
+
+/* For the architecture's signal code: the handler of a signal is about to
+ * start; a handler returned and its context restores the blocked set
+ * (pending signals it unblocks are delivered as that context resumes). */
+void signal_handler_started(void);
+void signal_restore_mask(uint64_t mask);
 
 #endif

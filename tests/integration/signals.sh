@@ -2,7 +2,8 @@
 # Statuses of a program that ends by its own fault or by running out of
 # memory (tests/guest/signals.c with an argument), compared with the same
 # program built by musl-gcc -static and run natively where the behaviour
-# is Linux's. Expects build/tests/signals.img (tests/run.sh builds it).
+# is Linux's, and statuses of default actions (tests/guest/sigasync.c).
+# Expects build/tests/signals.img and sigasync.img (tests/run.sh builds them).
 # Prints TAP.
 set -u
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,13 @@ if command -v musl-gcc >/dev/null && musl-gcc -static -O2 -o $tmp/native tests/g
 	-lpthread 2>/dev/null; then
 	native=$tmp/native
 fi
+
+# Default actions of signals the program gets (tests/guest/sigasync.c).
+for c in "term:143" "kill:137"; do
+	$RUN build/tests/sigasync.img -- ${c%%:*} >/dev/null 2>$tmp/err </dev/null
+	rc=$?
+	check "${c%%:*}: status ${c#*:}" [ $rc = ${c#*:} ] || echo "# status $rc"
+done
 
 for c in "oom:137:out of memory: program killed" "stack:139:SIGSEGV" "stackro:139:SIGSEGV" \
 	"abort:134:SIGABRT"; do

@@ -1,5 +1,6 @@
 /*
- * Signal frames on x86_64, laid out as Linux lays them out for a handler:
+ * Signal frames on x86_64, laid out as Linux lays them out for a handler
+ * (after a fault, or an interrupt of the program's code):
  * under the stack pointer (past the red zone) or at the top of the
  * alternate stack, the vector state (XSAVE or FXSAVE image, 64-byte
  * aligned), a siginfo_t, a ucontext_t whose uc_mcontext holds every
@@ -11,7 +12,8 @@
  * when the handler returns it restores the registers, vector state and
  * signal mask from the context (which the handler may have changed) and
  * resumes there, which retries a faulting instruction. A handler may also
- * leave by siglongjmp or _exit and never come back.
+ * leave by siglongjmp or _exit and never come back. The context's uc_link
+ * names the enclosing handler's, for rt_sigreturn.
  */
 #include <errno.h>
 #include <string.h>
@@ -40,7 +42,8 @@ struct sigframe {
 };
 
 void signal_return(void);
-void signal_enter_fault(uintptr_t top);
+void signal_enter(uintptr_t top);
+_Noreturn void arch_signal_return(const ucontext_t *uc);
 
 /* Where the frame for top starts (&frame->ret): %rsp + 8 is a multiple of
  * 16 at the handler's first instruction, as after a call. */
@@ -55,7 +58,7 @@ void arch_signal_redirect(struct trap_frame *f, uintptr_t top)
 	uintptr_t fpu;
 
 	f->rsp = frame_at(top, &fpu) - 8;
-	f->rip = (uintptr_t)signal_enter_fault;
+	f->rip = (uintptr_t)signal_enter;
 	f->rdi = top;
 	f->rflags = 0x202;
 }
@@ -96,6 +99,7 @@ int arch_signal_start(uintptr_t top, const struct trap_frame *at, const siginfo_
 	memset(&k, 0, sizeof(k));
 	k.ret = (uintptr_t)signal_return;
 	k.uc.uc_stack = *ss;
+	k.uc.uc_link = (ucontext_t *)t->sig_uc;
 	to_gregs(k.uc.uc_mcontext.gregs, at);
 	k.uc.uc_mcontext.gregs[REG_OLDMASK] = (greg_t)mask;
 	k.uc.uc_mcontext.gregs[REG_CR2] = at->vector == 14 ? (greg_t)info->si_addr : 0;
@@ -120,7 +124,8 @@ int arch_signal_start(uintptr_t top, const struct trap_frame *at, const siginfo_
 	f.rflags = RFLAGS_IF | 2;
 	f.cs = KERNEL_CS;
 	f.ss = KERNEL_SS;
-	signal_fault_started();
+	t->sig_uc = (uintptr_t)&uf->uc;
+	signal_handler_started();
 	arch_resume(&f);
 }
 
@@ -129,12 +134,14 @@ int arch_signal_start(uintptr_t top, const struct trap_frame *at, const siginfo_
 void arch_signal_return(const ucontext_t *uc)
 {
 	struct thread *t = current();
+	int depth = t->sys_depth++;
 	ucontext_t k;
 	struct trap_frame f;
 	uint64_t mask;
 
 	if (uaccess_from(&k, uc, sizeof(k)))
 		signal_terminate(SIGSEGV);
+	t->sig_uc = (uintptr_t)k.uc_link;
 	if (k.uc_mcontext.fpregs) {
 		unsigned long flags = irq_save();
 		if (uaccess_from(t->fpu, k.uc_mcontext.fpregs, arch_fpu_size())) {
@@ -146,7 +153,23 @@ void arch_signal_return(const ucontext_t *uc)
 		irq_restore(flags);
 	}
 	memcpy(&mask, &k.uc_sigmask, sizeof(mask));
-	signal_set_mask(mask);
 	from_gregs(&f, k.uc_mcontext.gregs);
+	/* What the restored mask unblocks is delivered through a new frame,
+	 * since a handler called from here would clobber the vector state
+	 * just restored. */
+	irq_disable();
+	signal_restore_mask(mask);
+	t->sys_depth = depth;
+	signal_on_resume(&f);
 	arch_resume(&f);
+}
+
+long arch_signal_sigreturn(void)
+{
+	struct thread *t = current();
+
+	if (!t->sig_uc)
+		return -EINVAL;
+	t->sys_depth--; /* the call does not return through its wrapper */
+	arch_signal_return((const ucontext_t *)t->sig_uc);
 }

@@ -25,6 +25,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <arch/signal.h>
 #include <arch/trap.h>
 #include <arch/uaccess.h>
 #include <unishyper/console.h>
@@ -122,6 +123,8 @@ static void park(void)
 static void exit_from_trap(struct trap_frame *f, int status)
 {
 	f->rflags = 0x202;
+	if (this_cpu()->current)
+		this_cpu()->current->sys_depth++; /* kernel code from here on */
 	if (__atomic_exchange_n(&trap_exit_taken, 1, __ATOMIC_ACQ_REL)) {
 		f->rip = (uintptr_t)park;
 		return;
@@ -165,12 +168,22 @@ static int signal_of(const struct trap_frame *f, enum vm_fault_result r, int *co
 	}
 }
 
+static bool in_kernel_text(uintptr_t pc)
+{
+	return pc >= (uintptr_t)__kernel_text_start && pc < (uintptr_t)__kernel_text_end;
+}
+
+bool arch_frame_is_program(const struct trap_frame *f)
+{
+	return !in_kernel_text(f->rip) && f->rip < ARCH_USER_END;
+}
+
 /* Whether the program caused f: its own code faulted, or kernel code on
  * the program's stack (a system call is a function call) faulted on that
  * stack, which only the program can have unmapped or protected. */
 static bool program_fault(const struct trap_frame *f, uint64_t addr)
 {
-	if (f->rip < (uintptr_t)__kernel_text_start || f->rip >= (uintptr_t)__kernel_text_end)
+	if (!in_kernel_text(f->rip))
 		return f->rip < ARCH_USER_END;
 	return f->vector == 14 && addr + PAGE_SIZE >= f->rsp && addr < f->rsp + PAGE_SIZE &&
 	       f->rsp < ARCH_USER_END;
