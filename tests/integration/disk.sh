@@ -62,4 +62,5 @@ rc=$?
 # Depending on how much the boot takes, the kernel stops the boot (125) or
 # the program finds no page for its memory (137): a message either way.
 check "a disk in a machine with too little memory: a message (125 or 137), no panic" \
-	bash -c "{ [ $rc = 125 ] && grep -q 'not enough memory' $tmp/err || [ $rc = 137 ] && grep -q 'out of memory' $tmp/err; } && ! grep -q panic $tmp/err"
+	bash -c "{ { [ $rc = 125 ] && grep -q 'not enough memory' $tmp/err; } ||
+		{ [ $rc = 137 ] && grep -q 'out of memory' $tmp/err; }; } && ! grep -q panic $tmp/err"
