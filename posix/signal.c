@@ -93,11 +93,21 @@ const char *signal_name(int sig)
 	return sig > 0 && sig < 32 && names[sig] ? names[sig] : "signal";
 }
 
+/* A default action ends the run as a shell would report it: nothing on
+ * standard error for SIGPIPE and SIGINT (a pipeline's reader went away, a
+ * person pressed ^C: the kernel log still has the line), one line for the
+ * others, and where the program stopped for abort() and SIGQUIT. */
 _Noreturn void signal_terminate(int sig)
 {
-	panic_printf("unishyper: program terminated by signal %d (%s)\n", sig, signal_name(sig));
-	ksyms_backtrace((uintptr_t)__builtin_return_address(0),
-			(uintptr_t)__builtin_frame_address(0));
+	if (sig == SIGPIPE || sig == SIGINT) {
+		printk("unishyper: program terminated by signal %d (%s)\n", sig, signal_name(sig));
+	} else {
+		panic_printf("unishyper: program terminated by signal %d (%s)\n", sig,
+			     signal_name(sig));
+		if (sig == SIGABRT || sig == SIGQUIT)
+			ksyms_backtrace((uintptr_t)__builtin_return_address(0),
+					(uintptr_t)__builtin_frame_address(0));
+	}
 	process_exit(128 + sig);
 }
 

@@ -55,8 +55,9 @@ printf '' | $RUN $IMG --timeout 60 -- count >$tmp/out
 check "an empty pipe: end of file" grep -qx 0 $tmp/out
 
 # The reader of standard output goes away.
-timeout 60 bash -c "$RUN $IMG -- yes 2>/dev/null | head -1 >$tmp/out; echo \${PIPESTATUS[0]} >$tmp/rc"
+timeout 60 bash -c "$RUN $IMG -- yes 2>$tmp/err | head -1 >$tmp/out; echo \${PIPESTATUS[0]} >$tmp/rc"
 check "yes | head -1: the pipeline ends" test -s $tmp/rc
+check "... saying nothing on standard error, as natively" test ! -s $tmp/err
 check "... with status 141 (SIGPIPE), as natively" \
 	bash -c "status_is() { [ \"\$1\" = \"\$2\" ] || { echo \"# status \$1, want \$2\"; return 1; }; }
 		status_is $(cat $tmp/rc) \$(bash -c '$tmp/pump yes | head -1 >/dev/null; echo \${PIPESTATUS[0]}')"
