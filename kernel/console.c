@@ -287,6 +287,9 @@ ssize_t console_read(void *buf, size_t n)
 	mutex_lock(&reader);
 	if (vcon_has(0)) {
 		got = vcon_read(buf, n);
+	} else if (!(tty_mode ? line_ready : input_ended) &&
+		   waitq_wait(&rx_wq, rx_waiting, NULL, SCHED_FOREVER, true)) {
+		got = -EINTR; /* a signal before any input: nothing taken */
 	} else if (uaccess_writable(buf, n < BOUNCE ? n : BOUNCE)) {
 		got = -EFAULT; /* checked first: input taken is never lost */
 	} else {

@@ -15,6 +15,7 @@
 
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
+#include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
@@ -27,7 +28,13 @@ static ssize_t do_read(struct file *f, void *buf, size_t n, uint64_t *off)
 		return -EBADF;
 	if (!uaccess_ok(buf, n))
 		return -EFAULT;
-	return f->ops->read(f, buf, n > IO_MAX ? IO_MAX : n, off);
+	ssize_t r;
+	/* A read a signal interrupted before any data goes on after handlers
+	 * with SA_RESTART, as on Linux. */
+	do
+		r = f->ops->read(f, buf, n > IO_MAX ? IO_MAX : n, off);
+	while (r == -EINTR && signal_restart(true));
+	return r;
 }
 
 static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off)
@@ -36,7 +43,11 @@ static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off
 		return -EBADF;
 	if (!uaccess_ok(buf, n))
 		return -EFAULT;
-	return f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n, off);
+	ssize_t r;
+	do
+		r = f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n, off);
+	while (r == -EINTR && signal_restart(true));
+	return r;
 }
 
 /* Checks an iovec array; returns the total length or -errno. */

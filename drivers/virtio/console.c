@@ -330,7 +330,8 @@ ssize_t vcon_read(void *buf, size_t n)
 	char *dst = buf;
 	size_t got = 0;
 
-	waitq_wait(console_input_queue(), input_ready, NULL, SCHED_FOREVER, false);
+	if (waitq_wait(console_input_queue(), input_ready, NULL, SCHED_FOREVER, true))
+		return -EINTR; /* a signal came first: nothing was taken */
 	while (got < n && __atomic_load_n(&rx_req[rx_next].done, __ATOMIC_ACQUIRE)) {
 		uint32_t len = rx_req[rx_next].len;
 		size_t k = len - rx_off < n - got ? len - rx_off : n - got;

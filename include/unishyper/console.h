@@ -34,7 +34,8 @@ void console_init_irq(void);
 long console_write(int stream, const void *buf, size_t n);
 
 /* Blocks until input is available; returns bytes read, 0 at end of input,
- * or -EFAULT when buf (a program's) cannot take them. */
+ * -EFAULT when buf (a program's) cannot take them, or -EINTR when a
+ * signal came before any input (none is taken then). */
 ssize_t console_read(void *buf, size_t n);
 
 /* console_write() of a program's buffer: n, -EPIPE when the host closed

@@ -21,8 +21,9 @@ long vcon_write(int stream, const void *buf, size_t n);
 
 /* Blocks until input or its end; returns bytes read into buf (a program's
  * buffer), 0 once the host has closed standard input, -EFAULT when none
- * could be stored (the input stays for the next read). One reader at a
- * time (the console's lock). */
+ * could be stored (the input stays for the next read), -EINTR when a
+ * signal came before any input. One reader at a time (the console's
+ * lock). */
 ssize_t vcon_read(void *buf, size_t n);
 
 /* Whether vcon_read() would not wait; with the console input queue's lock
