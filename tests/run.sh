@@ -133,8 +133,8 @@ part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)
 part "sigasync microvm" guest sigasync microvm --smp 2 </dev/null
 part "sigasync q35" guest sigasync q35 --smp 2 </dev/null
 part "sigasync smp 1" guest sigasync microvm --smp 1 </dev/null
-part "sigread microvm" guest sigread microvm < <(sleep 4; echo data)
-part "sigread q35" guest sigread q35 < <(sleep 4; echo data)
+part "sigread microvm" guest sigread microvm < <(sleep 6; echo data)
+part "sigread q35" guest sigread q35 < <(sleep 6; echo data)
 part "signal statuses" tests/integration/signals.sh
 part folders tests/integration/folders.sh
 part "pipes microvm" guest pipes microvm --smp 2 </dev/null
