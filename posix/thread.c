@@ -53,7 +53,7 @@ SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int 
 	struct thread *self = current(), *t;
 
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-		return -ENOSYS; /* a new process: there is only one */
+		return process_refuse("clone of a new process", -ENOSYS);
 	if (flags & ~(unsigned long)CLONE_KNOWN)
 		return -EINVAL;
 	if (!stack || !vm_check((void *)(stack - 16), 16, VM_WRITE) ||
