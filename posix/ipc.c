@@ -103,7 +103,7 @@ static bool moved(void *arg)
 	return __atomic_load_n(&ipc_generation, __ATOMIC_ACQUIRE) != s->generation;
 }
 
-int ipc_sleep(uint64_t deadline)
+static int ipc_sleep(uint64_t deadline)
 {
 	struct since s = { __atomic_load_n(&ipc_generation, __ATOMIC_ACQUIRE) };
 
@@ -113,6 +113,13 @@ int ipc_sleep(uint64_t deadline)
 		signal_deliver_pending();
 	mutex_lock(&ipc_lock);
 	return r;
+}
+
+int ipc_wait(struct ipc_ids *ids, int id, uint64_t deadline, struct ipc_obj **o)
+{
+	int r = ipc_sleep(deadline);
+
+	return (*o = ipc_find(ids, id)) ? r : -EIDRM;
 }
 
 void ipc_wake(void)

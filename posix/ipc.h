@@ -5,7 +5,7 @@
  *
  * Everything is under one sleeping lock, ipc_lock, which never covers a
  * lock the page-fault path needs: handlers copy program memory while they
- * hold it. A blocking call sleeps with ipc_sleep(), which drops the lock;
+ * hold it. A blocking call sleeps with ipc_wait(), which drops the lock;
  * every change that may let a sleeper go on calls ipc_wake(), and the
  * sleepers look again. The program is root, so permission bits are kept
  * and reported but never refuse anything.
@@ -64,11 +64,13 @@ void ipc_perm_set(struct ipc_obj *o, const struct ipc_perm *p);
 int64_t ipc_now(void);
 
 /* Sleeps with ipc_lock dropped until ipc_wake(), the deadline (time_ns();
- * SCHED_FOREVER) or a signal; ipc_lock is held again on return. 0,
- * -ETIMEDOUT or -EINTR (the signal's handler has run). */
-int ipc_sleep(uint64_t deadline);
+ * SCHED_FOREVER) or a signal, then finds the object with id again in *o;
+ * ipc_lock is held again on return. -EIDRM when the object was removed
+ * meanwhile (*o is NULL); else 0, -ETIMEDOUT or -EINTR (the signal's
+ * handler has run). */
+int ipc_wait(struct ipc_ids *ids, int id, uint64_t deadline, struct ipc_obj **o);
 
-/* Something changed: every ipc_sleep() looks again. ipc_lock held. */
+/* Something changed: every ipc_wait() looks again. ipc_lock held. */
 void ipc_wake(void);
 
 /* The command of a *ctl call without the IPC_64 flag musl adds. */

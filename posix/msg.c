@@ -4,7 +4,7 @@
  * A queue is a list of messages in the order they were sent, bounded by
  * msg_qbytes (bytes of text, and as many messages, as Linux counts). A
  * sender waits for room and a receiver for a message of the type it
- * asks for; both sleep through ipc_sleep(). A received message is
+ * asks for; both sleep through ipc_wait(). A received message is
  * copied out before it leaves the queue, so a bad buffer loses nothing.
  */
 #include <errno.h>
@@ -101,15 +101,8 @@ SYSCALL_DEFINE4(msgsnd, int, id, const void *, msgp, size_t, size, int, flags)
 			r = -EAGAIN;
 			goto out;
 		}
-		int slept = ipc_sleep(SCHED_FOREVER);
-		if (!(q = (struct msg_queue *)ipc_find(&msg_ids, id))) {
-			r = -EIDRM;
+		if ((r = ipc_wait(&msg_ids, id, SCHED_FOREVER, (struct ipc_obj **)&q)))
 			goto out;
-		}
-		if (slept) {
-			r = slept;
-			goto out;
-		}
 	}
 	*q->tail = m;
 	q->tail = &m->next;
@@ -162,15 +155,8 @@ SYSCALL_DEFINE5(msgrcv, int, id, void *, msgp, size_t, size, long, type, int, fl
 			r = -ENOMSG;
 			goto out;
 		}
-		int slept = ipc_sleep(SCHED_FOREVER);
-		if (!(q = (struct msg_queue *)ipc_find(&msg_ids, id))) {
-			r = -EIDRM;
+		if ((r = ipc_wait(&msg_ids, id, SCHED_FOREVER, (struct ipc_obj **)&q)))
 			goto out;
-		}
-		if (slept) {
-			r = slept;
-			goto out;
-		}
 	}
 	m = *pp;
 	if (m->len > size && !(flags & MSG_NOERROR)) {

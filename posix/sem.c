@@ -142,9 +142,9 @@ static long semop_common(int id, const struct sembuf *uops, size_t n, uint64_t d
 		unsigned short num = ops[b].sem_num;
 		bool zero = ops[b].sem_op == 0;
 		(zero ? &s->sems[num].zcnt : &s->sems[num].ncnt)[0]++;
-		int slept = ipc_sleep(deadline);
-		if (!(s = (struct sem_set *)ipc_find(&sem_ids, id))) {
-			r = -EIDRM;
+		int slept = ipc_wait(&sem_ids, id, deadline, (struct ipc_obj **)&s);
+		if (slept == -EIDRM) {
+			r = slept;
 			break;
 		}
 		(zero ? &s->sems[num].zcnt : &s->sems[num].ncnt)[0]--;
