@@ -102,10 +102,10 @@ static void memory_init(void)
 
 	/* The bitmap goes right after the image, inside the first GiB that
 	 * the boot tables map; QEMU's RAM there is contiguous. */
-	if (bitmap + bitmap_bytes > ram_end)
-		too_little_memory(ram_end, image_end);
 	if (bitmap + bitmap_bytes > (1ul << 30))
 		panic("memory: no room for the page bitmap");
+	if (bitmap + bitmap_bytes > ram_end)
+		too_little_memory(ram_end, image_end);
 	pmem_init(phys_to_virt(bitmap), 0, npages);
 	for (int i = 0; i < boot_info.nmem; i++)
 		if (boot_info.mem[i].type == BOOT_MEM_RAM)

@@ -10,11 +10,10 @@
 
 #include <arch/mmu.h>
 #include <unishyper/printk.h>
+#include <unishyper/process.h>
 #include <unishyper/program.h>
 #include <unishyper/random.h>
 #include <unishyper/vm.h>
-
-#define STACK_SIZE (8ul << 20)
 
 extern void _start(void);
 extern char __image_start[];
@@ -29,7 +28,7 @@ const char *program_path(void)
 _Noreturn void program_start(int argc, char **argv, int envc, char **envp)
 {
 	const Elf64_Ehdr *eh = (const void *)__image_start;
-	uintptr_t top = vm_stack(STACK_SIZE), sp = top;
+	uintptr_t top = vm_stack(PROCESS_STACK_SIZE), sp = top;
 	uint64_t random[2];
 	char *str_argv[argc + 1], *str_envp[envc + 1];
 

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/process.h>
 #include <unishyper/spinlock.h>
 
 struct fd_entry {
@@ -40,12 +42,15 @@ struct file *fd_get(int fd)
 
 int fd_install(struct file *f, int min, bool cloexec)
 {
-	int fd = -EMFILE;
+	uint64_t nofile = process_rlimit(RLIMIT_NOFILE);
+	int fd = -EMFILE, limit = nofile < FD_MAX ? (int)nofile : FD_MAX;
 
-	if (min < 0 || min >= FD_MAX)
+	/* RLIMIT_NOFILE bounds every new descriptor: EMFILE beyond it, and
+	 * EINVAL for a lowest descriptor (F_DUPFD's) beyond it, as Linux. */
+	if (min < 0 || min >= FD_MAX || (min && min >= limit))
 		return -EINVAL;
 	unsigned long flags = spin_lock_irqsave(&fd_lock);
-	for (int i = min; i < FD_MAX; i++) {
+	for (int i = min; i < limit; i++) {
 		if (!fd_table[i].file) {
 			fd_table[i] = (struct fd_entry){ f, cloexec };
 			fd = i;

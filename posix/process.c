@@ -3,6 +3,11 @@
  * uname, resource limits, sysinfo, and the thread-setup calls musl makes at
  * start (arch_prctl, set_tid_address). exit_group ends the machine; the
  * exit of one thread is in thread.c.
+ *
+ * Limits are enforced where they apply: RLIMIT_NOFILE by the descriptor
+ * table, RLIMIT_AS and RLIMIT_DATA by the address space (vm_set_limits),
+ * RLIMIT_STACK is the size of the main thread's stack. The calls of a
+ * second process (fork, vfork, execve, wait4, waitid) fail cleanly.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,14 +16,17 @@
 #include <sys/utsname.h>
 
 #include <arch/percpu.h>
+#include <unishyper/file.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
+#include <unishyper/printk.h>
 #include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
-#include <unishyper/vfs.h>
 #include <unishyper/uaccess.h>
+#include <unishyper/vfs.h>
+#include <unishyper/vm.h>
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -28,11 +36,11 @@ static struct rlimit limits[RLIM_NLIMITS] = {
 	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
+	[RLIMIT_STACK] = { PROCESS_STACK_SIZE, RLIM_INFINITY },
 	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
 	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_NPROC] = { 1, 1 },
-	[RLIMIT_NOFILE] = { 1024, 1024 },
+	[RLIMIT_NOFILE] = { FD_MAX, FD_MAX },
 	[RLIMIT_MEMLOCK] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
@@ -143,13 +151,74 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 	if (old && uaccess_put(old, limits[res]))
 		return -EFAULT;
 	new = new ? &k : NULL;
-	if (new && new->rlim_cur > new->rlim_max)
+	if (!new)
+		return 0;
+	if (new->rlim_cur > new->rlim_max)
 		return -EINVAL;
-	if (new && new->rlim_max > limits[res].rlim_max)
+	/* The program is root, which may raise a hard limit, but no further
+	 * than the descriptor table reaches (Linux's nr_open). */
+	if (res == RLIMIT_NOFILE && new->rlim_max > FD_MAX)
 		return -EPERM;
-	if (new)
-		limits[res] = *new;
+	limits[res] = *new;
+	if (res == RLIMIT_AS || res == RLIMIT_DATA)
+		vm_set_limits(limits[RLIMIT_AS].rlim_cur, limits[RLIMIT_DATA].rlim_cur);
 	return 0;
+}
+
+uint64_t process_rlimit(int res)
+{
+	return __atomic_load_n(&limits[res].rlim_cur, __ATOMIC_RELAXED);
+}
+
+long process_refuse(const char *call, long err)
+{
+	static const char *logged[8];
+	static spinlock_t lock = SPINLOCK_INIT;
+	unsigned long flags = spin_lock_irqsave(&lock);
+	bool first = true;
+	int i;
+
+	for (i = 0; i < 8 && logged[i]; i++)
+		first = first && logged[i] != call;
+	if (first && i < 8)
+		logged[i] = call;
+	spin_unlock_irqrestore(&lock, flags);
+	if (first)
+		printk("unishyper: %s: there is one process; no other can be created or waited for\n",
+		       call);
+	return err;
+}
+
+SYSCALL_DEFINE0(fork)
+{
+	return process_refuse("fork", -ENOSYS);
+}
+
+SYSCALL_DEFINE0(vfork)
+{
+	return process_refuse("vfork", -ENOSYS);
+}
+
+SYSCALL_DEFINE3(execve, const char *, path, char *const *, argv, char *const *, envp)
+{
+	return process_refuse("execve", -ENOSYS);
+}
+
+SYSCALL_DEFINE5(execveat, int, dirfd, const char *, path, char *const *, argv,
+		char *const *, envp, int, flags)
+{
+	return process_refuse("execveat", -ENOSYS);
+}
+
+/* No child was ever created, so there is none to wait for. */
+SYSCALL_DEFINE4(wait4, int, pid, int *, status, int, options, void *, usage)
+{
+	return process_refuse("wait4", -ECHILD);
+}
+
+SYSCALL_DEFINE5(waitid, int, type, int, id, void *, info, int, options, void *, usage)
+{
+	return process_refuse("waitid", -ECHILD);
 }
 
 SYSCALL_DEFINE2(getrlimit, unsigned, res, struct rlimit *, old)

@@ -1,6 +1,6 @@
 /*
  * Thread system calls: clone (threads only: the one process cannot fork),
- * exit, futex, set_robust_list, gettid, sched_yield and CPU affinity.
+ * exit, futex, gettid, sched_yield and CPU affinity.
  * sched_exit_unmap() is musl's __unmapself.
  *
  * clone's contract on the direct path (toolchain/musl clone.s): the sixth
@@ -20,6 +20,7 @@
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
+#include <unishyper/thread.h>
 #include <unishyper/time.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vm.h>
@@ -28,8 +29,12 @@
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define NSEC 1000000000ull
@@ -48,7 +53,7 @@ SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int 
 	struct thread *self = current(), *t;
 
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-		return -ENOSYS; /* a new process: there is only one */
+		return process_refuse("clone of a new process", -ENOSYS);
 	if (flags & ~(unsigned long)CLONE_KNOWN)
 		return -EINVAL;
 	if (!stack || !vm_check((void *)(stack - 16), 16, VM_WRITE) ||
@@ -111,6 +116,7 @@ _Noreturn void thread_exit(int status, uintptr_t stack_base, size_t stack_size)
 
 	if (sched_thread_count() == 1)
 		process_exit(status);
+	robust_list_release(t);
 	if (t->clear_child_tid && vm_check(t->clear_child_tid, 4, VM_WRITE)) {
 		a.clear_tid = t->clear_child_tid;
 		/* Fault its page in now: no fault may happen on the interrupt stack. */
@@ -145,6 +151,9 @@ static long futex_deadline(const struct timespec *ts, int cmd, int op, uint64_t 
 	uint64_t t = (uint64_t)k.tv_sec * NSEC + (uint64_t)k.tv_nsec;
 	if (cmd == FUTEX_WAIT) {
 		t += time_ns(); /* relative */
+	} else if (cmd == FUTEX_LOCK_PI) { /* always absolute CLOCK_REALTIME */
+		uint64_t offset = time_realtime_ns() - time_ns();
+		t = t > offset ? t - offset : 0;
 	} else if (op & FUTEX_CLOCK_REALTIME) {
 		uint64_t offset = time_realtime_ns() - time_ns();
 		t = t > offset ? t - offset : 0;
@@ -157,9 +166,12 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 		const struct timespec *, ts, uint32_t *, uaddr2, uint32_t, val3)
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	uint64_t deadline;
+	uint64_t deadline = SCHED_FOREVER;
 	long r;
 
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_LOCK_PI2)
+		return -ENOSYS; /* as Linux: the other operations take no clock */
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
 	if (!uaccess_ok(uaddr, 4))
@@ -191,17 +203,21 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
 			return -EFAULT;
 		return futex_requeue(uaddr, (int)val, uaddr2, (int)(long)ts,
 				     cmd == FUTEX_CMP_REQUEUE, val3);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+		if (cmd != FUTEX_TRYLOCK_PI && (r = futex_deadline(ts, cmd, op, &deadline)))
+			return r;
+		/* A signal runs its handler and the wait goes on, as Linux
+		 * restarts this operation: the deadline is absolute. */
+		while ((r = futex_lock_pi(uaddr, deadline, cmd == FUTEX_TRYLOCK_PI)) == -EINTR)
+			signal_deliver_pending();
+		return r;
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(uaddr);
 	default:
 		return -ENOSYS;
 	}
-}
-
-SYSCALL_DEFINE2(set_robust_list, void *, head, size_t, len)
-{
-	if (len != 24) /* sizeof(struct robust_list_head) */
-		return -EINVAL;
-	current()->robust_list = head;
-	return 0;
 }
 
 SYSCALL_DEFINE0(gettid)

@@ -112,6 +112,12 @@ for n in 1 2 4; do
 	part "threads smp $n" guest threads microvm --smp $n -- $n </dev/null
 done
 part "threads q35 smp 2" guest threads q35 --smp 2 -- 2 </dev/null
+part "mutexes smp 1" guest mutexes microvm --smp 1 </dev/null
+part "mutexes smp 2" guest mutexes microvm --smp 2 </dev/null
+part "ipc smp 2" guest ipc microvm --smp 2 </dev/null
+part "ipc q35 smp 2" guest ipc q35 --smp 2 </dev/null
+part "limits microvm" guest limits microvm </dev/null
+part "spawn microvm" guest spawn microvm </dev/null
 part "kernel sync smp 1" guest ksync microvm --smp 1 </dev/null
 part "kernel sync smp 4" guest ksync microvm --smp 4 </dev/null
 blk_disks() { # fresh disks for the kernel block test

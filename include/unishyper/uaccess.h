@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Whether [p, p+n) lies in the program's address range (not whether it is
  * mapped); an empty range always does. */
@@ -40,6 +41,12 @@ int uaccess_writable(void *dst, size_t n);
 
 /* Zeroes n bytes of such a buffer: 0 or -EFAULT. */
 int uaccess_clear(void *dst, size_t n);
+
+/* Atomically replaces the aligned program word *p with new if it holds
+ * *old, and stores the value it held in *old (so the exchange happened
+ * when *old is unchanged): 0 or -EFAULT. Futexes whose owner the kernel
+ * records (priority inheritance, robust lists) need it. */
+int uaccess_cmpxchg32(uint32_t *p, uint32_t *old, uint32_t new);
 
 /* One value of the type of *uptr, to or from the program. */
 #define uaccess_get(kval, uptr) uaccess_from(&(kval), (uptr), sizeof(*(uptr)))

@@ -42,6 +42,24 @@ long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move,
  * again. 0 or -EINVAL for areas that are not anonymous memory. */
 int vm_discard(uintptr_t addr, size_t len);
 
+/*
+ * Maps npages frames that the caller owns (SysV shared memory) with prot:
+ * with fixed, exactly at addr, which must be page-aligned and free (else
+ * -EINVAL); otherwise at the lowest free range. Unmapping the area never
+ * frees the frames. Returns the address, or -ENOMEM (also beyond
+ * RLIMIT_AS).
+ */
+long vm_map_frames(uintptr_t addr, const uint64_t *frames, size_t npages, unsigned prot,
+		   bool fixed);
+
+/* Gives n frames back to pmem once no device is moving data into them;
+ * they must be mapped nowhere. */
+void vm_free_frames(const uint64_t *frames, size_t n);
+
+/* RLIMIT_AS and RLIMIT_DATA in bytes (UINT64_MAX: none): mappings and
+ * brk growth beyond them fail with -ENOMEM (brk keeps the old break). */
+void vm_set_limits(uint64_t as, uint64_t data);
+
 /* brk(2): sets the program break (0: query) and returns the break. */
 uintptr_t vm_brk(uintptr_t brk);
 

@@ -77,3 +77,10 @@ long uaccess_string(char *dst, const char *src, size_t size)
 		return r;
 	return max < size ? -EFAULT : -ENAMETOOLONG;
 }
+
+int uaccess_cmpxchg32(uint32_t *p, uint32_t *old, uint32_t new)
+{
+	if (((uintptr_t)p & 3) || !uaccess_ok(p, sizeof(*p)))
+		return -EFAULT;
+	return arch_cmpxchg32(p, old, new) ? -EFAULT : 0;
+}

@@ -21,7 +21,13 @@
  *
  * A mapping is refused when it could never be backed: larger than all of
  * RAM plus what is free now (Linux's heuristic overcommit). A page that
- * cannot be backed when first touched is VM_FAULT_OOM.
+ * cannot be backed when first touched is VM_FAULT_OOM. It is refused too
+ * beyond RLIMIT_AS (all areas) or RLIMIT_DATA (the brk heap and writable
+ * mappings that are neither stacks nor shared), as Linux counts them.
+ *
+ * Shared areas map frames that someone else owns (SysV shared memory):
+ * one set of frames at several addresses, mapped at once and never freed
+ * by an unmap, only given back by their owner through vm_free_frames().
  */
 #include <errno.h>
 #include <string.h>
@@ -36,6 +42,8 @@
 
 #define VM_LAZY 0x100u  /* pages allocated on first touch */
 #define VM_GUARD 0x200u /* a guard page: never accessible */
+#define VM_STACK 0x400u  /* a stack: not data for RLIMIT_DATA */
+#define VM_SHARED 0x800u /* frames owned elsewhere, mapped from the start */
 #define BRK_MAX (1ul << 30)
 /* Below every stack: 1 MiB of address space, no memory. A page would do
  * for small frames, but one frame larger than the gap could step over it. */
@@ -43,7 +51,7 @@
 
 struct vm_area {
 	uintptr_t start, end;
-	unsigned flags; /* VM_READ/WRITE/EXEC, VM_LAZY, VM_GUARD */
+	unsigned flags; /* VM_READ/WRITE/EXEC, VM_LAZY, VM_GUARD, ... */
 	const char *name;
 	struct vm_area *next;
 };
@@ -56,6 +64,7 @@ static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
 static struct vm_area *areas;
 static uintptr_t brk_start, brk_cur;
 static uint64_t resident;
+static uint64_t limit_as = UINT64_MAX, limit_data = UINT64_MAX; /* bytes */
 
 static unsigned mmu_flags(unsigned flags)
 {
@@ -138,8 +147,9 @@ static void free_tables(uintptr_t start, uintptr_t end)
 }
 
 /* Unmaps the pages of [start, end) and frees their frames, in batches:
- * other CPUs must have flushed their TLBs before a frame is reused. */
-static void free_pages(uintptr_t start, uintptr_t end)
+ * other CPUs must have flushed their TLBs before a frame is reused. The
+ * frames of a shared area (keep) stay with their owner. */
+static void free_pages(uintptr_t start, uintptr_t end, bool keep)
 {
 	uint64_t batch[64];
 	int n = 0;
@@ -148,6 +158,10 @@ static void free_pages(uintptr_t start, uintptr_t end)
 		uint64_t phys = mmu_unmap(va);
 		if (!phys)
 			continue;
+		if (keep) {
+			n = 1; /* a shootdown is still owed */
+			continue;
+		}
 		batch[n++] = phys;
 		resident--;
 		if (n == 64) {
@@ -158,7 +172,7 @@ static void free_pages(uintptr_t start, uintptr_t end)
 	}
 	if (n) {
 		mmu_shootdown();
-		while (n)
+		while (n && !keep)
 			release_frame(batch[--n]);
 	}
 	free_tables(start, end);
@@ -172,7 +186,7 @@ static void remove_range(uintptr_t start, uintptr_t end, bool release)
 		struct vm_area *a = *pp;
 		if (a->start >= start && a->end <= end) {
 			if (release)
-				free_pages(a->start, a->end);
+				free_pages(a->start, a->end, a->flags & VM_SHARED);
 			*pp = a->next;
 			kfree(a);
 		} else {
@@ -210,6 +224,27 @@ static bool may_commit(size_t len)
 	return len / PAGE_SIZE <= pmem_total_pages() + pmem_free_pages();
 }
 
+static bool is_data(unsigned flags)
+{
+	return (flags & (VM_LAZY | VM_WRITE)) == (VM_LAZY | VM_WRITE) &&
+	       !(flags & (VM_STACK | VM_SHARED));
+}
+
+/* Whether len more bytes of an area with flags stay within RLIMIT_AS and
+ * RLIMIT_DATA. The areas are counted only when a limit is set. */
+static bool within_limits(size_t len, unsigned flags)
+{
+	uint64_t as = len, data = is_data(flags) ? len : 0;
+
+	if (limit_as == UINT64_MAX && (limit_data == UINT64_MAX || !data))
+		return true;
+	for (struct vm_area *a = areas; a; a = a->next) {
+		as += a->end - a->start;
+		data += is_data(a->flags) ? a->end - a->start : 0;
+	}
+	return as <= limit_as && (!is_data(flags) || data <= limit_data);
+}
+
 void vm_init(void)
 {
 	insert((uintptr_t)__image_start, (uintptr_t)__text_start, VM_READ, "image headers");
@@ -235,7 +270,7 @@ static long map_locked(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 	if (!len || (addr & (PAGE_SIZE - 1)) || len > MMAP_END)
 		return -EINVAL;
 	len = PAGE_ROUND_UP(len);
-	if (!may_commit(len))
+	if (!may_commit(len) || !within_limits(len, (prot & 7) | VM_LAZY))
 		return -ENOMEM;
 	if (fixed) {
 		if (addr + len < addr || addr + len > MMAP_END || addr < 0x10000)
@@ -259,7 +294,7 @@ static int unmap_locked(uintptr_t addr, size_t len)
 	if ((addr & (PAGE_SIZE - 1)) || !len || end < addr)
 		return -EINVAL;
 	for (struct vm_area *a = areas; a; a = a->next)
-		if (a->start < end && addr < a->end && !(a->flags & VM_LAZY))
+		if (a->start < end && addr < a->end && !(a->flags & (VM_LAZY | VM_SHARED)))
 			return -EINVAL; /* the image and guard pages stay */
 	if (split(addr) || split(end))
 		return -ENOMEM;
@@ -306,7 +341,7 @@ static long remap_locked(uintptr_t old, size_t old_len, size_t new_len, bool may
 			unmap_locked(old + new_len, old_len - new_len);
 		return (long)old;
 	}
-	if (!may_commit(new_len))
+	if (!may_commit(new_len) || !within_limits(new_len - old_len, a->flags))
 		return -ENOMEM;
 	if (!fixed && a->end == old + old_len && range_free(a->end, old + new_len) &&
 	    old + new_len <= MMAP_END) {
@@ -339,7 +374,7 @@ static int discard_locked(uintptr_t addr, size_t len)
 			return -EINVAL;
 		p = a->end;
 	}
-	free_pages(addr, end);
+	free_pages(addr, end, false);
 	return 0;
 }
 
@@ -350,7 +385,9 @@ static uintptr_t brk_locked(uintptr_t brk)
 	if (brk < brk_start || brk > brk_start + BRK_MAX)
 		return brk_cur;
 	if (new_end > old_end) {
-		if (!may_commit(new_end - old_end) || !range_free(old_end, new_end) ||
+		if (!may_commit(new_end - old_end) ||
+		    !within_limits(new_end - old_end, VM_READ | VM_WRITE | VM_LAZY) ||
+		    !range_free(old_end, new_end) ||
 		    !insert(old_end, new_end, VM_READ | VM_WRITE | VM_LAZY, "brk heap"))
 			return brk_cur;
 	} else if (new_end < old_end) {
@@ -369,9 +406,36 @@ static uintptr_t stack_locked(size_t size)
 
 	if (!base || !insert(base, base + STACK_GUARD, VM_GUARD, "stack guard page") ||
 	    !insert(base + STACK_GUARD, base + STACK_GUARD + size,
-		    VM_READ | VM_WRITE | VM_LAZY, "stack"))
+		    VM_READ | VM_WRITE | VM_LAZY | VM_STACK, "stack"))
 		return 0;
 	return base + STACK_GUARD + size;
+}
+
+static long map_frames_locked(uintptr_t addr, const uint64_t *frames, size_t npages,
+			      unsigned prot, bool fixed)
+{
+	size_t len = npages * PAGE_SIZE;
+
+	if (!npages || len / PAGE_SIZE != npages || len > MMAP_END)
+		return -EINVAL;
+	if (!within_limits(len, (prot & 7) | VM_SHARED))
+		return -ENOMEM;
+	if (fixed) {
+		if ((addr & (PAGE_SIZE - 1)) || addr < 0x10000 || addr + len > MMAP_END ||
+		    !range_free(addr, addr + len))
+			return -EINVAL;
+	} else if (!(addr = find_gap(len))) {
+		return -ENOMEM;
+	}
+	if (!insert(addr, addr + len, (prot & 7) | VM_SHARED, "shared memory"))
+		return -ENOMEM;
+	for (size_t i = 0; i < npages; i++) {
+		if (mmu_map(addr + i * PAGE_SIZE, frames[i], mmu_flags(prot))) {
+			remove_range(addr, addr + len, true);
+			return -ENOMEM;
+		}
+	}
+	return (long)addr;
 }
 
 static enum vm_fault_result fault_locked(uintptr_t addr, bool write, bool exec)
@@ -537,6 +601,11 @@ static long discard_body(const struct change *c)
 	return discard_locked(c->a, c->b);
 }
 
+static long map_frames_body(const struct change *c)
+{
+	return map_frames_locked(c->a, (const uint64_t *)c->b, c->c, (unsigned)c->d, c->x);
+}
+
 static long brk_body(const struct change *c)
 {
 	return (long)brk_locked(c->a);
@@ -567,6 +636,31 @@ long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move, bool
 int vm_discard(uintptr_t addr, size_t len)
 {
 	return (int)change((struct change){ discard_body, addr, len, 0, 0, false, false });
+}
+
+long vm_map_frames(uintptr_t addr, const uint64_t *frames, size_t npages, unsigned prot,
+		   bool fixed)
+{
+	return change((struct change){ map_frames_body, addr, (uintptr_t)frames, npages, prot,
+				       fixed, false });
+}
+
+void vm_free_frames(const uint64_t *frames, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+
+	for (size_t i = 0; i < n; i++)
+		release_frame(frames[i]);
+	spin_unlock_irqrestore(&vm_lock, flags);
+}
+
+void vm_set_limits(uint64_t as, uint64_t data)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+
+	limit_as = as;
+	limit_data = data;
+	spin_unlock_irqrestore(&vm_lock, flags);
 }
 
 uintptr_t vm_brk(uintptr_t brk)

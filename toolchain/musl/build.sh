@@ -9,7 +9,8 @@
 # copied into BUILDDIR (default build/musl/src, recreated every run) and the
 # files beside this script replace musl's x86_64 syscall_arch.h and its
 # raw-syscall assembly, so that a system call becomes a function call into
-# the kernel. The library is static only. Output goes to BUILDDIR/build.log;
+# the kernel, and its system.c, so that system(NULL) says there is no
+# shell. The library is static only. Output goes to BUILDDIR/build.log;
 # on failure its tail is printed. SYSROOT/.stamp is written last, so its
 # presence means a complete install.
 set -eu
@@ -43,6 +44,7 @@ src/thread/x86_64/clone.s
 src/thread/x86_64/__set_thread_area.s
 src/thread/x86_64/__unmapself.s
 src/process/x86_64/vfork.s
+src/process/system.c
 src/signal/x86_64/restore.s"
 
 rm -rf "$builddir"

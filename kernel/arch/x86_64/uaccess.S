@@ -59,6 +59,27 @@ string_fault:
 	mov $-1, %rax
 	ret
 
+/*
+ * int arch_cmpxchg32(uint32_t *p, uint32_t *old, uint32_t new): one
+ * locked compare-and-exchange of the word at p. Returns 0 with *old set
+ * to the value found (the exchange happened when it equals the *old
+ * passed in), or -1 on a fault. A write to a page that allows no writing
+ * faults even when the values differ, as a locked instruction always
+ * writes.
+ */
+	.globl arch_cmpxchg32
+	.hidden arch_cmpxchg32
+arch_cmpxchg32:
+	mov (%rsi), %eax
+cmpxchg_insn:
+	lock cmpxchg %edx, (%rdi)
+	mov %eax, (%rsi)
+	xor %eax, %eax
+	ret
+cmpxchg_fault:
+	mov $-1, %eax
+	ret
+
 /* Pairs of (faulting instruction, where to continue), then a zero. */
 	.section .rodata
 	.balign 8
@@ -68,6 +89,7 @@ uaccess_fixups:
 	.quad copy_quads, copy_quads_fault
 	.quad copy_bytes, copy_done
 	.quad string_load, string_fault
+	.quad cmpxchg_insn, cmpxchg_fault
 	.quad 0, 0
 
 	.section .note.GNU-stack, "", @progbits

@@ -27,4 +27,10 @@ static inline long arch_copy_string(char *dst, const char *src, size_t max)
 	return (long)n;
 }
 
+static inline int arch_cmpxchg32(uint32_t *p, uint32_t *old, uint32_t new)
+{
+	__atomic_compare_exchange_n(p, old, new, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 #endif

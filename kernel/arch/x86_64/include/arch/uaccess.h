@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <arch/mmu.h>
 
@@ -22,6 +23,10 @@ size_t arch_copy(void *dst, const void *src, size_t n);
 /* Copies a NUL-terminated string of at most max bytes: its length, max
  * when src holds no NUL within max bytes, or -1 on a fault. */
 long arch_copy_string(char *dst, const char *src, size_t max);
+
+/* Atomically replaces *p with new if it holds *old; stores the value
+ * found in *old. 0, or -1 on a fault. */
+int arch_cmpxchg32(uint32_t *p, uint32_t *old, uint32_t new);
 
 /* For the fault handler: when f faulted inside one of the copies above,
  * makes it resume at the copy's error exit and returns true. */
