@@ -13,6 +13,7 @@
 #include <unishyper/sched.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/time.h>
+#include <unishyper/uaccess.h>
 
 static uint64_t tsc_khz, ns_mult; /* ns = ticks * ns_mult >> 32 */
 static uint64_t realtime_base;
@@ -61,5 +62,44 @@ int time_sleep_until(uint64_t deadline, bool interruptible)
 		if (sched_block(&lock, deadline, interruptible) == -EINTR)
 			return -EINTR;
 	}
+	return 0;
+}
+
+bool time_timespec_valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)NSEC_PER_SEC;
+}
+
+uint64_t time_timespec_ns(const struct timespec *ts)
+{
+	uint64_t ns;
+
+	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC_PER_SEC, &ns) ||
+	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
+		return UINT64_MAX;
+	return ns;
+}
+
+struct timespec time_ns_timespec(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
+}
+
+uint64_t time_after(uint64_t span)
+{
+	uint64_t now = time_ns();
+
+	return span > UINT64_MAX - now ? UINT64_MAX : now + span;
+}
+
+long time_get_timespec(const struct timespec *uts, uint64_t *ns)
+{
+	struct timespec k;
+
+	if (uaccess_get(k, uts))
+		return -EFAULT;
+	if (!time_timespec_valid(&k))
+		return -EINVAL;
+	*ns = time_timespec_ns(&k);
 	return 0;
 }

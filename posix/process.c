@@ -239,7 +239,7 @@ SYSCALL_DEFINE1(sysinfo, struct sysinfo *, si)
 
 	si = &k;
 	memset(si, 0, sizeof(*si));
-	si->uptime = (long)(time_ns() / 1000000000ull);
+	si->uptime = (long)(time_ns() / NSEC_PER_SEC);
 	si->totalram = pmem_total_pages() * PMEM_PAGE_SIZE;
 	si->freeram = pmem_free_pages() * PMEM_PAGE_SIZE;
 	si->procs = 1;

@@ -172,14 +172,13 @@ SYSCALL_DEFINE4(semtimedop, int, id, struct sembuf *, ops, size_t, n,
 		const struct timespec *, timeout)
 {
 	uint64_t deadline = SCHED_FOREVER;
-	struct timespec t;
+	uint64_t span;
+	long r;
 
 	if (timeout) {
-		if (uaccess_get(t, timeout))
-			return -EFAULT;
-		if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
-			return -EINVAL;
-		deadline = time_ns() + (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+		if ((r = time_get_timespec(timeout, &span)))
+			return r;
+		deadline = time_after(span);
 	}
 	return semop_common(id, ops, n, deadline);
 }

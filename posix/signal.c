@@ -57,7 +57,6 @@
 #define SIGCANCEL 33
 #define RED_ZONE 128
 #define MINSIGSTKSZ_LINUX 2048
-#define NSEC 1000000000ull
 
 /* The kernel's struct sigaction (musl's struct k_sigaction). */
 struct ksigaction {
@@ -536,7 +535,6 @@ SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, uinfo,
 	struct thread *t = current();
 	uint64_t want, deadline = SCHED_FOREVER, old = t->sig_blocked;
 	struct signal_info in;
-	struct timespec ts;
 	int sig, r = 0;
 
 	if (size != SIGSET_SIZE)
@@ -545,11 +543,10 @@ SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, uinfo,
 		return -EFAULT;
 	want &= ~UNBLOCKABLE;
 	if (timeout) {
-		if (uaccess_get(ts, timeout))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC)
-			return -EINVAL;
-		deadline = time_ns() + (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+		uint64_t span;
+		if ((r = (int)time_get_timespec(timeout, &span)))
+			return r;
+		deadline = time_after(span);
 	}
 	for (;;) {
 		unsigned long flags = spin_lock_irqsave(&signal_lock);

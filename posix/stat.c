@@ -60,9 +60,9 @@ static void fill_stat(struct stat *st, const struct vfs_attr *a)
 	st->st_size = (off_t)a->size;
 	st->st_blksize = a->blksize;
 	st->st_blocks = (blkcnt_t)a->blocks;
-	st->st_atim = (struct timespec){ (time_t)(a->atime / 1000000000), (long)(a->atime % 1000000000) };
-	st->st_mtim = (struct timespec){ (time_t)(a->mtime / 1000000000), (long)(a->mtime % 1000000000) };
-	st->st_ctim = (struct timespec){ (time_t)(a->ctime / 1000000000), (long)(a->ctime % 1000000000) };
+	st->st_atim = time_ns_timespec(a->atime);
+	st->st_mtim = time_ns_timespec(a->mtime);
+	st->st_ctim = time_ns_timespec(a->ctime);
 }
 
 static long do_stat(int dirfd, const char *path, struct stat *st, int flags)
@@ -118,7 +118,7 @@ struct kstatx {
 
 static struct kstatx_time statx_time(uint64_t ns)
 {
-	return (struct kstatx_time){ (int64_t)(ns / 1000000000), (uint32_t)(ns % 1000000000), 0 };
+	return (struct kstatx_time){ (int64_t)(ns / NSEC_PER_SEC), (uint32_t)(ns % NSEC_PER_SEC), 0 };
 }
 
 SYSCALL_DEFINE5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask,
@@ -323,10 +323,10 @@ static long set_times(int dirfd, const char *upath, const struct timespec *times
 				mask &= ~(i ? VFS_SET_MTIME : VFS_SET_ATIME);
 			else if (ns == UTIME_NOW_NS)
 				*t = now;
-			else if (ns < 0 || ns >= 1000000000 || times[i].tv_sec < 0)
+			else if (!time_timespec_valid(&times[i]))
 				return -EINVAL;
 			else
-				*t = (uint64_t)times[i].tv_sec * 1000000000 + (uint64_t)ns;
+				*t = time_timespec_ns(&times[i]);
 		}
 	}
 	return setattr_at(dirfd, upath, &a, mask); /* upath NULL: futimens */

@@ -37,7 +37,6 @@
 #define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
-#define NSEC 1000000000ull
 
 /* What musl's pthread_create passes: a thread sharing everything. */
 #define CLONE_THREAD_FLAGS                                                     \
@@ -142,15 +141,13 @@ static long futex_deadline(const struct timespec *ts, int cmd, int op, uint64_t 
 	*deadline = SCHED_FOREVER;
 	if (!ts)
 		return 0;
-	struct timespec k;
+	uint64_t t;
+	long r = time_get_timespec(ts, &t);
 
-	if (uaccess_get(k, ts))
-		return -EFAULT;
-	if (k.tv_sec < 0 || k.tv_nsec < 0 || k.tv_nsec >= (long)NSEC)
-		return -EINVAL;
-	uint64_t t = (uint64_t)k.tv_sec * NSEC + (uint64_t)k.tv_nsec;
+	if (r)
+		return r;
 	if (cmd == FUTEX_WAIT) {
-		t += time_ns(); /* relative */
+		t = time_after(t); /* relative */
 	} else if (cmd == FUTEX_LOCK_PI) { /* always absolute CLOCK_REALTIME */
 		uint64_t offset = time_realtime_ns() - time_ns();
 		t = t > offset ? t - offset : 0;

@@ -14,7 +14,6 @@
 #include <unishyper/time.h>
 #include <unishyper/uaccess.h>
 
-#define NSEC 1000000000ull
 
 static int clock_read(clockid_t clk, uint64_t *ns)
 {
@@ -43,7 +42,7 @@ SYSCALL_DEFINE2(clock_gettime, clockid_t, clk, struct timespec *, ts)
 
 	if (r)
 		return r;
-	struct timespec k = { (time_t)(ns / NSEC), (long)(ns % NSEC) };
+	struct timespec k = time_ns_timespec(ns);
 
 	return uaccess_put(ts, k);
 }
@@ -64,7 +63,7 @@ SYSCALL_DEFINE2(gettimeofday, struct timeval *, tv, void *, tz)
 {
 	uint64_t ns = time_realtime_ns();
 
-	struct timeval k = { (time_t)(ns / NSEC), (long)(ns % NSEC / 1000) };
+	struct timeval k = { (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC / 1000) };
 	uint64_t zone = 0; /* struct timezone: UTC, no DST */
 
 	if (tz && uaccess_put((uint64_t *)tz, zone))
@@ -74,7 +73,7 @@ SYSCALL_DEFINE2(gettimeofday, struct timeval *, tv, void *, tz)
 
 SYSCALL_DEFINE1(time, time_t *, t)
 {
-	time_t now = (time_t)(time_realtime_ns() / NSEC);
+	time_t now = (time_t)(time_realtime_ns() / NSEC_PER_SEC);
 
 	return t && uaccess_put(t, now) ? -EFAULT : now;
 }
@@ -93,31 +92,16 @@ static long sleep_until(uint64_t deadline, struct timespec *rem)
 		now = time_ns();
 		left = deadline > now ? deadline - now : 0;
 	} while (signal_restart(false));
-	struct timespec k = { (time_t)(left / NSEC), (long)(left % NSEC) };
+	struct timespec k = time_ns_timespec(left);
 	if (rem && uaccess_put(rem, k))
 		return -EFAULT;
 	return -EINTR;
 }
 
-static long timespec_ns(const struct timespec *ts, uint64_t *ns)
-{
-	struct timespec k;
-
-	if (uaccess_get(k, ts))
-		return -EFAULT;
-	ts = &k;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC)
-		return -EINVAL;
-	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC, ns) ||
-	    __builtin_add_overflow(*ns, (uint64_t)ts->tv_nsec, ns))
-		*ns = UINT64_MAX;
-	return 0;
-}
-
 SYSCALL_DEFINE2(nanosleep, const struct timespec *, req, struct timespec *, rem)
 {
 	uint64_t span, deadline;
-	long r = timespec_ns(req, &span);
+	long r = time_get_timespec(req, &span);
 
 	if (r)
 		return r;
@@ -142,7 +126,7 @@ SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags, const struct timesp
 		return -EOPNOTSUPP;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
-	if ((r = timespec_ns(req, &t)))
+	if ((r = time_get_timespec(req, &t)))
 		return r;
 	if (!(flags & TIMER_ABSTIME) && !uaccess_ok(rem, sizeof(*rem)))
 		return -EFAULT;

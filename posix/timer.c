@@ -34,7 +34,6 @@
 #include <unishyper/uaccess.h>
 
 #define TIMER_MAX 256
-#define NSEC 1000000000ull
 /* The shortest period: a shorter one would keep a CPU in its interrupt;
  * the expirations it merges show as overruns. */
 #define MIN_PERIOD_NS 50000ull
@@ -118,26 +117,6 @@ static void set(struct ktimer *k, uint64_t expiry, uint64_t period, uint64_t *le
 		sched_timer_cancel(&k->st, false);
 }
 
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	uint64_t ns;
-
-	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC, &ns) ||
-	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
-		return UINT64_MAX / 2;
-	return ns;
-}
-
-static struct timespec ns_ts(uint64_t ns)
-{
-	return (struct timespec){ (time_t)(ns / NSEC), (long)(ns % NSEC) };
-}
-
-static bool ts_valid(const struct timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)NSEC;
-}
-
 /* A relative time from now as a monotonic deadline (0 stays 0). */
 static uint64_t deadline_in(uint64_t ns)
 {
@@ -153,14 +132,14 @@ static uint64_t tv_ns(const struct timeval *tv)
 {
 	struct timespec ts = { tv->tv_sec, tv->tv_usec * 1000 };
 
-	return ts_ns(&ts);
+	return time_timespec_ns(&ts);
 }
 
 static struct timeval ns_tv(uint64_t ns)
 {
 	/* Round up, so that an armed timer never reads as disarmed. */
 	ns += 999;
-	return (struct timeval){ (time_t)(ns / NSEC), (long)(ns % NSEC / 1000) };
+	return (struct timeval){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC / 1000) };
 }
 
 static long itimer_set(int which, uint64_t value, uint64_t period, uint64_t *left,
@@ -208,7 +187,7 @@ SYSCALL_DEFINE1(alarm, unsigned int, seconds)
 {
 	uint64_t left, period;
 
-	itimer_set(ITIMER_REAL, (uint64_t)seconds * NSEC, 0, &left, &period);
+	itimer_set(ITIMER_REAL, (uint64_t)seconds * NSEC_PER_SEC, 0, &left, &period);
 	/* Seconds left, rounded to the nearest, and never 0 when armed. */
 	struct timeval tv = ns_tv(left);
 	return tv.tv_sec + (tv.tv_usec >= 500000 || (!tv.tv_sec && tv.tv_usec));
@@ -303,11 +282,11 @@ SYSCALL_DEFINE4(timer_settime, int, id, int, flags, const struct itimerspec *, n
 		return -EINVAL;
 	if (uaccess_get(k, new))
 		return -EFAULT;
-	if (!ts_valid(&k.it_value) || !ts_valid(&k.it_interval))
+	if (!time_timespec_valid(&k.it_value) || !time_timespec_valid(&k.it_interval))
 		return -EINVAL;
 	if (!(t = timer_lock(id, &irq)))
 		return -EINVAL;
-	value = ts_ns(&k.it_value);
+	value = time_timespec_ns(&k.it_value);
 	if (value && (flags & TIMER_ABSTIME)) {
 		now = t->clock == CLOCK_REALTIME ? time_realtime_ns() : time_ns();
 		value = value > now ? time_ns() + (value - now) : time_ns();
@@ -315,10 +294,10 @@ SYSCALL_DEFINE4(timer_settime, int, id, int, flags, const struct itimerspec *, n
 		value = deadline_in(value);
 	}
 	spin_lock(&t->lock);
-	set(t, value, ts_ns(&k.it_interval), &left, &period);
+	set(t, value, time_timespec_ns(&k.it_interval), &left, &period);
 	spin_unlock(&t->lock);
 	spin_unlock_irqrestore(&timers_lock, irq);
-	prev = (struct itimerspec){ ns_ts(period), ns_ts(left) };
+	prev = (struct itimerspec){ time_ns_timespec(period), time_ns_timespec(left) };
 	return old ? uaccess_put(old, prev) : 0;
 }
 
@@ -335,7 +314,7 @@ SYSCALL_DEFINE2(timer_gettime, int, id, struct itimerspec *, cur)
 	get(t, &left, &period);
 	spin_unlock(&t->lock);
 	spin_unlock_irqrestore(&timers_lock, irq);
-	k = (struct itimerspec){ ns_ts(period), ns_ts(left) };
+	k = (struct itimerspec){ time_ns_timespec(period), time_ns_timespec(left) };
 	return uaccess_put(cur, k);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -23,6 +24,23 @@ uint64_t time_realtime_ns(void);
 /* Sleeps (the calling thread) until time_ns() reaches deadline; 0, or
  * -EINTR when interruptible and a signal came first. */
 int time_sleep_until(uint64_t deadline, bool interruptible);
+
+/* Whether a timespec is one Linux takes: no negative field, tv_nsec below
+ * a second. */
+bool time_timespec_valid(const struct timespec *ts);
+
+/* A valid timespec in nanoseconds; one past 2^64 saturates at UINT64_MAX. */
+uint64_t time_timespec_ns(const struct timespec *ts);
+
+/* Nanoseconds as a timespec. */
+struct timespec time_ns_timespec(uint64_t ns);
+
+/* The monotonic time span ns from now, saturating (a deadline). */
+uint64_t time_after(uint64_t span);
+
+/* A timespec from the program at uts, in nanoseconds (*ns): 0, -EFAULT, or
+ * -EINVAL when it is not valid. */
+long time_get_timespec(const struct timespec *uts, uint64_t *ns);
 
 /* The TSC rate in kHz. */
 uint64_t time_tsc_khz(void);

@@ -59,8 +59,9 @@ check "a missing disk image: status 125 and a message" \
 	bash -c "[ $? = 125 ] && grep -q 'none.img' $tmp/err"
 $RUN build/examples/hello.img --mem 3 --disk "$img" </dev/null >/dev/null 2>$tmp/err
 rc=$?
-# Depending on how much the boot takes, the kernel stops the boot (125) or
-# the program finds no page for its memory (137): a message either way.
+# Depending on how much the boot takes, the launcher or the kernel stops
+# the boot (125) or the program finds no page for its memory (137): a
+# message either way.
 check "a disk in a machine with too little memory: a message (125 or 137), no panic" \
-	bash -c "{ { [ $rc = 125 ] && grep -q 'not enough memory' $tmp/err; } ||
+	bash -c "{ { [ $rc = 125 ] && grep -Eq 'not enough memory|needs at least' $tmp/err; } ||
 		{ [ $rc = 137 ] && grep -q 'out of memory' $tmp/err; }; } && ! grep -q panic $tmp/err"

@@ -104,16 +104,16 @@ check "... with exactly one warning line" \
 	bash -c "[ \$(wc -l <$tmp/err) = 1 ] && grep -q 'warning: --smp' $tmp/err"
 $RUN build/examples/hello.img --mem 2 </dev/null >/dev/null 2>$tmp/err
 check "an image that does not fit --mem: status 125 before boot" status_is $? 125
-check "... with a message naming the memory it needs" grep -q 'needs at least 3 MiB' $tmp/err
+check "... with a message naming the memory it needs" grep -q 'needs at least 4 MiB' $tmp/err
 printf 'char big[8 << 20] = { 1 };\nint main(int c, char **v) { return big[c << 20] + v[0][0] * 0; }\n' >$tmp/big.c
 toolchain/bin/unishyper-gcc -O2 -o $tmp/big.img $tmp/big.c
 $RUN $tmp/big.img --mem 8 </dev/null >/dev/null 2>$tmp/err
 check "an 8 MiB image with --mem 8: status 125 and the size it needs" \
-	bash -c "[ $? = 125 ] && grep -q 'needs at least 11 MiB' $tmp/err"
-$RUN $tmp/big.img --mem 11 </dev/null >/dev/null 2>$tmp/err
+	bash -c "[ $? = 125 ] && grep -q 'needs at least 12 MiB' $tmp/err"
+$RUN $tmp/big.img --mem 12 </dev/null >/dev/null 2>$tmp/err
 check "... and it runs with that much" status_is $? 0
 timeout 30 qemu-system-x86_64 -M microvm -accel tcg -m 2 -nodefaults -no-user-config \
 	-display none -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-kernel build/examples/hello.img </dev/null >$tmp/out 2>&1
 check "booted by hand with too little memory, the kernel says so" \
-	grep -q 'not enough memory: 2048 KiB, this image needs at least 3 MiB' $tmp/out
+	grep -q 'not enough memory: 2048 KiB, this image needs at least 4 MiB' $tmp/out
