@@ -40,10 +40,17 @@ struct file *fd_get(int fd)
 	return f;
 }
 
-int fd_install(struct file *f, int min, bool cloexec)
+/* The descriptors RLIMIT_NOFILE allows: 0 to the result - 1. */
+static int fd_limit(void)
 {
 	uint64_t nofile = process_rlimit(RLIMIT_NOFILE);
-	int fd = -EMFILE, limit = nofile < FD_MAX ? (int)nofile : FD_MAX;
+
+	return nofile < FD_MAX ? (int)nofile : FD_MAX;
+}
+
+int fd_install(struct file *f, int min, bool cloexec)
+{
+	int fd = -EMFILE, limit = fd_limit();
 
 	/* RLIMIT_NOFILE bounds every new descriptor: EMFILE beyond it, and
 	 * EINVAL for a lowest descriptor (F_DUPFD's) beyond it, as Linux. */
@@ -65,7 +72,8 @@ int fd_dup_to(int fd, int newfd, bool cloexec)
 {
 	struct file *old = NULL;
 
-	if (fd < 0 || fd >= FD_MAX || newfd < 0 || newfd >= FD_MAX)
+	/* As Linux: a target at or beyond RLIMIT_NOFILE is EBADF. */
+	if (fd < 0 || fd >= FD_MAX || newfd < 0 || newfd >= fd_limit())
 		return -EBADF;
 	unsigned long flags = spin_lock_irqsave(&fd_lock);
 	struct file *f = fd_table[fd].file;

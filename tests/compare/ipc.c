@@ -161,6 +161,8 @@ static void limits(void)
 	printf("last descriptor below 8: %s\n", last < 8 ? "yes" : "no");
 	show("dup at the limit", dup(0));
 	show("F_DUPFD from 8", fcntl(0, F_DUPFD, 8));
+	show("dup2 to 8", dup2(0, 8));
+	show("dup3 to 9", dup3(0, 9, 0));
 	setrlimit(RLIMIT_NOFILE, &old);
 	show("open after restoring", open("/dev/null", O_RDONLY) >= 0);
 
