@@ -4,6 +4,7 @@
  * reference count, closed through its operations table when the last
  * reference goes.
  */
+#include <unishyper/epoll.h>
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
 
@@ -11,8 +12,10 @@ struct file *file_alloc(const struct file_ops *ops, void *priv, int flags)
 {
 	struct file *f = kzalloc(sizeof(*f));
 
-	if (f)
+	if (f) {
 		*f = (struct file){ .ops = ops, .refs = 1, .flags = flags, .priv = priv };
+		list_init(&f->epolls);
+	}
 	return f;
 }
 
@@ -25,6 +28,7 @@ void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	epoll_file_release(f);
 	if (f->ops->close)
 		f->ops->close(f);
 	kfree(f->path);
