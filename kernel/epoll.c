@@ -389,17 +389,9 @@ static short file_poll(struct file *f, short events, struct poll_table *pt)
 	return ready ? events & (POLLIN | POLLRDNORM) : 0;
 }
 
-/* Linux's anonymous inodes accept any seek and stay at 0. */
-static long file_seek(struct file *f, long off, int whence)
-{
-	return 0;
-}
-
 static int file_stat(struct file *f, struct vfs_attr *a)
 {
-	struct epoll *ep = f->priv;
-
-	*a = (struct vfs_attr){ .ino = ep->ino, .mode = 0600, .nlink = 1, .blksize = 4096 };
+	file_anon_attr(a, ((struct epoll *)f->priv)->ino);
 	return 0;
 }
 
@@ -419,7 +411,7 @@ static void file_close(struct file *f)
 }
 
 static const struct file_ops epoll_ops = {
-	.poll = file_poll, .seek = file_seek, .stat = file_stat, .close = file_close,
+	.poll = file_poll, .seek = file_anon_seek, .stat = file_stat, .close = file_close,
 };
 
 struct file *epoll_open(void)

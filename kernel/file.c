@@ -7,6 +7,7 @@
 #include <unishyper/epoll.h>
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
+#include <unishyper/vfs.h>
 
 struct file *file_alloc(const struct file_ops *ops, void *priv, int flags)
 {
@@ -33,4 +34,14 @@ void file_put(struct file *f)
 		f->ops->close(f);
 	kfree(f->path);
 	kfree(f);
+}
+
+long file_anon_seek(struct file *f, long off, int whence)
+{
+	return 0;
+}
+
+void file_anon_attr(struct vfs_attr *a, uint64_t ino)
+{
+	*a = (struct vfs_attr){ .ino = ino, .mode = 0600, .nlink = 1, .blksize = 4096 };
 }

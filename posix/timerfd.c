@@ -128,17 +128,9 @@ static short file_poll(struct file *f, short events, struct poll_table *pt)
 	return ready ? events & (POLLIN | POLLRDNORM) : 0;
 }
 
-/* Linux's anonymous inodes accept any seek and stay at 0. */
-static long file_seek(struct file *f, long off, int whence)
-{
-	return 0;
-}
-
 static int file_stat(struct file *f, struct vfs_attr *a)
 {
-	struct timerfd *t = f->priv;
-
-	*a = (struct vfs_attr){ .ino = t->ino, .mode = 0600, .nlink = 1, .blksize = 4096 };
+	file_anon_attr(a, ((struct timerfd *)f->priv)->ino);
 	return 0;
 }
 
@@ -154,7 +146,7 @@ static void file_close(struct file *f)
 }
 
 static const struct file_ops timerfd_ops = {
-	.read = file_read, .poll = file_poll, .seek = file_seek, .stat = file_stat,
+	.read = file_read, .poll = file_poll, .seek = file_anon_seek, .stat = file_stat,
 	.close = file_close,
 };
 

@@ -80,6 +80,12 @@ struct file {
 /* A new file of kind ops with one reference (kernel/file.c); NULL without
  * memory. */
 struct file *file_alloc(const struct file_ops *ops, void *priv, int flags);
+/* For the kinds without a path (eventfds, epoll instances, timerfds,
+ * signalfds), as Linux's anonymous inodes answer: a seek is accepted and
+ * stays at 0; stat shows inode ino, mode 0600 and no type bits. */
+long file_anon_seek(struct file *f, long off, int whence);
+void file_anon_attr(struct vfs_attr *a, uint64_t ino);
+
 /* Takes one more reference / drops one (the last closes the file). */
 void file_get(struct file *f);
 void file_put(struct file *f);
