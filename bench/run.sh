@@ -30,7 +30,8 @@
 # second and (k) one folder with many files, in memory and on FAT (both in
 # bench/memfiles.sh, which also names their variables), (l) pipe throughput
 # and ping-pong latency between two threads (bench/pipes.sh), (m) signal delivery latency
-# (bench/signals.sh).
+# (bench/signals.sh), (n) epoll_wait over 1000 idle and 10 ready descriptors
+# (bench/epoll.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -40,7 +41,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijklm"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklmn"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -49,7 +50,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklm
+ALL_SECTIONS=bcdefghijklmn
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -566,6 +567,12 @@ if sec m; then
 	signals_run
 fi
 
+# ------------------------------------------------- (n) epoll_wait
+. "$TOP/bench/epoll.sh"
+if sec n; then
+	epoll_run
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -1069,6 +1076,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	mf_report
 	pipes_report
 	signals_report
+	epoll_report
 
 	echo "## Reading these figures"
 	echo

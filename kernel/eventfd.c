@@ -120,18 +120,9 @@ static short file_poll(struct file *f, short events, struct poll_table *pt)
 	return r & events;
 }
 
-/* Linux's anonymous inodes accept any seek and stay at 0. */
-static long file_seek(struct file *f, long off, int whence)
-{
-	return 0;
-}
-
-/* As Linux's anonymous inodes show themselves: no type bits. */
 static int file_stat(struct file *f, struct vfs_attr *a)
 {
-	struct eventfd *e = f->priv;
-
-	*a = (struct vfs_attr){ .ino = e->ino, .mode = 0600, .nlink = 1, .blksize = 4096 };
+	file_anon_attr(a, ((struct eventfd *)f->priv)->ino);
 	return 0;
 }
 
@@ -142,7 +133,7 @@ static void file_close(struct file *f)
 
 static const struct file_ops eventfd_ops = {
 	.read = file_read, .write = file_write, .poll = file_poll,
-	.seek = file_seek, .stat = file_stat, .close = file_close,
+	.seek = file_anon_seek, .stat = file_stat, .close = file_close,
 };
 
 struct file *eventfd_create(uint64_t initval, int flags)

@@ -50,6 +50,10 @@ void poll_wait(struct poll_table *pt, struct waitq *q)
 
 	if (!pt)
 		return;
+	if (pt->queue) {
+		pt->queue(pt, q);
+		return;
+	}
 	if (!(c = pt->chunks) || c->used == CHUNK_ENTRIES) {
 		if (!(c = kzalloc(sizeof(*c)))) {
 			pt->error = -ENOMEM;

@@ -78,6 +78,8 @@ static spinlock_t signal_lock = SPINLOCK_INIT;
 static struct ksigaction actions[SIGNAL_MAX + 1];
 static struct signal_set shared;
 
+struct waitq signal_posted = WAITQ_INIT(signal_posted);
+
 static const char *const names[32] = {
 	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
 	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
@@ -143,8 +145,10 @@ static void post_to(struct thread *t, struct signal_set *s, int sig,
 	if (keep)
 		enqueue(s, sig, info);
 	spin_unlock_irqrestore(&signal_lock, flags);
-	if (keep)
+	if (keep) {
 		sched_interrupt(t);
+		waitq_wake_all(&signal_posted);
+	}
 }
 
 struct post {
@@ -193,6 +197,7 @@ int signal_post(int tid, int sig, const struct signal_info *info)
 		unsigned long flags = spin_lock_irqsave(&signal_lock);
 		enqueue(&shared, sig, info);
 		spin_unlock_irqrestore(&signal_lock, flags);
+		waitq_wake_all(&signal_posted);
 	}
 	return 0;
 }
@@ -230,6 +235,21 @@ static int take(struct thread *t, uint64_t want, struct signal_info *info)
 	__atomic_and_fetch(&s->bits, ~BIT(sig), __ATOMIC_RELEASE);
 	if (info->code == SI_TIMER)
 		timer_note_overrun(info->timerid, info->overrun);
+	return sig;
+}
+
+uint64_t signal_pending_now(void)
+{
+	return __atomic_load_n(&current()->sig_pending.bits, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&shared.bits, __ATOMIC_ACQUIRE);
+}
+
+int signal_dequeue(uint64_t want, struct signal_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+	int sig = take(current(), want, info);
+
+	spin_unlock_irqrestore(&signal_lock, flags);
 	return sig;
 }
 

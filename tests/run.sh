@@ -147,6 +147,11 @@ part "pipes microvm" guest pipes microvm --smp 2 </dev/null
 part "pipes q35" guest pipes q35 --smp 2 </dev/null
 part "pipe stress smp 4" guest pipestress microvm --smp 4 </dev/null
 part "sysfuzz smp 2" guest sysfuzz microvm --smp 2 -- 100000 4 1 </dev/null
+part "readiness microvm" guest readiness microvm --smp 2 </dev/null
+part "readiness q35" guest readiness q35 --smp 2 </dev/null
+part "readiness smp 1" guest readiness microvm --smp 1 </dev/null
+part "epoll stress smp 2" guest epollstress microvm --smp 2 -- 50000 </dev/null
+part "epoll fuzz smp 2" guest epollfuzz microvm --smp 2 -- 50000 7 </dev/null
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
 part toolchain tests/integration/toolchain.sh

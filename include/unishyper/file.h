@@ -5,9 +5,11 @@
  * once by the kind's owner: files of a file system by the VFS
  * (kernel/fs/file.c), the console by kernel/console.c (standard streams,
  * /dev/console and /dev/tty alike), pipes by kernel/pipe.c, eventfds by
- * kernel/eventfd.c. The system-call layer calls through the table and
- * never asks what kind of file it holds; a missing operation answers with
- * the errno POSIX gives for a file that cannot do it. dup() shares one
+ * kernel/eventfd.c, epoll instances by kernel/epoll.c, timerfds and
+ * signalfds by posix/timerfd.c and posix/signalfd.c. The system-call
+ * layer calls through the table and never asks what kind of file it
+ * holds; a missing operation answers with the errno POSIX gives for a
+ * file that cannot do it. dup() shares one
  * struct file (offset and status flags) between descriptors.
  */
 #ifndef UNISHYPER_FILE_H
@@ -17,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <unishyper/list.h>
 
 struct file;
 struct poll_table;
@@ -70,11 +74,18 @@ struct file {
 	void *priv;          /* the owner's: a vnode, a pipe, a console stream */
 	uint64_t dir_pos;    /* files of a file system: the getdents64 cursor */
 	char *path;          /* files of a file system: the absolute path opened */
+	struct list_node epolls; /* the epoll items watching it (kernel/epoll.c) */
 };
 
 /* A new file of kind ops with one reference (kernel/file.c); NULL without
  * memory. */
 struct file *file_alloc(const struct file_ops *ops, void *priv, int flags);
+/* For the kinds without a path (eventfds, epoll instances, timerfds,
+ * signalfds), as Linux's anonymous inodes answer: a seek is accepted and
+ * stays at 0; stat shows inode ino, mode 0600 and no type bits. */
+long file_anon_seek(struct file *f, long off, int whence);
+void file_anon_attr(struct vfs_attr *a, uint64_t ino);
+
 /* Takes one more reference / drops one (the last closes the file). */
 void file_get(struct file *f);
 void file_put(struct file *f);

@@ -49,6 +49,19 @@ static inline void list_remove(struct list_node *n)
 	list_init(n);
 }
 
+/* Moves every node of from to the front of head, in order; from is left
+ * empty. */
+static inline void list_splice_front(struct list_node *head, struct list_node *from)
+{
+	if (list_empty(from))
+		return;
+	from->prev->next = head->next;
+	head->next->prev = from->prev;
+	head->next = from->next;
+	from->next->prev = head;
+	list_init(from);
+}
+
 static inline struct list_node *list_pop_front(struct list_node *head)
 {
 	struct list_node *n = head->next;

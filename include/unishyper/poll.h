@@ -1,6 +1,6 @@
 /*
- * Readiness: how a call that waits on many files at once (poll, later
- * epoll and select) sleeps until one of them is ready.
+ * Readiness: how a call that waits on many files at once (poll, select,
+ * epoll) sleeps until one of them is ready.
  *
  * A file's poll operation returns the events that hold now and, when it is
  * given a poll table, hangs an entry on each wait queue whose wake-up may
@@ -9,6 +9,10 @@
  * was woken since it armed the table; so a file that becomes ready on
  * another CPU during the scan is never missed. The owner of a file wakes
  * its queue (waitq_wake_all()) after every change of readiness.
+ *
+ * An epoll instance (kernel/epoll.c) keeps its entries hung on the files'
+ * queues between calls instead: its table's queue function replaces the
+ * entries poll_wait() would make.
  */
 #ifndef UNISHYPER_POLL_H
 #define UNISHYPER_POLL_H
@@ -27,6 +31,8 @@ struct poll_table {
 	struct thread *thread;
 	struct poll_chunk *chunks; /* the entries hung on queues */
 	int error;                 /* -ENOMEM when an entry could not be had */
+	/* When set, poll_wait() calls it instead of hanging an entry. */
+	void (*queue)(struct poll_table *pt, struct waitq *q);
 };
 
 /* Prepares a table for the calling thread. */

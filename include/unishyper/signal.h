@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <unishyper/wait.h>
+
 #define SIGNAL_MAX 64
 
 struct thread;
@@ -34,6 +36,18 @@ int signal_post(int tid, int sig, const struct signal_info *info);
 
 /* Sends sig to t as the kernel's own doing (SIGPIPE): si_code SI_KERNEL. */
 int signal_send(struct thread *t, int sig);
+
+/* Woken whenever a signal becomes pending (signalfd's readiness). */
+extern struct waitq signal_posted;
+
+/* The signals pending for the calling thread: its own and the
+ * process's. */
+uint64_t signal_pending_now(void);
+
+/* Takes the lowest signal of want pending for the calling thread, its
+ * own before the process's, as a handler would; its info in *info.
+ * Returns the signal, or 0 when none is pending. */
+int signal_dequeue(uint64_t want, struct signal_info *info);
 
 /* Whether t has a signal pending that it does not block. */
 bool signal_pending_for(const struct thread *t);
