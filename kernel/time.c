@@ -75,8 +75,8 @@ uint64_t time_timespec_ns(const struct timespec *ts)
 	uint64_t ns;
 
 	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC_PER_SEC, &ns) ||
-	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
-		return UINT64_MAX;
+	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns) || ns > INT64_MAX)
+		return INT64_MAX;
 	return ns;
 }
 

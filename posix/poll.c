@@ -81,32 +81,23 @@ long poll_files(struct pollfd *fds, unsigned long n, uint64_t deadline)
 
 long poll_deadline(const struct timespec *uts, uint64_t *deadline)
 {
-	struct timespec ts;
 	uint64_t ns;
+	long r;
 
 	if (!uts) {
 		*deadline = SCHED_FOREVER;
 		return 0;
 	}
-	if (uaccess_get(ts, uts))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC_PER_SEC)
-		return -EINVAL;
-	if (!ts.tv_sec && !ts.tv_nsec) {
-		*deadline = POLL_NOW;
-		return 0;
-	}
-	if (__builtin_mul_overflow((uint64_t)ts.tv_sec, NSEC_PER_SEC, &ns) ||
-	    __builtin_add_overflow(ns, (uint64_t)ts.tv_nsec + time_ns(), &ns))
-		ns = SCHED_FOREVER;
-	*deadline = ns;
+	if ((r = time_get_timespec(uts, &ns)))
+		return r;
+	*deadline = ns ? time_after(ns) : POLL_NOW;
 	return 0;
 }
 
 void poll_time_left(struct timespec *uts, uint64_t deadline)
 {
 	uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
-	struct timespec ts = { (time_t)(left / NSEC_PER_SEC), (long)(left % NSEC_PER_SEC) };
+	struct timespec ts = time_ns_timespec(left);
 
 	if (uts && deadline != SCHED_FOREVER)
 		(void)uaccess_put(uts, ts);

@@ -120,7 +120,7 @@ static void set(struct ktimer *k, uint64_t expiry, uint64_t period, uint64_t *le
 /* A relative time from now as a monotonic deadline (0 stays 0). */
 static uint64_t deadline_in(uint64_t ns)
 {
-	return ns ? time_ns() + ns : 0;
+	return ns ? time_after(ns) : 0;
 }
 
 static bool tv_valid(const struct timeval *tv)
@@ -289,7 +289,7 @@ SYSCALL_DEFINE4(timer_settime, int, id, int, flags, const struct itimerspec *, n
 	value = time_timespec_ns(&k.it_value);
 	if (value && (flags & TIMER_ABSTIME)) {
 		now = t->clock == CLOCK_REALTIME ? time_realtime_ns() : time_ns();
-		value = value > now ? time_ns() + (value - now) : time_ns();
+		value = value > now ? time_after(value - now) : time_ns();
 	} else {
 		value = deadline_in(value);
 	}

@@ -190,33 +190,13 @@ static struct file *timerfd_get(int fd, long *err)
 	return f;
 }
 
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	uint64_t ns;
-
-	if (__builtin_mul_overflow((uint64_t)ts->tv_sec, NSEC_PER_SEC, &ns) ||
-	    __builtin_add_overflow(ns, (uint64_t)ts->tv_nsec, &ns))
-		return UINT64_MAX / 2;
-	return ns;
-}
-
-static struct timespec ns_ts(uint64_t ns)
-{
-	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
-}
-
 /* The setting of t as the program sees it. Lock held. */
 static struct itimerspec current_setting(struct timerfd *t)
 {
 	uint64_t now = time_ns();
 
 	advance(t, now);
-	return (struct itimerspec){ ns_ts(t->interval), ns_ts(t->expiry ? t->expiry - now : 0) };
-}
-
-static bool ts_valid(const struct timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)NSEC_PER_SEC;
+	return (struct itimerspec){ time_ns_timespec(t->interval), time_ns_timespec(t->expiry ? t->expiry - now : 0) };
 }
 
 SYSCALL_DEFINE4(timerfd_settime, int, fd, int, flags, const struct itimerspec *, unew,
@@ -230,24 +210,24 @@ SYSCALL_DEFINE4(timerfd_settime, int, fd, int, flags, const struct itimerspec *,
 
 	if (uaccess_get(k, unew))
 		return -EFAULT;
-	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || !ts_valid(&k.it_value) ||
-	    !ts_valid(&k.it_interval))
+	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || !time_timespec_valid(&k.it_value) ||
+	    !time_timespec_valid(&k.it_interval))
 		return -EINVAL;
 	if (!(f = timerfd_get(fd, &r)))
 		return r;
 	t = f->priv;
-	value = ts_ns(&k.it_value);
+	value = time_timespec_ns(&k.it_value);
 	unsigned long irq = spin_lock_irqsave(&t->wq.lock);
 	uint64_t now = time_ns();
 	prev = current_setting(t);
 	if (value && (flags & TFD_TIMER_ABSTIME)) {
 		uint64_t clk = t->clock == CLOCK_REALTIME ? time_realtime_ns() : now;
-		value = value > clk ? now + (value - clk) : now;
+		value = value > clk ? time_after(value - clk) : now;
 	} else if (value) {
-		value += now;
+		value = time_after(value);
 	}
 	t->expiry = value;
-	t->interval = ts_ns(&k.it_interval);
+	t->interval = time_timespec_ns(&k.it_interval);
 	t->ticks = 0;
 	if (value)
 		sched_timer_arm(&t->st, value);

@@ -29,7 +29,8 @@ int time_sleep_until(uint64_t deadline, bool interruptible);
  * a second. */
 bool time_timespec_valid(const struct timespec *ts);
 
-/* A valid timespec in nanoseconds; one past 2^64 saturates at UINT64_MAX. */
+/* A valid timespec in nanoseconds; beyond 2^63 - 1 (Linux's KTIME_MAX)
+ * it saturates there, so that a deadline of now plus it never wraps. */
 uint64_t time_timespec_ns(const struct timespec *ts);
 
 /* Nanoseconds as a timespec. */

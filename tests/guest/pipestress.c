@@ -1,14 +1,19 @@
 /*
  * Stress: 8 threads on 4 CPUs pass 100 MB (argv[1] MB) through pipes and
- * eventfds. Four writers each send a quarter through its own pipe to its
- * reader, never more than WINDOW bytes ahead: the reader grants credit
- * through an eventfd, which the writer waits on. Both sides checksum the
+ * eventfds under epoll. Four writers each send a quarter through its own
+ * pipe to its reader, never more than WINDOW bytes ahead: the reader grants
+ * credit through an eventfd, which the writer waits for with epoll_wait
+ * before reading it; the reader drains its non-blocking pipe until EAGAIN
+ * and waits with an edge-triggered epoll_wait. Both sides checksum the
  * bytes; a sum that differs means a byte was lost, doubled or reordered.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -38,6 +43,11 @@ static void *writer(void *arg)
 	static __thread unsigned char buf[CHUNK];
 	uint64_t x = (uintptr_t)q | 1, sum = 0xcbf29ce484222325ull, credit = WINDOW / CHUNK, c;
 	size_t done = 0;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(0);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, q->credit, &ev))
+		q->failed = 1;
 
 	while (done < q->bytes) {
 		size_t n = q->bytes - done < CHUNK ? q->bytes - done : CHUNK;
@@ -46,7 +56,7 @@ static void *writer(void *arg)
 			buf[i] = (unsigned char)x;
 		}
 		if (!credit) {
-			if (read(q->credit, &c, 8) != 8)
+			if (epoll_wait(ep, &ev, 1, -1) != 1 || read(q->credit, &c, 8) != 8)
 				q->failed = 1;
 			credit += c;
 		}
@@ -66,6 +76,7 @@ static void *writer(void *arg)
 	}
 	q->sent = sum;
 	close(q->pipe[1]);
+	close(ep);
 	return NULL;
 }
 
@@ -75,14 +86,27 @@ static void *reader(void *arg)
 	static __thread unsigned char buf[CHUNK];
 	uint64_t sum = 0xcbf29ce484222325ull, one = 1;
 	size_t total = 0, granted = 0;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	int ep = epoll_create1(0);
 	ssize_t r;
 
-	while ((r = read(q->pipe[0], buf, 5000)) > 0) {
-		sum = mix(sum, buf, (size_t)r);
-		total += (size_t)r;
-		for (; granted + CHUNK <= total; granted += CHUNK)
-			write(q->credit, &one, 8);
+	if (ep < 0 || fcntl(q->pipe[0], F_SETFL, O_NONBLOCK) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, q->pipe[0], &ev))
+		q->failed = 1;
+	for (;;) {
+		r = read(q->pipe[0], buf, 5000);
+		if (r > 0) {
+			sum = mix(sum, buf, (size_t)r);
+			total += (size_t)r;
+			for (; granted + CHUNK <= total; granted += CHUNK)
+				write(q->credit, &one, 8);
+		} else if (r < 0 && errno == EAGAIN && epoll_wait(ep, &ev, 1, -1) == 1) {
+			continue;
+		} else {
+			break;
+		}
 	}
+	close(ep);
 	q->failed |= r < 0 || total != q->bytes;
 	q->got = sum;
 	return NULL;
@@ -108,6 +132,6 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < PAIRS; i++)
 		ok &= !pairs[i].failed && pairs[i].sent == pairs[i].got;
-	CHECK(ok, "%zu MB through pipes from 4 writers to 4 readers, paced by eventfds: checksums match", mb);
+	CHECK(ok, "%zu MB through pipes from 4 writers to 4 readers under epoll, paced by eventfds: checksums match", mb);
 	return tap_done();
 }

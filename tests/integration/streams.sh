@@ -112,8 +112,8 @@ check "an 8 MiB image with --mem 8: status 125 and the size it needs" \
 	bash -c "[ $? = 125 ] && grep -q 'needs at least 12 MiB' $tmp/err"
 $RUN $tmp/big.img --mem 12 </dev/null >/dev/null 2>$tmp/err
 check "... and it runs with that much" status_is $? 0
-timeout 30 qemu-system-x86_64 -M microvm -accel tcg -m 2 -nodefaults -no-user-config \
+timeout 30 qemu-system-x86_64 -M microvm -accel tcg -m 3 -nodefaults -no-user-config \
 	-display none -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-kernel build/examples/hello.img </dev/null >$tmp/out 2>&1
 check "booted by hand with too little memory, the kernel says so" \
-	grep -q 'not enough memory: 2048 KiB, this image needs at least 4 MiB' $tmp/out
+	grep -q 'not enough memory: 3072 KiB, this image needs at least 4 MiB' $tmp/out
