@@ -54,25 +54,15 @@ static struct vnode *vnode_of(struct file *f)
 	return f ? vfs_file_vnode(f) : NULL;
 }
 
-static int file_size(struct vnode *v, uint64_t *size)
+/* The size (ino: the inode number) of v's file. */
+static int file_attr(struct vnode *v, uint64_t *size, bool ino)
 {
 	struct vfs_attr a;
 
 	mutex_lock(&v->mount->lock);
 	int r = v->ops->getattr(v, &a);
 	mutex_unlock(&v->mount->lock);
-	*size = a.size;
-	return r;
-}
-
-static int file_ino(struct vnode *v, uint64_t *ino)
-{
-	struct vfs_attr a;
-
-	mutex_lock(&v->mount->lock);
-	int r = v->ops->getattr(v, &a);
-	mutex_unlock(&v->mount->lock);
-	*ino = a.ino;
+	*size = ino ? a.ino : a.size;
 	return r;
 }
 
@@ -117,7 +107,7 @@ static struct filemap *lookup(struct vnode *v)
 	fm = find_locked(v, 0, false);
 	bool other = !fm && mount_mapped_locked(v->mount);
 	mutex_unlock(&filemaps_lock);
-	if (fm || !other || file_ino(v, &ino))
+	if (fm || !other || file_attr(v, &ino, true))
 		return fm;
 	mutex_lock(&filemaps_lock);
 	fm = find_locked(v, ino, true);
@@ -132,7 +122,7 @@ int filemap_get(struct file *f, bool shared_write, struct filemap **out)
 	uint64_t ino;
 	int r;
 
-	if ((r = file_ino(v, &ino)))
+	if ((r = file_attr(v, &ino, true)))
 		return r;
 	mutex_lock(&filemaps_lock);
 	if (!(fm = find_locked(v, ino, true))) {
@@ -273,7 +263,7 @@ int filemap_fill(struct filemap *fm, uint64_t idx)
 	if ((r = grow(fm, idx)))
 		goto out;
 	r = -EFAULT;
-	if (file_size(v, &size) || off >= size) {
+	if (file_attr(v, &size, false) || off >= size) {
 		set_bad(fm, idx);
 		goto out;
 	}
@@ -325,7 +315,7 @@ int filemap_writeback(struct filemap *fm, bool sync)
 		return 0; /* no shared writable mapping: nothing can be dirty */
 	vm_harvest_dirty(fm);
 	mutex_lock(&fm->io);
-	if ((err = file_size(v, &size)))
+	if ((err = file_attr(v, &size, false)))
 		goto out;
 	for (uint64_t idx = 0; idx < fm->nleaves * LEAF; idx++) {
 		uint64_t phys = take_dirty(fm, idx), off = idx * PAGE_SIZE;
