@@ -365,7 +365,6 @@ void filemap_after_read(struct vnode *v, void *buf, uint64_t pos, size_t n)
 	struct filemap *fm = n ? lookup(v) : NULL;
 
 	if (fm) {
-		vm_harvest_dirty(fm);
 		copy_cached(fm, buf, pos, n, true);
 		filemap_put(fm);
 	}
