@@ -182,8 +182,8 @@ static void shares_init(const char *list, bool ramfs_root)
 }
 
 /* The file tree: the first disk (FAT) or a ramfs as the root, further
- * disks at /mnt/<name>, a ramfs at /tmp, the devices at /dev and the host
- * shares. A disk that holds no usable FAT file system stops the boot with
+ * disks at /mnt/<name>, a ramfs at /tmp, the devices at /dev, a ramfs at
+ * /dev/shm and the host shares. A disk that holds no usable FAT file system stops the boot with
  * a message, as does a share that cannot be mounted. */
 static void fs_init(bool mount_disks, const char *shares)
 {
@@ -211,6 +211,9 @@ static void fs_init(bool mount_disks, const char *shares)
 	}
 	if (!r && !(r = vfs_mount("/tmp", &ramfs_fs_type, NULL, false)))
 		r = vfs_mount("/dev", &devfs_fs_type, NULL, false);
+	/* POSIX shared memory and named semaphores live in files there. */
+	if (!r)
+		r = vfs_mount("/dev/shm", &ramfs_fs_type, NULL, false);
 	if (r == -ENOMEM)
 		no_memory_for("set up the file tree");
 	if (r)

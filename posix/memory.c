@@ -1,13 +1,15 @@
 /*
- * Memory system calls: brk, mmap (anonymous), munmap, mprotect, mremap,
- * madvise. The address-space work is kernel/mm/vm.c's; this file checks
- * the arguments as Linux does.
+ * Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise,
+ * msync, mincore. The address-space work is kernel/mm/vm.c's, a file
+ * mapping is made by the file's own mmap operation (file.h); this file
+ * checks the arguments as Linux does.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include <unishyper/file.h>
 #include <unishyper/syscall.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vm.h>
@@ -19,6 +21,18 @@ SYSCALL_DEFINE1(brk, uintptr_t, addr)
 	return (long)vm_brk(addr);
 }
 
+static long map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
+{
+	struct file *f = fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = f->ops->mmap ? f->ops->mmap(f, addr, len, prot, flags, off) : -ENODEV;
+	file_put(f);
+	return r;
+}
+
 SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, fd,
 		long, off)
 {
@@ -27,14 +41,14 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, 
 	if (!len || (prot & ~PROT_ALL) || (off & 4095) ||
 	    (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd < 0 ? -EBADF : -ENODEV;
 	if (flags & MAP_FIXED_NOREPLACE) {
 		if (addr & 4095)
 			return -EINVAL;
 		if (vm_check((void *)addr, 1, 0) || vm_check((void *)(addr + len - 1), 1, 0))
 			return -EEXIST;
 	}
+	if (!(flags & MAP_ANONYMOUS))
+		return map_file(addr, len, prot, flags, fd, (uint64_t)off);
 	return vm_map(addr, len, (unsigned)prot, flags & (MAP_FIXED | MAP_FIXED_NOREPLACE));
 }
 
@@ -76,5 +90,32 @@ SYSCALL_DEFINE3(madvise, uintptr_t, addr, size_t, len, int, advice)
 		return -ENOMEM;
 	if (advice == MADV_DONTNEED)
 		return vm_discard(addr, len);
+	return 0;
+}
+
+SYSCALL_DEFINE3(msync, uintptr_t, addr, size_t, len, int, flags)
+{
+	if ((flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	    (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
+		return -EINVAL;
+	return vm_msync(addr, len, flags & MS_SYNC);
+}
+
+SYSCALL_DEFINE3(mincore, uintptr_t, addr, size_t, len, unsigned char *, vec)
+{
+	unsigned char chunk[256];
+	size_t pages = (len + 4095) / 4096;
+	int r;
+
+	if (addr & 4095)
+		return -EINVAL;
+	if (!uaccess_ok((void *)addr, len))
+		return -ENOMEM;
+	for (size_t done = 0; done < pages; done += sizeof(chunk)) {
+		size_t n = pages - done < sizeof(chunk) ? pages - done : sizeof(chunk);
+		if ((r = vm_mincore(addr + done * 4096, n, chunk)) ||
+		    (r = uaccess_to(vec + done, chunk, n)))
+			return r;
+	}
 	return 0;
 }

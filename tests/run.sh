@@ -101,6 +101,7 @@ part build build_guest_tests
 for m in microvm q35; do
 	part "console $m" guest console "$m" < <(printf 'line one\nline two\n')
 	part "memory $m" guest memory "$m" </dev/null
+	part "mmapfile $m" guest mmapfile "$m" --smp 2 </dev/null
 	part "time $m" guest time "$m" </dev/null
 	part "process $m" guest process "$m" --env "UNISHYPER_TEST=a=b c" -- "two words" 'q"uote\' </dev/null
 	part "trap $m" guest trap "$m" </dev/null
@@ -133,6 +134,7 @@ part "kernel blk q35" guest kblk q35 --smp 2 --raw-disks --disk "$out/blk0.img" 
 	</dev/null
 part disk tests/integration/disk.sh
 part share tests/integration/share.sh
+part "file mappings" tests/integration/mmap.sh
 part "disk stress" tests/integration/disk-stress.sh
 part "signals microvm" guest signals microvm --smp 2 < <(sleep 3; echo)
 part "signals q35" guest signals q35 --smp 2 < <(sleep 3; echo)

@@ -70,8 +70,45 @@ uintptr_t vm_stack(size_t size);
 /* The page-fault handler: maps the page if the access is allowed. The
  * other results say why not: no area there (or a guard), an area that
  * forbids the access, or no memory left to back the page. */
-enum vm_fault_result { VM_FAULT_OK, VM_FAULT_MAPERR, VM_FAULT_ACCERR, VM_FAULT_OOM };
+enum vm_fault_result {
+	VM_FAULT_OK, VM_FAULT_MAPERR, VM_FAULT_ACCERR, VM_FAULT_OOM,
+	VM_FAULT_IO,     /* a file page must be read in: vm_fault_in() */
+	VM_FAULT_SIGBUS, /* a file page wholly past the end of the file */
+};
 enum vm_fault_result vm_fault(uintptr_t addr, bool write, bool exec);
+
+/*
+ * File mappings (the page cache is include/unishyper/filemap.h). All may
+ * sleep: thread context, no vm_lock held.
+ *
+ * vm_map_file maps len bytes of the file fm caches from off (page-aligned)
+ * as vm_map() does, shared (writes reach the file) or private (copy on
+ * write); it takes over the caller's reference to fm on success.
+ */
+struct filemap;
+long vm_map_file(uintptr_t addr, size_t len, unsigned prot, bool fixed, bool shared,
+		 struct filemap *fm, uint64_t off);
+
+/* Brings the file page at addr in (reading the file) when it is missing;
+ * other pages as vm_fault() does. VM_FAULT_SIGBUS past the end of the
+ * file or on a read error. The page fault handler sends VM_FAULT_IO here,
+ * out of the exception; uaccess.c retries a copy after it. */
+enum vm_fault_result vm_fault_in(uintptr_t addr, bool write);
+
+/* Brings in the file pages of [p, p+n) before a caller takes a lock that
+ * reading them would need (file I/O into a mapped buffer). */
+void vm_populate(const void *p, size_t n, bool write);
+
+/* Moves the dirty bits of fm's shared mappings into fm. */
+void vm_harvest_dirty(struct filemap *fm);
+
+/* msync(2): writes back the shared file pages of [addr, addr+len), to the
+ * device too when sync. 0, -EINVAL, -ENOMEM where nothing is mapped. */
+int vm_msync(uintptr_t addr, size_t len, bool sync);
+
+/* mincore(2) for pages pages from addr into the kernel's vec: 0 or
+ * -ENOMEM where nothing is mapped. */
+int vm_mincore(uintptr_t addr, size_t pages, unsigned char *vec);
 
 /* Whether [p, p+len) lies in areas that allow the access (VM_READ/WRITE);
  * an empty range always does. This asks about areas only: program memory

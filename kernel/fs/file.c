@@ -11,25 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <unishyper/filemap.h>
 #include <unishyper/kmalloc.h>
+#include <unishyper/vm.h>
 
 #include "vfs-impl.h"
 
 static const struct file_ops vfs_file_ops;
-
-static void io_lock(struct vnode *v)
-{
-	if (!v->mount->type->ops->concurrent_io)
-		mutex_lock(&v->mount->lock);
-}
-
-static void io_unlock(struct vnode *v)
-{
-	if (!v->mount->type->ops->concurrent_io)
-		mutex_unlock(&v->mount->lock);
-}
 
 struct vnode *vfs_file_vnode(struct file *f)
 {
@@ -50,9 +41,12 @@ static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 
 	if (v->is_dir)
 		return -EISDIR;
-	io_lock(v);
+	vm_populate(buf, n, true);
+	vfs_io_lock(v);
 	ssize_t r = v->ops->read(v, buf, n, pos);
-	io_unlock(v);
+	vfs_io_unlock(v);
+	if (r > 0)
+		filemap_after_read(v, buf, pos, (size_t)r);
 	if (r > 0 && !off)
 		f->offset = pos + (uint64_t)r;
 	return r;
@@ -65,18 +59,21 @@ static ssize_t file_write(struct file *f, const void *buf, size_t n, uint64_t *o
 
 	if (v->mount->readonly)
 		return -EROFS;
-	io_lock(v);
+	vm_populate(buf, n, false);
+	vfs_io_lock(v);
 	uint64_t pos = off ? *off : f->offset;
 	if ((f->flags & O_APPEND) && !off) {
 		int r = v->ops->getattr(v, &a);
 		if (r) {
-			io_unlock(v);
+			vfs_io_unlock(v);
 			return r;
 		}
 		pos = a.size;
 	}
 	ssize_t r = v->ops->write(v, buf, n, pos);
-	io_unlock(v);
+	vfs_io_unlock(v);
+	if (r > 0)
+		filemap_after_write(v, buf, pos, (size_t)r);
 	if (r > 0 && !off)
 		f->offset = pos + (uint64_t)r;
 	return r;
@@ -123,10 +120,13 @@ static long file_seek(struct file *f, long off, int whence)
 static int file_sync(struct file *f)
 {
 	struct vnode *v = f->priv;
+	int mapped = filemap_sync_vnode(v, false);
 
-	io_lock(v);
+	if (mapped)
+		return mapped;
+	vfs_io_lock(v);
 	int r = v->ops->fsync ? v->ops->fsync(v) : 0;
-	io_unlock(v);
+	vfs_io_unlock(v);
 	return r;
 }
 
@@ -169,6 +169,7 @@ static void file_close(struct file *f)
 	struct vnode *v = f->priv;
 	struct mount *m = v->mount;
 
+	filemap_sync_vnode(v, false);
 	mutex_lock(&m->lock);
 	/* A written file reaches the disk when it is closed. */
 	if ((f->flags & O_ACCMODE) != O_RDONLY && !m->readonly && v->ops->fsync &&
@@ -178,9 +179,33 @@ static void file_close(struct file *f)
 	mutex_unlock(&m->lock);
 }
 
+/* Files of a file system map through the page cache (filemap.h); the
+ * access mode limits the mapping as on Linux. */
+static long file_mmap(struct file *f, uintptr_t addr, size_t len, int prot, int flags,
+		      uint64_t off)
+{
+	struct vnode *v = f->priv;
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	struct filemap *fm;
+	long r;
+
+	if (v->is_dir)
+		return -ENODEV;
+	if ((f->flags & O_ACCMODE) == O_WRONLY ||
+	    (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR))
+		return -EACCES;
+	if ((r = filemap_get(f, shared && (prot & PROT_WRITE), &fm)))
+		return r;
+	r = vm_map_file(addr, len, (unsigned)prot, flags & (MAP_FIXED | MAP_FIXED_NOREPLACE),
+			shared, fm, off);
+	if (r < 0)
+		filemap_put(fm);
+	return r;
+}
+
 static const struct file_ops vfs_file_ops = {
 	.read = file_read, .write = file_write, .stat = file_stat, .seek = file_seek,
-	.sync = file_sync, .readdir = file_readdir, .close = file_close,
+	.sync = file_sync, .readdir = file_readdir, .mmap = file_mmap, .close = file_close,
 };
 
 struct file *vfs_file_new(struct vnode *v, int flags, const char *abs)

@@ -20,6 +20,20 @@ struct mount {
 	struct mutex lock;
 };
 
+/* The lock around a file's read, write and fsync: the mount lock unless
+ * the file system runs them concurrently (fs_ops.concurrent_io). */
+static inline void vfs_io_lock(struct vnode *v)
+{
+	if (!v->mount->type->ops->concurrent_io)
+		mutex_lock(&v->mount->lock);
+}
+
+static inline void vfs_io_unlock(struct vnode *v)
+{
+	if (!v->mount->type->ops->concurrent_io)
+		mutex_unlock(&v->mount->lock);
+}
+
 /* Drops a reference to v (NULL is nothing); the mount lock is held. */
 void vfs_put_locked(struct vnode *v);
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <unishyper/file.h>
+#include <unishyper/filemap.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/mutex.h>
 #include <unishyper/printk.h>
@@ -314,7 +315,7 @@ int vfs_mount(const char *path, const struct fs_type *type, void *source, bool r
 
 int vfs_sync(void)
 {
-	int err = 0;
+	int err = filemap_sync_all();
 
 	for (int i = 0; i < nmounts; i++) {
 		struct mount *m = mounts[i];

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include <arch/cpu.h>
 #include <arch/uaccess.h>
 #include <unishyper/pmem.h>
 #include <unishyper/uaccess.h>
+#include <unishyper/vm.h>
 
 bool uaccess_ok(const void *p, size_t n)
 {
@@ -20,9 +22,39 @@ bool uaccess_ok(const void *p, size_t n)
 	return !n || (a + n >= a && a + n <= ARCH_USER_END);
 }
 
+/* After a copy stopped at dst or src: reads in the file page it needs,
+ * which the page-fault handler cannot do (it may sleep). False when
+ * nothing can be brought in, or the caller may not sleep. */
+static bool page_in(void *dst, const void *src)
+{
+	bool in = false;
+
+	if (!irq_enabled())
+		return false;
+	if (uaccess_ok(src, 1) && vm_fault_in((uintptr_t)src, false) == VM_FAULT_OK)
+		in = true;
+	if (uaccess_ok(dst, 1) && vm_fault_in((uintptr_t)dst, true) == VM_FAULT_OK)
+		in = true;
+	return in;
+}
+
 int uaccess_copy(void *dst, const void *src, size_t n)
 {
-	return arch_copy(dst, src, n) ? -EFAULT : 0;
+	bool retried = false;
+
+	for (;;) {
+		size_t left = arch_copy(dst, src, n), done = n - left;
+		if (!left)
+			return 0;
+		if (done)
+			retried = false;
+		if (retried || !page_in((char *)dst + done, (const char *)src + done))
+			return -EFAULT;
+		retried = true;
+		dst = (char *)dst + done;
+		src = (const char *)src + done;
+		n = left;
+	}
 }
 
 int uaccess_clear(void *dst, size_t n)

@@ -23,17 +23,19 @@
  * RAM plus what is free now (Linux's heuristic overcommit). A page that
  * cannot be backed when first touched is VM_FAULT_OOM. It is refused too
  * beyond RLIMIT_AS (all areas) or RLIMIT_DATA (the brk heap and writable
- * mappings that are neither stacks nor shared), as Linux counts them.
+ * private mappings that are not stacks), as Linux counts them.
  *
- * Shared areas map frames that someone else owns (SysV shared memory):
- * one set of frames at several addresses, mapped at once and never freed
- * by an unmap, only given back by their owner through vm_free_frames().
+ * Frame areas (VM_FRAMES) map frames that someone else owns (SysV shared
+ * memory): one set of frames at several addresses, mapped at once and
+ * never freed by an unmap, only given back by their owner through
+ * vm_free_frames().
  */
 #include <errno.h>
 #include <string.h>
 
 #include <arch/mmu.h>
 #include <arch/percpu.h>
+#include <unishyper/filemap.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
@@ -42,8 +44,10 @@
 
 #define VM_LAZY 0x100u  /* pages allocated on first touch */
 #define VM_GUARD 0x200u /* a guard page: never accessible */
-#define VM_STACK 0x400u  /* a stack: not data for RLIMIT_DATA */
-#define VM_SHARED 0x800u /* frames owned elsewhere, mapped from the start */
+#define VM_FILE 0x400u  /* pages of a file (fm, pgoff) */
+#define VM_SHARED 0x800u /* VM_FILE: writes reach the file */
+#define VM_STACK 0x1000u  /* a stack: not data for RLIMIT_DATA */
+#define VM_FRAMES 0x2000u /* frames owned elsewhere, mapped from the start */
 #define BRK_MAX (1ul << 30)
 /* Below every stack: 1 MiB of address space, no memory. A page would do
  * for small frames, but one frame larger than the gap could step over it. */
@@ -51,9 +55,11 @@
 
 struct vm_area {
 	uintptr_t start, end;
-	unsigned flags; /* VM_READ/WRITE/EXEC, VM_LAZY, VM_GUARD, ... */
+	unsigned flags; /* VM_READ/WRITE/EXEC and the VM_ flags above */
 	const char *name;
 	struct vm_area *next;
+	struct filemap *fm; /* VM_FILE: the file's pages, one reference */
+	uint64_t pgoff;     /* VM_FILE: the file page at start */
 };
 
 extern char __image_start[], __text_start[], __text_end[], __rodata_end[];
@@ -64,6 +70,9 @@ static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
 static struct vm_area *areas;
 static uintptr_t brk_start, brk_cur;
 static uint64_t resident;
+static struct vm_area *dead; /* removed file areas: their filemap_put waits for
+			      * the end of the change (it may sleep) */
+static int file_areas;       /* VM_FILE areas: vm_populate's fast path */
 static uint64_t limit_as = UINT64_MAX, limit_data = UINT64_MAX; /* bytes */
 
 static unsigned mmu_flags(unsigned flags)
@@ -85,7 +94,7 @@ static struct vm_area *insert(uintptr_t start, uintptr_t end, unsigned flags, co
 
 	if (!a)
 		return NULL;
-	*a = (struct vm_area){ start, end, flags, name, NULL };
+	*a = (struct vm_area){ .start = start, .end = end, .flags = flags, .name = name };
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	a->next = *pp;
@@ -106,6 +115,11 @@ static int split(uintptr_t addr)
 	b->start = addr;
 	a->end = addr;
 	a->next = b;
+	if (a->flags & VM_FILE) {
+		filemap_ref(a->fm);
+		b->pgoff += (addr - a->start) / PAGE_SIZE;
+		file_areas++;
+	}
 	return 0;
 }
 
@@ -146,22 +160,43 @@ static void free_tables(uintptr_t start, uintptr_t end)
 	} while (n == 64);
 }
 
-/* Unmaps the pages of [start, end) and frees their frames, in batches:
- * other CPUs must have flushed their TLBs before a frame is reused. The
- * frames of a shared area (keep) stay with their owner. */
-static void free_pages(uintptr_t start, uintptr_t end, bool keep)
+static uint64_t file_page(const struct vm_area *a, uintptr_t va)
+{
+	return a->pgoff + (va - a->start) / PAGE_SIZE;
+}
+
+/* Unmaps one page of a; returns the frame to free (0 for none): a file
+ * page belongs to the cache, whose copy learns that it was written, and a
+ * frame area's frames to their owner. */
+static uint64_t unmap_page(const struct vm_area *a, uintptr_t va)
+{
+	if (a->flags & VM_FRAMES) {
+		mmu_unmap(va);
+		return 0;
+	}
+	if (!(a->flags & VM_FILE))
+		return mmu_unmap(va);
+	if ((a->flags & VM_SHARED) && mmu_clear_dirty(va))
+		filemap_dirty(a->fm, file_page(a, va));
+	uint64_t phys = mmu_unmap(va);
+	return phys && phys != filemap_peek(a->fm, file_page(a, va)) ? phys : 0;
+}
+
+/* Unmaps the pages of [start, end) within area a and frees their frames,
+ * in batches: other CPUs must have flushed their TLBs before a frame is
+ * reused. Only mapped pages cost time. */
+static void free_pages(const struct vm_area *a, uintptr_t start, uintptr_t end)
 {
 	uint64_t batch[64];
 	int n = 0;
+	bool owed = false; /* a shootdown, for pages unmapped but kept */
 
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t phys = mmu_unmap(va);
+	for (uintptr_t va = mmu_next_mapped(start, end); va < end;
+	     va = mmu_next_mapped(va + PAGE_SIZE, end)) {
+		uint64_t phys = unmap_page(a, va);
+		owed = true;
 		if (!phys)
 			continue;
-		if (keep) {
-			n = 1; /* a shootdown is still owed */
-			continue;
-		}
 		batch[n++] = phys;
 		resident--;
 		if (n == 64) {
@@ -170,9 +205,9 @@ static void free_pages(uintptr_t start, uintptr_t end, bool keep)
 				release_frame(batch[--n]);
 		}
 	}
-	if (n) {
+	if (n || owed) {
 		mmu_shootdown();
-		while (n && !keep)
+		while (n)
 			release_frame(batch[--n]);
 	}
 	free_tables(start, end);
@@ -186,9 +221,15 @@ static void remove_range(uintptr_t start, uintptr_t end, bool release)
 		struct vm_area *a = *pp;
 		if (a->start >= start && a->end <= end) {
 			if (release)
-				free_pages(a->start, a->end, a->flags & VM_SHARED);
+				free_pages(a, a->start, a->end);
 			*pp = a->next;
-			kfree(a);
+			if (a->flags & VM_FILE) {
+				file_areas--;
+				a->next = dead;
+				dead = a;
+			} else {
+				kfree(a);
+			}
 		} else {
 			pp = &a->next;
 		}
@@ -227,7 +268,7 @@ static bool may_commit(size_t len)
 static bool is_data(unsigned flags)
 {
 	return (flags & (VM_LAZY | VM_WRITE)) == (VM_LAZY | VM_WRITE) &&
-	       !(flags & (VM_STACK | VM_SHARED));
+	       !(flags & (VM_STACK | VM_FRAMES | VM_SHARED));
 }
 
 /* Whether len more bytes of an area with flags stay within RLIMIT_AS and
@@ -267,10 +308,15 @@ static int unmap_locked(uintptr_t addr, size_t len);
 
 static long map_locked(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 {
-	if (!len || (addr & (PAGE_SIZE - 1)) || len > MMAP_END)
+	if (!len || (addr & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	if (len > MMAP_END)
+		return -ENOMEM; /* as Linux: larger than the address space */
 	len = PAGE_ROUND_UP(len);
-	if (!may_commit(len) || !within_limits(len, (prot & 7) | VM_LAZY))
+	/* As Linux, only writable memory counts: a reservation without
+	 * access, or a shared file mapping (backed by the file), is free. */
+	if (((prot & VM_WRITE) && !(prot & VM_SHARED) && !may_commit(len)) ||
+	    !within_limits(len, (prot & (7 | VM_SHARED)) | VM_LAZY))
 		return -ENOMEM;
 	if (fixed) {
 		if (addr + len < addr || addr + len > MMAP_END || addr < 0x10000)
@@ -294,12 +340,24 @@ static int unmap_locked(uintptr_t addr, size_t len)
 	if ((addr & (PAGE_SIZE - 1)) || !len || end < addr)
 		return -EINVAL;
 	for (struct vm_area *a = areas; a; a = a->next)
-		if (a->start < end && addr < a->end && !(a->flags & (VM_LAZY | VM_SHARED)))
+		if (a->start < end && addr < a->end && !(a->flags & (VM_LAZY | VM_FRAMES)))
 			return -EINVAL; /* the image and guard pages stay */
 	if (split(addr) || split(end))
 		return -ENOMEM;
 	remove_range(addr, end, true);
 	return 0;
+}
+
+/* The permissions of the mapped page va of a: a private mapping's view of
+ * a cached file page is read-only, so that a write copies it first. */
+static unsigned page_flags(const struct vm_area *a, uintptr_t va)
+{
+	unsigned f = mmu_flags(a->flags);
+
+	if ((a->flags & (VM_FILE | VM_SHARED)) == VM_FILE &&
+	    mmu_lookup(va) == filemap_peek(a->fm, file_page(a, va)))
+		f &= ~MMU_WRITE;
+	return f;
 }
 
 static int protect_locked(uintptr_t addr, size_t len, unsigned prot)
@@ -308,6 +366,8 @@ static int protect_locked(uintptr_t addr, size_t len, unsigned prot)
 
 	if (addr & (PAGE_SIZE - 1) || end < addr)
 		return -EINVAL;
+	if ((prot & VM_WRITE) && !may_commit(end - addr))
+		return -ENOMEM;
 	for (uintptr_t p = addr; p < end;) {
 		struct vm_area *a = find(p);
 		if (!a || (a->flags & VM_GUARD))
@@ -318,8 +378,9 @@ static int protect_locked(uintptr_t addr, size_t len, unsigned prot)
 		return -ENOMEM;
 	for (struct vm_area *a = find(addr); a && a->start < end; a = a->next) {
 		a->flags = (a->flags & ~7u) | (prot & 7);
-		for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
-			mmu_protect(va, mmu_flags(a->flags));
+		for (uintptr_t va = mmu_next_mapped(a->start, a->end); va < a->end;
+		     va = mmu_next_mapped(va + PAGE_SIZE, a->end))
+			mmu_protect(va, page_flags(a, va));
 	}
 	mmu_shootdown();
 	return 0;
@@ -350,13 +411,27 @@ static long remap_locked(uintptr_t old, size_t old_len, size_t new_len, bool may
 	}
 	if (!may_move)
 		return -ENOMEM;
-	long to = map_locked(fixed ? new_addr : 0, new_len, a->flags & 7, fixed);
+	long to = map_locked(fixed ? new_addr : 0, new_len,
+			     (a->flags & 7) | (a->flags & VM_SHARED), fixed);
 	if (to < 0)
 		return to;
+	struct vm_area *b = find((uintptr_t)to);
+	if (a->flags & VM_FILE) {
+		b->flags |= a->flags & (VM_FILE | VM_SHARED);
+		b->fm = a->fm;
+		b->pgoff = file_page(a, old);
+		b->name = a->name;
+		filemap_ref(b->fm);
+		file_areas++;
+	}
 	size_t move = old_len < new_len ? old_len : new_len;
-	for (size_t off = 0; off < move; off += PAGE_SIZE) {
-		uint64_t phys = mmu_unmap(old + off);
-		if (phys && mmu_map((uintptr_t)to + off, phys, mmu_flags(a->flags)))
+	for (uintptr_t va = mmu_next_mapped(old, old + move); va < old + move;
+	     va = mmu_next_mapped(va + PAGE_SIZE, old + move)) {
+		unsigned flags = page_flags(a, va);
+		if ((a->flags & VM_SHARED) && mmu_clear_dirty(va))
+			filemap_dirty(a->fm, file_page(a, va));
+		uint64_t phys = mmu_unmap(va);
+		if (phys && mmu_map((uintptr_t)to + (va - old), phys, flags))
 			return -ENOMEM;
 	}
 	unmap_locked(old, old_len);
@@ -374,7 +449,9 @@ static int discard_locked(uintptr_t addr, size_t len)
 			return -EINVAL;
 		p = a->end;
 	}
-	free_pages(addr, end, false);
+	for (struct vm_area *a = find(addr); a && a->start < end; a = a->next)
+		free_pages(a, a->start > addr ? a->start : addr, a->end < end ? a->end : end);
+	free_tables(addr, end);
 	return 0;
 }
 
@@ -411,6 +488,36 @@ static uintptr_t stack_locked(size_t size)
 	return base + STACK_GUARD + size;
 }
 
+/* A fault on page va of file area a: maps the cached page (read-only in a
+ * private area), or a private copy of it on a write to a private area.
+ * VM_FAULT_IO when the page must be read in first (vm_fault_in). */
+static enum vm_fault_result file_fault_locked(struct vm_area *a, uintptr_t va, bool write)
+{
+	uint64_t idx = file_page(a, va), cached = filemap_peek(a->fm, idx);
+	uint64_t mapped = mmu_lookup(va);
+
+	if (!cached)
+		return filemap_bad(a->fm, idx) ? VM_FAULT_SIGBUS : VM_FAULT_IO;
+	if (mapped && (mapped != cached || !write || (a->flags & VM_SHARED)))
+		return VM_FAULT_OK; /* another CPU mapped it first */
+	if (!write || (a->flags & VM_SHARED)) {
+		unsigned flags = mmu_flags(a->flags) & (a->flags & VM_SHARED ? ~0u : ~MMU_WRITE);
+		return mmu_map(va, cached, flags) ? VM_FAULT_OOM : VM_FAULT_OK;
+	}
+	uint64_t copy = pmem_alloc(1);
+	if (!copy)
+		return VM_FAULT_OOM;
+	memcpy(phys_to_virt(copy), phys_to_virt(cached), PAGE_SIZE);
+	if (mmu_map(va, copy, mmu_flags(a->flags))) {
+		pmem_free(copy, 1);
+		return VM_FAULT_OOM;
+	}
+	if (mapped)
+		mmu_shootdown(); /* other CPUs may still see the cached page */
+	resident++;
+	return VM_FAULT_OK;
+}
+
 static long map_frames_locked(uintptr_t addr, const uint64_t *frames, size_t npages,
 			      unsigned prot, bool fixed)
 {
@@ -418,7 +525,7 @@ static long map_frames_locked(uintptr_t addr, const uint64_t *frames, size_t npa
 
 	if (!npages || len / PAGE_SIZE != npages || len > MMAP_END)
 		return -EINVAL;
-	if (!within_limits(len, (prot & 7) | VM_SHARED))
+	if (!within_limits(len, (prot & 7) | VM_FRAMES))
 		return -ENOMEM;
 	if (fixed) {
 		if ((addr & (PAGE_SIZE - 1)) || addr < 0x10000 || addr + len > MMAP_END ||
@@ -427,7 +534,7 @@ static long map_frames_locked(uintptr_t addr, const uint64_t *frames, size_t npa
 	} else if (!(addr = find_gap(len))) {
 		return -ENOMEM;
 	}
-	if (!insert(addr, addr + len, (prot & 7) | VM_SHARED, "shared memory"))
+	if (!insert(addr, addr + len, (prot & 7) | VM_FRAMES, "shared memory"))
 		return -ENOMEM;
 	for (size_t i = 0; i < npages; i++) {
 		if (mmu_map(addr + i * PAGE_SIZE, frames[i], mmu_flags(prot))) {
@@ -448,6 +555,8 @@ static enum vm_fault_result fault_locked(uintptr_t addr, bool write, bool exec)
 	if (!(a->flags & VM_LAZY) || (write && !(a->flags & VM_WRITE)) ||
 	    (exec && !(a->flags & VM_EXEC)) || !(a->flags & VM_READ))
 		return VM_FAULT_ACCERR;
+	if (a->flags & VM_FILE)
+		return file_fault_locked(a, va, write);
 	if (mmu_lookup(va))
 		return VM_FAULT_OK; /* another CPU mapped it first */
 	uint64_t phys = pmem_alloc(1);
@@ -555,6 +664,8 @@ struct change {
 	long (*body)(const struct change *c);
 	uintptr_t a, b, c, d;
 	bool x, y;
+	struct filemap *fm;
+	uint64_t off;
 };
 
 static long change_on_cpu_stack(void *arg)
@@ -567,12 +678,29 @@ static long change_on_cpu_stack(void *arg)
 	return r;
 }
 
+/* Drops the filemaps of the file areas a change removed. */
+static void reap(void)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	struct vm_area *list = dead;
+
+	dead = NULL;
+	spin_unlock_irqrestore(&vm_lock, flags);
+	while (list) {
+		struct vm_area *next = list->next;
+		filemap_put(list->fm);
+		kfree(list);
+		list = next;
+	}
+}
+
 static long change(const struct change c)
 {
 	unsigned long flags = irq_save();
 	long r = arch_call_on_cpu_stack(change_on_cpu_stack, (void *)&c);
 
 	irq_restore(flags);
+	reap();
 	return r;
 }
 
@@ -601,6 +729,22 @@ static long discard_body(const struct change *c)
 	return discard_locked(c->a, c->b);
 }
 
+static long map_file_body(const struct change *c)
+{
+	bool shared = c->y;
+	long r = map_locked(c->a, c->b, (unsigned)c->c | (shared ? VM_SHARED : 0), c->x);
+
+	if (r >= 0) {
+		struct vm_area *a = find((uintptr_t)r);
+		a->flags |= VM_FILE | (shared ? VM_SHARED : 0);
+		a->fm = c->fm;
+		a->pgoff = c->off / PAGE_SIZE;
+		a->name = "file mapping";
+		file_areas++;
+	}
+	return r;
+}
+
 static long map_frames_body(const struct change *c)
 {
 	return map_frames_locked(c->a, (const uint64_t *)c->b, c->c, (unsigned)c->d, c->x);
@@ -613,36 +757,45 @@ static long brk_body(const struct change *c)
 
 long vm_map(uintptr_t addr, size_t len, unsigned prot, bool fixed)
 {
-	return change((struct change){ map_body, addr, len, prot, 0, fixed, false });
+	return change((struct change){ map_body, addr, len, prot, 0, fixed, false, NULL, 0 });
+}
+
+long vm_map_file(uintptr_t addr, size_t len, unsigned prot, bool fixed, bool shared,
+		 struct filemap *fm, uint64_t off)
+{
+	if (off / PAGE_SIZE + PAGE_ROUND_UP(len) / PAGE_SIZE < off / PAGE_SIZE)
+		return -EOVERFLOW;
+	return change((struct change){ map_file_body, addr, len, prot, 0, fixed, shared, fm,
+				       off });
 }
 
 int vm_unmap(uintptr_t addr, size_t len)
 {
-	return (int)change((struct change){ unmap_body, addr, len, 0, 0, false, false });
+	return (int)change((struct change){ unmap_body, addr, len, 0, 0, false, false, NULL, 0 });
 }
 
 int vm_protect(uintptr_t addr, size_t len, unsigned prot)
 {
-	return (int)change((struct change){ protect_body, addr, len, prot, 0, false, false });
+	return (int)change((struct change){ protect_body, addr, len, prot, 0, false, false, NULL, 0 });
 }
 
 long vm_remap(uintptr_t old, size_t old_len, size_t new_len, bool may_move, bool fixed,
 	      uintptr_t new_addr)
 {
 	return change((struct change){ remap_body, old, old_len, new_len, new_addr, may_move,
-				       fixed });
+				       fixed, NULL, 0 });
 }
 
 int vm_discard(uintptr_t addr, size_t len)
 {
-	return (int)change((struct change){ discard_body, addr, len, 0, 0, false, false });
+	return (int)change((struct change){ discard_body, addr, len, 0, 0, false, false, NULL, 0 });
 }
 
 long vm_map_frames(uintptr_t addr, const uint64_t *frames, size_t npages, unsigned prot,
 		   bool fixed)
 {
 	return change((struct change){ map_frames_body, addr, (uintptr_t)frames, npages, prot,
-				       fixed, false });
+				       fixed, false, NULL, 0 });
 }
 
 void vm_free_frames(const uint64_t *frames, size_t n)
@@ -665,7 +818,7 @@ void vm_set_limits(uint64_t as, uint64_t data)
 
 uintptr_t vm_brk(uintptr_t brk)
 {
-	return (uintptr_t)change((struct change){ brk_body, brk, 0, 0, 0, false, false });
+	return (uintptr_t)change((struct change){ brk_body, brk, 0, 0, 0, false, false, NULL, 0 });
 }
 
 uintptr_t vm_stack(size_t size)
@@ -685,6 +838,7 @@ bool vm_check(const void *p, size_t len, unsigned access)
 
 int vm_dma_map(void *p, size_t len, bool write, struct vm_run *runs, int max, size_t *covered)
 {
+	vm_populate(p, len, write);
 	LOCKED(int, dma_map_locked(p, len, write, runs, max, covered));
 }
 
@@ -704,4 +858,137 @@ void vm_dma_done(void)
 		kfree(list);
 		list = next;
 	}
+}
+
+/* File mappings: the calls that may sleep for the file's I/O. Each takes
+ * vm_lock only to look, and drops it around the I/O. */
+
+enum vm_fault_result vm_fault_in(uintptr_t addr, bool write)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	struct vm_area *a = find(addr);
+	struct filemap *fm = NULL;
+	uint64_t idx = 0;
+	enum vm_fault_result r = VM_FAULT_OK;
+
+	if (a && (a->flags & VM_FILE) && !filemap_peek(a->fm, file_page(a, addr))) {
+		if ((write && !(a->flags & VM_WRITE)) || !(a->flags & VM_READ)) {
+			r = VM_FAULT_ACCERR;
+		} else if (filemap_bad(a->fm, file_page(a, addr))) {
+			r = VM_FAULT_SIGBUS; /* known: no I/O, no lock */
+		} else {
+			fm = a->fm;
+			idx = file_page(a, PAGE_ROUND_DOWN(addr));
+			filemap_ref(fm);
+		}
+	} else {
+		r = fault_locked(addr, write, false);
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	if (!fm)
+		return r;
+	int e = filemap_fill(fm, idx);
+	filemap_put(fm);
+	return !e ? VM_FAULT_OK : e == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+/* The first page of [addr, end) in a file area whose page is not mapped,
+ * or end; vm_lock is held. */
+static uintptr_t first_missing_locked(uintptr_t addr, uintptr_t end)
+{
+	for (struct vm_area *a = areas; a && a->start < end; a = a->next) {
+		if (!(a->flags & VM_FILE) || a->end <= addr)
+			continue;
+		uintptr_t va = PAGE_ROUND_DOWN(a->start > addr ? a->start : addr);
+		for (; va < a->end && va < end; va += PAGE_SIZE)
+			if (!mmu_lookup(va))
+				return va;
+	}
+	return end;
+}
+
+void vm_populate(const void *p, size_t n, bool write)
+{
+	uintptr_t addr = (uintptr_t)p, end = addr + n;
+
+	if (!__atomic_load_n(&file_areas, __ATOMIC_RELAXED) || end < addr)
+		return;
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&vm_lock);
+		uintptr_t va = first_missing_locked(addr, end);
+		spin_unlock_irqrestore(&vm_lock, flags);
+		if (va >= end || vm_fault_in(va, write) != VM_FAULT_OK)
+			return;
+		if (vm_fault(va, write, false) != VM_FAULT_OK)
+			return;
+		addr = va + PAGE_SIZE;
+	}
+}
+
+void vm_harvest_dirty(struct filemap *fm)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	bool any = false;
+
+	for (struct vm_area *a = areas; a; a = a->next) {
+		if (a->fm != fm || !(a->flags & VM_SHARED))
+			continue;
+		for (uintptr_t va = mmu_next_mapped(a->start, a->end); va < a->end;
+		     va = mmu_next_mapped(va + PAGE_SIZE, a->end)) {
+			if (mmu_clear_dirty(va)) {
+				filemap_dirty(fm, file_page(a, va));
+				any = true;
+			}
+		}
+	}
+	if (any)
+		mmu_shootdown(); /* the next write sets the bit again */
+	spin_unlock_irqrestore(&vm_lock, flags);
+}
+
+int vm_msync(uintptr_t addr, size_t len, bool sync)
+{
+	uintptr_t end = addr + PAGE_ROUND_UP(len);
+	int err = 0;
+
+	if ((addr & (PAGE_SIZE - 1)) || end < addr)
+		return -EINVAL;
+	for (uintptr_t p = addr; p < end;) {
+		unsigned long flags = spin_lock_irqsave(&vm_lock);
+		struct vm_area *a = find(p);
+		struct filemap *fm = a && (a->flags & VM_SHARED) ? a->fm : NULL;
+		if (fm)
+			filemap_ref(fm);
+		if (a)
+			p = a->end;
+		spin_unlock_irqrestore(&vm_lock, flags);
+		if (!a)
+			return -ENOMEM;
+		if (fm) {
+			int r = filemap_writeback(fm, sync);
+			if (r && !err)
+				err = r;
+			filemap_put(fm);
+		}
+	}
+	return err;
+}
+
+int vm_mincore(uintptr_t addr, size_t pages, unsigned char *vec)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	int r = 0;
+
+	for (size_t i = 0; i < pages; i++) {
+		uintptr_t va = addr + i * PAGE_SIZE;
+		struct vm_area *a = find(va);
+		if (!a || (a->flags & VM_GUARD)) {
+			r = -ENOMEM;
+			break;
+		}
+		vec[i] = mmu_lookup(va) ||
+			 ((a->flags & VM_FILE) && filemap_peek(a->fm, file_page(a, va)));
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return r;
 }

@@ -25,6 +25,7 @@
 #define PTE_W (1ull << 1)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
+#define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
@@ -137,6 +138,41 @@ uint64_t mmu_unmap(uintptr_t va)
 	*e = 0;
 	flush(va);
 	return phys;
+}
+
+uintptr_t mmu_next_mapped(uintptr_t va, uintptr_t end)
+{
+	while (va < end) {
+		uint64_t *t = mmu_pml4;
+		int l = 4;
+		for (;;) {
+			int shift = 12 + 9 * (l - 1);
+			uint64_t e = t[(va >> shift) & 511];
+			if (!(e & PTE_P) || (l > 1 && (e & PTE_PS))) {
+				/* Nothing (or no 4 KiB page) under this entry. */
+				uintptr_t next = (va | ((1ul << shift) - 1)) + 1;
+				if (next <= va)
+					return end;
+				va = next;
+				break;
+			}
+			if (l == 1)
+				return va;
+			t = phys_to_virt(e & PTE_ADDR);
+			l--;
+		}
+	}
+	return end;
+}
+
+bool mmu_clear_dirty(uintptr_t va)
+{
+	uint64_t *e = walk(va, 1, 0);
+
+	if (!e || !(*e & PTE_P) || !(*e & PTE_D))
+		return false;
+	__atomic_fetch_and(e, ~PTE_D, __ATOMIC_ACQ_REL);
+	return true;
 }
 
 static bool table_empty(const uint64_t *t)

@@ -21,6 +21,7 @@
  */
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -160,6 +161,10 @@ static int signal_of(const struct trap_frame *f, enum vm_fault_result r, int *co
 		*code = BUS_ADRALN;
 		return SIGBUS;
 	case 14:
+		if (r == VM_FAULT_SIGBUS) {
+			*code = BUS_ADRERR;
+			return SIGBUS;
+		}
 		*code = r == VM_FAULT_ACCERR ? SEGV_ACCERR : SEGV_MAPERR;
 		return SIGSEGV;
 	default:
@@ -189,6 +194,40 @@ static bool program_fault(const struct trap_frame *f, uint64_t addr)
 	       f->rsp < ARCH_USER_END;
 }
 
+/* The thread of a program fault that needs a file page read in, out of
+ * the exception where it may sleep: reads it, then retries the access
+ * from the registers saved at at, which fault it again if the page is
+ * past the end of the file (a SIGBUS then). */
+static void page_in(struct trap_frame *at, uintptr_t addr, bool write)
+{
+	struct thread *t = current();
+
+	t->sys_depth++;
+	vm_fault_in(addr, write);
+	t->sys_depth--;
+	arch_resume(at);
+}
+
+/* Sends f's thread to page_in(): the registers go on the program's stack
+ * past the red zone, where nothing the program keeps lives. False when
+ * that stack cannot take them. */
+static bool page_in_later(struct trap_frame *f, uintptr_t addr)
+{
+	uintptr_t at = (f->rsp - ARCH_RED_ZONE - sizeof(*f)) & ~15ul;
+
+	if (vm_fault(at, true, false) != VM_FAULT_OK ||
+	    vm_fault(at + sizeof(*f) - 1, true, false) != VM_FAULT_OK)
+		return false;
+	memcpy((void *)at, f, sizeof(*f));
+	f->rip = (uintptr_t)page_in;
+	f->rdi = at;
+	f->rsi = addr;
+	f->rdx = (f->error & 2) != 0;
+	f->rsp = at - 8; /* as after a call */
+	f->rflags = 0x202;
+	return true;
+}
+
 static void fault(struct trap_frame *f)
 {
 	uint64_t addr = f->vector == 14 ? read_cr2() : 0;
@@ -196,6 +235,9 @@ static void fault(struct trap_frame *f)
 	int sig, code;
 
 	if (f->vector == 14 && (r = vm_fault(addr, f->error & 2, f->error & 16)) == VM_FAULT_OK)
+		return;
+	if (r == VM_FAULT_IO && !in_kernel_text(f->rip) && f->rip < ARCH_USER_END &&
+	    page_in_later(f, addr))
 		return;
 	if (r == VM_FAULT_OOM) {
 		console_panic = true; /* reports from a trap go out without sleeping */

@@ -110,6 +110,13 @@ static inline void irq_restore(unsigned long f)
 	__asm__ volatile("push %0; popfq" : : "r"(f) : "memory", "cc");
 }
 
+static inline bool irq_enabled(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq; pop %0" : "=r"(f) : : "memory");
+	return f & 0x200;
+}
+
 /* Optional CPU features, read once from CPUID by cpu_init(). */
 struct cpu_features {
 	bool rdrand, x2apic, tsc_deadline, xsave, avx, fsgsbase, pku, nx, invariant_tsc;

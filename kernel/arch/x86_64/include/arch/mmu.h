@@ -51,6 +51,16 @@ uint64_t mmu_lookup(uintptr_t va);
 /* Unmaps one page and returns its frame, or 0 when it was not mapped. */
 uint64_t mmu_unmap(uintptr_t va);
 
+/* The lowest page address in [va, end) that a 4 KiB entry maps, or end;
+ * table levels that map nothing are skipped whole, so a sparse range
+ * costs time in proportion to what is mapped in it. va is page-aligned. */
+uintptr_t mmu_next_mapped(uintptr_t va, uintptr_t end);
+
+/* Clears the dirty bit of the page at va and says whether it was set.
+ * The caller flushes the TLBs (mmu_shootdown) before it relies on the
+ * next write setting it again. */
+bool mmu_clear_dirty(uintptr_t va);
+
 /* Removes the page-table pages under [start, end) that map nothing (the
  * top level stays), up to max of them, and stores their frames in freed.
  * Returns how many; the caller frees them after mmu_shootdown(), as no CPU

@@ -15,6 +15,10 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* Bytes under a program's stack pointer that its code may use (the
+ * x86_64 red zone): nothing the kernel places on that stack goes there. */
+#define ARCH_RED_ZONE 128
+
 /* First vector for device interrupts; 32 + IRQ line for the I/O APIC. */
 #define TRAP_IRQ_BASE 32
 #define TRAP_TIMER 0xf0
