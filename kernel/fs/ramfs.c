@@ -1,15 +1,16 @@
 /*
- * ramfs: files in memory, for /tmp and for the root when no disk is
+ * ramfs: files in memory, for /tmp, /dev/shm and the root when no disk is
  * attached. A node is a directory or a file (an array of page-sized
- * chunks, allocated as written; holes read as zero). A directory keeps its
- * children twice: hashed by name, so lookup and create take the same time
- * in a folder of any size, and in a list in the order they were added,
- * each with a rising sequence number that readdir uses as its cookie. The
- * directory remembers the child readdir gave last, so the next call goes
- * on from there instead of counting from the start; removing that child
- * moves the mark to a neighbour. A node's vnode is embedded in it; an
- * unlinked node lives on until its last reference goes. The VFS serialises
- * calls (vfs.h).
+ * chunks, allocated as written; holes read as zero); an entry is a name of
+ * a node in a directory, so a file can have several (hard links; a
+ * directory has one). A directory keeps its entries twice: hashed by name,
+ * so lookup and create take the same time in a folder of any size, and in
+ * a list in the order they were added, each with a rising sequence number
+ * that readdir uses as its cookie. The directory remembers the entry
+ * readdir gave last, so the next call goes on from there instead of
+ * counting from the start; removing that entry moves the mark to a
+ * neighbour. A node's vnode is embedded in it; a node without names lives
+ * on until its last reference goes. The VFS serialises calls (vfs.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,17 +28,25 @@
 #define CHUNK 4096
 #define RAMFS_MAGIC 0x858458f6
 
+/* A name in a directory. A file may have several (hard links); a
+ * directory has exactly one, its self. */
+struct entry {
+	struct list_node link;  /* in the directory's children */
+	struct htab_node hlink; /* in the directory's names */
+	uint64_t seq;           /* place in the directory's list, from 1 */
+	struct node *dir;       /* the directory that holds it */
+	struct node *node;      /* what it names */
+	char *name;
+};
+
 struct node {
 	struct vnode vnode;
-	struct list_node link;     /* in the parent's children */
-	struct htab_node hlink;    /* in the parent's names */
-	uint64_t seq;              /* place in the parent's list, from 1 */
-	struct list_node children; /* directories: in seq order */
-	struct htab names;         /* directories: the children by name */
+	uint32_t nlink;            /* entries that name it */
+	struct entry *self;        /* directories: the entry naming it */
+	struct list_node children; /* directories: entries in seq order */
+	struct htab names;         /* directories: the entries by name */
 	uint64_t next_seq;         /* directories */
-	struct node *mark;         /* directories: a child near readdir's place */
-	struct node *parent;       /* NULL once unlinked */
-	char *name;
+	struct entry *mark;        /* directories: an entry near readdir's place */
 	uint32_t mode;
 	uint64_t ino, size, nchunks, atime, mtime, ctime;
 	char **chunks;
@@ -51,21 +60,16 @@ static struct node *node_of(struct vnode *v)
 	return (struct node *)v;
 }
 
-static struct node *node_new(const char *name, size_t len, uint32_t mode)
+static struct node *node_new(uint32_t mode)
 {
 	struct node *n = kzalloc(sizeof(*n));
 
-	if (!n || !(n->name = kmalloc(len + 1))) {
-		kfree(n);
+	if (!n)
 		return NULL;
-	}
 	if (S_ISDIR(mode) && htab_init(&n->names)) {
-		kfree(n->name);
 		kfree(n);
 		return NULL;
 	}
-	memcpy(n->name, name, len);
-	n->name[len] = 0;
 	n->next_seq = 1;
 	n->vnode.ops = &ramfs_ops;
 	n->vnode.is_dir = S_ISDIR(mode);
@@ -73,7 +77,6 @@ static struct node *node_new(const char *name, size_t len, uint32_t mode)
 	n->ino = next_ino++;
 	n->atime = n->mtime = n->ctime = time_realtime_ns();
 	list_init(&n->children);
-	list_init(&n->link);
 	return n;
 }
 
@@ -82,9 +85,30 @@ static void node_free(struct node *n)
 	for (uint64_t i = 0; i < n->nchunks; i++)
 		kfree(n->chunks[i]);
 	kfree(n->chunks);
-	kfree(n->name);
 	htab_destroy(&n->names);
 	kfree(n);
+}
+
+/* A node stays allocated while a name or a reference holds it. */
+static void maybe_free(struct node *n)
+{
+	if (!n->nlink && !n->vnode.refs)
+		node_free(n);
+}
+
+static struct entry *entry_new(const char *name, size_t len, struct node *n)
+{
+	struct entry *e = kzalloc(sizeof(*e));
+
+	if (!e || !(e->name = kmalloc(len + 1))) {
+		kfree(e);
+		return NULL;
+	}
+	memcpy(e->name, name, len);
+	e->name[len] = 0;
+	e->node = n;
+	list_init(&e->link);
+	return e;
 }
 
 static uint32_t name_hash(const char *name, size_t len)
@@ -92,67 +116,98 @@ static uint32_t name_hash(const char *name, size_t len)
 	return htab_hash(HTAB_SEED, name, len);
 }
 
-static struct node *find(struct node *dir, const char *name, size_t len)
+static struct entry *find(struct node *dir, const char *name, size_t len)
 {
 	for (struct htab_node *h = htab_first(&dir->names, name_hash(name, len)); h;
 	     h = htab_next(h)) {
-		struct node *c = list_entry(h, struct node, hlink);
-		if (strlen(c->name) == len && !memcmp(c->name, name, len))
-			return c;
+		struct entry *e = list_entry(h, struct entry, hlink);
+		if (strlen(e->name) == len && !memcmp(e->name, name, len))
+			return e;
 	}
 	return NULL;
 }
 
-/* Puts n, already named, at the end of directory d. */
-static void attach(struct node *d, struct node *n)
+/* Puts e, already named, at the end of directory d. */
+static void attach(struct node *d, struct entry *e)
 {
-	n->parent = d;
-	n->seq = d->next_seq++;
-	list_push_back(&d->children, &n->link);
-	htab_insert(&d->names, &n->hlink, name_hash(n->name, strlen(n->name)));
+	e->dir = d;
+	e->seq = d->next_seq++;
+	list_push_back(&d->children, &e->link);
+	htab_insert(&d->names, &e->hlink, name_hash(e->name, strlen(e->name)));
 }
 
-/* Takes n out of its directory, keeping readdir's mark on a child. */
-static void unhook(struct node *n)
+/* Takes e out of its directory, keeping readdir's mark on an entry. */
+static void unhook(struct entry *e)
 {
-	struct node *d = n->parent;
+	struct node *d = e->dir;
 
-	if (d->mark == n) {
-		struct list_node *l = n->link.prev != &d->children ? n->link.prev : n->link.next;
-		d->mark = l != &d->children ? list_entry(l, struct node, link) : NULL;
+	if (d->mark == e) {
+		struct list_node *l = e->link.prev != &d->children ? e->link.prev : e->link.next;
+		d->mark = l != &d->children ? list_entry(l, struct entry, link) : NULL;
 	}
-	htab_remove(&d->names, &n->hlink);
-	list_remove(&n->link);
+	htab_remove(&d->names, &e->hlink);
+	list_remove(&e->link);
 }
 
-/* A node stays allocated while it is in the tree or referenced. */
-static void maybe_free(struct node *n)
+/* Removes the name e; its node goes when nothing else holds it. */
+static void drop(struct entry *e)
 {
-	if (!n->parent && !n->vnode.refs)
-		node_free(n);
+	struct node *n = e->node;
+
+	unhook(e);
+	kfree(e->name);
+	kfree(e);
+	if (n->vnode.is_dir) {
+		n->self = NULL;
+		n->nlink = 0;
+	} else {
+		n->nlink--;
+	}
+	maybe_free(n);
 }
 
 static int ramfs_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 {
-	struct node *c = find(node_of(dir), name, len);
+	struct entry *e = find(node_of(dir), name, len);
 
-	if (!c)
+	if (!e)
 		return -ENOENT;
-	c->vnode.refs++;
-	*out = &c->vnode;
+	e->node->vnode.refs++;
+	*out = &e->node->vnode;
+	return 0;
+}
+
+/* Names n in directory dir. */
+static int name_node(struct vnode *dir, const char *name, size_t len, struct node *n)
+{
+	struct node *d = node_of(dir);
+	struct entry *e;
+
+	if (find(d, name, len))
+		return -EEXIST;
+	if (!(e = entry_new(name, len, n)))
+		return -ENOSPC;
+	attach(d, e);
+	n->nlink++;
+	if (n->vnode.is_dir)
+		n->self = e;
+	d->mtime = d->ctime = n->ctime = time_realtime_ns();
 	return 0;
 }
 
 static int add(struct vnode *dir, const char *name, size_t len, uint32_t mode, struct node **out)
 {
-	struct node *d = node_of(dir), *n;
+	struct node *n;
+	int r;
 
-	if (find(d, name, len))
+	if (find(node_of(dir), name, len))
 		return -EEXIST;
-	if (!(n = node_new(name, len, mode)))
+	if (!(n = node_new(mode)))
 		return -ENOSPC;
-	attach(d, n);
-	d->mtime = d->ctime = n->ctime;
+	if ((r = name_node(dir, name, len, n))) {
+		node_free(n);
+		return r;
+	}
 	*out = n;
 	return 0;
 }
@@ -177,60 +232,60 @@ static int ramfs_mkdir(struct vnode *dir, const char *name, size_t len, uint32_t
 	return add(dir, name, len, S_IFDIR | (mode & 07777), &n);
 }
 
-static void detach(struct node *n)
+/* A new name for a file (not a directory: EPERM, as Linux). */
+static int ramfs_link(struct vnode *dir, const char *name, size_t len, struct vnode *target)
 {
-	unhook(n);
-	n->parent = NULL;
-	maybe_free(n);
+	if (target->is_dir)
+		return -EPERM;
+	return name_node(dir, name, len, node_of(target));
 }
 
 static int ramfs_unlink(struct vnode *dir, const char *name, size_t len)
 {
-	struct node *n = find(node_of(dir), name, len);
+	struct entry *e = find(node_of(dir), name, len);
 
-	if (!n)
+	if (!e)
 		return -ENOENT;
-	if (n->vnode.is_dir)
+	if (e->node->vnode.is_dir)
 		return -EISDIR;
-	detach(n);
+	drop(e);
 	return 0;
 }
 
 static int ramfs_rmdir(struct vnode *dir, const char *name, size_t len)
 {
-	struct node *n = find(node_of(dir), name, len);
+	struct entry *e = find(node_of(dir), name, len);
 
-	if (!n)
+	if (!e)
 		return -ENOENT;
-	if (!n->vnode.is_dir)
+	if (!e->node->vnode.is_dir)
 		return -ENOTDIR;
-	if (!list_empty(&n->children))
+	if (!list_empty(&e->node->children))
 		return -ENOTEMPTY;
-	detach(n);
+	drop(e);
 	return 0;
 }
 
 static int ramfs_rename(struct vnode *from_dir, const char *from, size_t from_len,
 			struct vnode *to_dir, const char *to, size_t to_len)
 {
-	struct node *n = find(node_of(from_dir), from, from_len);
-	struct node *target = find(node_of(to_dir), to, to_len);
+	struct entry *e = find(node_of(from_dir), from, from_len);
+	struct entry *target = find(node_of(to_dir), to, to_len);
+	struct node *n;
 	char *name;
 
-	if (!n)
+	if (!e)
 		return -ENOENT;
-	if (n == target)
-		return 0;
-	for (struct node *p = node_of(to_dir);; p = p->parent) {
+	n = e->node;
+	if (target && target->node == n)
+		return 0; /* two names of one file: nothing to do, as Linux */
+	for (struct node *p = node_of(to_dir); p->self; p = p->self->dir)
 		if (p == n)
 			return -EINVAL; /* a directory into itself */
-		if (!p->parent || p->parent == p)
-			break;
-	}
 	if (target) {
-		if (target->vnode.is_dir != n->vnode.is_dir)
+		if (target->node->vnode.is_dir != n->vnode.is_dir)
 			return n->vnode.is_dir ? -ENOTDIR : -EISDIR;
-		if (target->vnode.is_dir && !list_empty(&target->children))
+		if (target->node->vnode.is_dir && !list_empty(&target->node->children))
 			return -ENOTEMPTY;
 	}
 	if (!(name = kmalloc(to_len + 1)))
@@ -238,53 +293,54 @@ static int ramfs_rename(struct vnode *from_dir, const char *from, size_t from_le
 	memcpy(name, to, to_len);
 	name[to_len] = 0;
 	if (target)
-		detach(target);
-	unhook(n);
-	kfree(n->name);
-	n->name = name;
-	attach(node_of(to_dir), n);
+		drop(target);
+	unhook(e);
+	kfree(e->name);
+	e->name = name;
+	attach(node_of(to_dir), e);
 	n->ctime = time_realtime_ns();
 	return 0;
 }
 
-static struct node *child_at(struct node *d, struct list_node *l)
+static struct entry *entry_at(struct node *d, struct list_node *l)
 {
-	return l != &d->children ? list_entry(l, struct node, link) : NULL;
+	return l != &d->children ? list_entry(l, struct entry, link) : NULL;
 }
 
-/* The first child of d whose seq is above pos: found from the mark when it
- * is next to that place, otherwise by a walk from the start. */
-static struct node *child_after(struct node *d, uint64_t pos)
+/* The first entry of d whose seq is above pos: found from the mark when
+ * it is next to that place, otherwise by a walk from the start. */
+static struct entry *entry_after(struct node *d, uint64_t pos)
 {
-	struct node *m = d->mark, *c;
+	struct entry *m = d->mark, *c;
 	struct list_node *l;
 
 	if (m && m->seq <= pos) {
-		c = child_at(d, m->link.next);
+		c = entry_at(d, m->link.next);
 		if (!c || c->seq > pos)
 			return c;
 	} else if (m) {
-		c = child_at(d, m->link.prev);
+		c = entry_at(d, m->link.prev);
 		if (!c || c->seq <= pos)
 			return m;
 	}
 	list_for_each(l, &d->children) {
-		c = list_entry(l, struct node, link);
+		c = list_entry(l, struct entry, link);
 		if (c->seq > pos)
 			return c;
 	}
 	return NULL;
 }
 
-/* The cookie is the seq of the child returned last. */
+/* The cookie is the seq of the entry returned last. */
 static int ramfs_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent *out)
 {
-	struct node *d = node_of(dir), *c = child_after(d, *pos);
+	struct node *d = node_of(dir);
+	struct entry *c = entry_after(d, *pos);
 
 	if (!c)
 		return 0;
-	out->ino = c->ino;
-	out->type = c->vnode.is_dir ? DT_DIR : DT_REG;
+	out->ino = c->node->ino;
+	out->type = c->node->vnode.is_dir ? DT_DIR : DT_REG;
 	strcpy(out->name, c->name);
 	*pos = c->seq;
 	d->mark = c;
@@ -389,7 +445,7 @@ static int ramfs_getattr(struct vnode *v, struct vfs_attr *a)
 	for (uint64_t c = 0; c < n->nchunks; c++)
 		blocks += n->chunks[c] ? CHUNK / 512 : 0;
 	*a = (struct vfs_attr){ .ino = n->ino, .size = n->vnode.is_dir ? CHUNK : n->size,
-				.blocks = blocks, .mode = n->mode, .nlink = n->vnode.is_dir ? 2 : 1,
+				.blocks = blocks, .mode = n->mode, .nlink = n->vnode.is_dir ? 2 : n->nlink,
 				.atime = n->atime, .mtime = n->mtime, .ctime = n->ctime,
 				.blksize = CHUNK };
 	return 0;
@@ -422,7 +478,7 @@ static void ramfs_release(struct vnode *v)
 
 static const struct vnode_ops ramfs_ops = {
 	.lookup = ramfs_lookup, .create = ramfs_create, .mkdir = ramfs_mkdir,
-	.unlink = ramfs_unlink, .rmdir = ramfs_rmdir, .rename = ramfs_rename,
+	.unlink = ramfs_unlink, .rmdir = ramfs_rmdir, .rename = ramfs_rename, .link = ramfs_link,
 	.readdir = ramfs_readdir, .read = ramfs_read, .write = ramfs_write,
 	.truncate = ramfs_truncate, .allocate = ramfs_allocate, .getattr = ramfs_getattr,
 	.setattr = ramfs_setattr, .fsync = ramfs_fsync, .release = ramfs_release,
@@ -430,13 +486,13 @@ static const struct vnode_ops ramfs_ops = {
 
 static int ramfs_mount(void *source, bool readonly, struct vnode **root, void **fs)
 {
-	struct node *r = node_new("", 0, S_IFDIR | 01777);
+	struct node *r = node_new(S_IFDIR | 01777);
 
 	(void)source;
 	(void)readonly;
 	if (!r)
 		return -ENOMEM;
-	r->parent = r; /* the root is never freed */
+	r->nlink = 1; /* the root is never freed */
 	r->vnode.refs = 1;
 	*root = &r->vnode;
 	*fs = r;
