@@ -31,7 +31,8 @@
 # bench/memfiles.sh, which also names their variables), (l) pipe throughput
 # and ping-pong latency between two threads (bench/pipes.sh), (m) signal delivery latency
 # (bench/signals.sh), (n) epoll_wait over 1000 idle and 10 ready descriptors
-# (bench/epoll.sh).
+# (bench/epoll.sh), (o) a large file on a 9p share read with read() against
+# mapped with mmap (bench/mmap.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -41,7 +42,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijklmn"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklmno"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -50,7 +51,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklmn
+ALL_SECTIONS=bcdefghijklmno
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -573,6 +574,12 @@ if sec n; then
 	epoll_run
 fi
 
+# ------------------------------------------- (o) mmap against read()
+. "$TOP/bench/mmap.sh"
+if sec o; then
+	mmap_run
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -662,7 +669,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "| QEMU | $("$QEMU" --version | head -n 1) |"
 	echo "| Debian packages | $(pkg_versions qemu-system-x86 linux-image-amd64 "$(kernel_package)" musl-tools gcc) |"
 	echo "| accelerator | TCG: this machine's /dev/kvm is kvm_pvm, unusable for these guests |"
-	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=); in (g) another one, with the modules that mount vfat; in (h) one with the 9p modules |"
+	echo "| Linux peer | $(basename "$BZIMAGE") as a PVH vmlinux; initramfs holding only the static programs, one of them init (rdinit=); in (g) another one, with the modules that mount vfat; in (h) and (o) one with the 9p modules |"
 	echo "| native | static musl $(dpkg-query -W -f '${Version}' musl-tools 2>/dev/null || true) (musl-gcc -static -O2) on the host itself |"
 	echo "| load average | $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: a shared host, figures move between runs |"
 	have uni || echo "| Unishyper | **$UNI_WHY**: no figures |"
@@ -1077,6 +1084,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	pipes_report
 	signals_report
 	epoll_report
+	mmap_report
 
 	echo "## Reading these figures"
 	echo
