@@ -259,7 +259,8 @@ uni_cmd() {
 # INITRD_OF and the words LINUX_WORDS added to its command line)
 #   GUEST: floor  the floor guest with the flags the Linux guest gets
 #          ufloor the floor guest with Unishyper's flags (its raw command
-#                 with the floor in place of the image, no -append)
+#                 with the floor in place of the image, no -append, and
+#                 COM1, where the floor writes, on standard output)
 #          uni    Unishyper, raw QEMU       wrap  Unishyper, unishyper-run
 #          linux  the Linux microVM
 set_cmd() {
@@ -287,6 +288,7 @@ set_cmd() {
 			case "${CMD[$i]}" in
 			-kernel) out+=(-kernel "$FLOOR"); i=$((i + 1)) ;;
 			-append) i=$((i + 1)) ;;
+			-serial) out+=(-serial stdio); i=$((i + 1)) ;;
 			*) out+=("${CMD[$i]}") ;;
 			esac
 		done
