@@ -396,7 +396,7 @@ declare -A FAILM=([uni]="unishyper: panic" [linux]="Kernel panic" [native]="")
 # (bench.h's RESULT lines) natively and in each guest on -M microvm, its
 # output kept as $L/PROG-GUEST.log; MARKER is a guest's last line
 ns_run() {
-	local g
+	local g PROG_ARGS=() # none: the defaults (a section before may have set some)
 	log "($1) $2: native"
 	"$B/native/$2" > "$L/$2-native.log" 2>&1 || true
 	CMDLINES[$1-host-native]="$(qcmd "$B/native/$2") > $L/$2-native.log"

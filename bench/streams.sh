@@ -49,6 +49,7 @@ streams_build() {
 # $L/streams-GUEST-DIR.txt
 streams_one() {
 	local g="$1" dir="$2" bytes=$((STREAM_MIB * 1048576)) log="$L/streams-$1-$2.log" r
+	local PROG_ARGS=() # set below for this run only
 	case "$g" in
 	linux)
 		bytes=$([ "$dir" = in ] && echo "$STREAM_LNX_IN" || echo "$STREAM_LNX_OUT")
