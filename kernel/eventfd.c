@@ -17,7 +17,6 @@
 #include <unishyper/pipe.h>
 #include <unishyper/poll.h>
 #include <unishyper/sched.h>
-#include <unishyper/signal.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
 #include <unishyper/wait.h>
@@ -69,10 +68,8 @@ static int change(struct file *f, struct want *w, uint64_t *v)
 		spin_unlock_irqrestore(&e->wq.lock, flags);
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (waitq_wait(&e->wq, ready, w, SCHED_FOREVER, true)) {
-			signal_deliver_pending();
-			return -EINTR;
-		}
+		if (waitq_wait(&e->wq, ready, w, SCHED_FOREVER, true))
+			return -EINTR; /* the system-call layer runs the handler */
 	}
 }
 

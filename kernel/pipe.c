@@ -66,16 +66,14 @@ static bool writable(void *arg)
 	       !__atomic_load_n(&w->p->readers, __ATOMIC_RELAXED);
 }
 
-/* Sleeps on the pipe with its mutex released; 0, or -EINTR after the
- * signal's handler ran. */
+/* Sleeps on the pipe with its mutex released; 0, or -EINTR when a signal
+ * came (the system-call layer runs its handler and restarts the call or
+ * not, as SA_RESTART says). */
 static int sleep_on(struct pipe *p, bool (*ready)(void *), void *arg)
 {
 	mutex_unlock(&p->lock);
-	int r = waitq_wait(&p->wq, ready, arg, SCHED_FOREVER, true);
-	if (r) {
-		signal_deliver_pending();
+	if (waitq_wait(&p->wq, ready, arg, SCHED_FOREVER, true))
 		return -EINTR;
-	}
 	mutex_lock(&p->lock);
 	return 0;
 }

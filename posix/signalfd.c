@@ -92,10 +92,8 @@ static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (waitq_wait(&signal_posted, pending, s, SCHED_FOREVER, true)) {
-			signal_deliver_pending();
-			return -EINTR;
-		}
+		if (waitq_wait(&signal_posted, pending, s, SCHED_FOREVER, true))
+			return -EINTR; /* the system-call layer runs the handler */
 	}
 	return (ssize_t)(got * sizeof(*u));
 }

@@ -23,7 +23,6 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/poll.h>
 #include <unishyper/sched.h>
-#include <unishyper/signal.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
 #include <unishyper/uaccess.h>
@@ -110,10 +109,8 @@ static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 		spin_unlock_irqrestore(&t->wq.lock, flags);
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (waitq_wait(&t->wq, has_ticks, t, SCHED_FOREVER, true)) {
-			signal_deliver_pending();
-			return -EINTR;
-		}
+		if (waitq_wait(&t->wq, has_ticks, t, SCHED_FOREVER, true))
+			return -EINTR; /* the system-call layer runs the handler */
 	}
 }
 
