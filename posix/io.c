@@ -37,17 +37,28 @@ static ssize_t do_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	return r;
 }
 
-static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+static bool can_write(struct file *f)
 {
-	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write)
-		return -EBADF;
-	if (!uaccess_ok(buf, n))
-		return -EFAULT;
+	return (f->flags & O_ACCMODE) != O_RDONLY && f->ops->write;
+}
+
+/* A write of buf, the program's or (gathered) the kernel's, through f,
+ * which can_write(). */
+static ssize_t write_through(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
 	ssize_t r;
+
 	do
 		r = f->ops->write(f, buf, n > IO_MAX ? IO_MAX : n, off);
 	while (r == -EINTR && signal_restart(true));
 	return r;
+}
+
+static ssize_t do_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	if (!can_write(f))
+		return -EBADF;
+	return uaccess_ok(buf, n) ? write_through(f, buf, n, off) : -EFAULT;
 }
 
 /* Checks an iovec array; returns the total length or -errno. */
@@ -80,20 +91,20 @@ static long iov_check(const struct iovec *iov, int cnt)
 static long gathered_write(struct file *f, const struct iovec *iov, int cnt, size_t total,
 			   uint64_t *off)
 {
-	char *k = kmalloc(total ? total : 1), *p = k;
+	char *k, *p;
 	long r = 0;
 
-	if (!k)
+	if (!can_write(f))
+		return -EBADF;
+	if (!(p = k = kmalloc(total ? total : 1)))
 		return -ENOMEM;
 	for (int i = 0; i < cnt && !r; i++) {
 		struct iovec v;
 		r = uaccess_get(v, &iov[i]) || uaccess_from(p, v.iov_base, v.iov_len) ? -EFAULT : 0;
 		p += v.iov_len;
 	}
-	if (!r && ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write))
-		r = -EBADF;
 	if (!r)
-		r = f->ops->write(f, k, total, off);
+		r = write_through(f, k, total, off);
 	if (r > 0 && off)
 		*off += (uint64_t)r;
 	kfree(k);
