@@ -26,10 +26,21 @@ URUN := toolchain/bin/unishyper-run
 
 ARCH_DIR := kernel/arch/x86_64
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c kernel/fs/fat/*.c kernel/fs/9p/*.c \
-	$(ARCH_DIR)/*.c drivers/*.c drivers/virtio/*.c posix/*.c)
+	kernel/net/*.c $(ARCH_DIR)/*.c drivers/*.c drivers/virtio/*.c posix/*.c)
+
+# lwIP, from Debian's source package: the core with IPv4, IPv6, TCP, UDP,
+# DHCP and Ethernet, and the tcpip thread (no sequential or socket API of
+# its own; kernel/net/ is the socket layer and the OS port).
+LWIP_SRC := build/deps/src/lwip-2.1.3+dfsg1-2
+LWIP_FILES := core/init core/def core/inet_chksum core/ip core/mem core/memp core/netif core/pbuf \
+	core/stats core/sys core/tcp core/tcp_in core/tcp_out core/timeouts core/udp \
+	core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4_frag core/ipv4/ip4 core/ipv4/ip4_addr \
+	core/ipv6/ethip6 core/ipv6/icmp6 core/ipv6/inet6 core/ipv6/ip6 core/ipv6/ip6_addr \
+	core/ipv6/ip6_frag core/ipv6/mld6 core/ipv6/nd6 api/err api/tcpip netif/ethernet
+LWIP_OBJS := $(patsubst %,$(KOBJ)/lwip/%.o,$(LWIP_FILES))
 KERNEL_S := $(wildcard $(ARCH_DIR)/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.o,$(KERNEL_S)) \
-	$(KOBJ)/syscall_table.o
+	$(KOBJ)/syscall_table.o $(LWIP_OBJS)
 
 # Kernel code uses no vector registers (interrupt handlers must not clobber
 # the program's) and keeps frame pointers for backtraces.
@@ -37,7 +48,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 	-ffreestanding -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fvisibility=hidden \
 	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
-	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -MMD -MP
+	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -Ikernel/net/include -I$(LWIP_SRC)/src/include -MMD -MP
 
 .PHONY: all deps run test soak bench clean distclean docs format compile_commands.json
 
@@ -81,6 +92,14 @@ $(TOOLBIN):
 $(KOBJ)/%.o: %.c $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
 	@echo "  CC  $<"; gcc $(KCFLAGS) -c -o $@ $<
+
+$(LWIP_SRC)/.fetched:
+	@toolchain/deps.sh
+
+# lwIP is not ours: compiled as the kernel is, without its warnings policy.
+$(KOBJ)/lwip/%.o: $(LWIP_SRC)/.fetched $(SYSROOT)/.stamp
+	@mkdir -p $(@D)
+	@echo "  CC  lwip/$*.c"; gcc $(filter-out -Werror -Wextra,$(KCFLAGS)) -c -o $@ $(LWIP_SRC)/src/$*.c
 
 $(KOBJ)/%.o: %.S
 	@mkdir -p $(@D)

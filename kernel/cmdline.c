@@ -26,6 +26,11 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_LOGLEVEL] = "loglevel",
 	[CMDLINE_MOUNT] = "mount",
 	[CMDLINE_SHARES] = "shares",
+	[CMDLINE_IP] = "ip",
+	[CMDLINE_GW] = "gw",
+	[CMDLINE_DNS] = "dns",
+	[CMDLINE_IP6] = "ip6",
+	[CMDLINE_HOSTNAME] = "hostname",
 };
 
 static bool is_separator(char c)

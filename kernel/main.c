@@ -29,6 +29,7 @@
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
 #include <unishyper/p9.h>
+#include <unishyper/net.h>
 #include <unishyper/printk.h>
 #include <unishyper/program.h>
 #include <unishyper/random.h>
@@ -281,6 +282,9 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	apic_timer_calibrate();
 	irq_enable();
 	smp_init();
+	const char *net_err = net_init(&cl);
+	if (net_err)
+		bad_cmdline(net_err);
 	/* Devices (takes QEMU's virtio_mmio.device= words out of argv). */
 	virtio_init(&cl);
 	const char *mount = cl.opt[CMDLINE_MOUNT];
@@ -296,5 +300,6 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		cl.argc = 1;
 		cl.argv = default_argv;
 	}
+	net_wait_configured();
 	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
 }

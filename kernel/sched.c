@@ -38,8 +38,9 @@ static void *fpu_clean;
 
 static void kick(struct cpu *c);
 
-/* A new thread; idle threads have tid 0 and are not in the thread table. */
-static struct thread *thread_alloc(const char *name, bool idle)
+/* A new thread; idle and service threads have tid 0 and are not in the
+ * thread table. */
+static struct thread *thread_alloc(const char *name, bool idle, bool service)
 {
 	size_t fpu = arch_fpu_size();
 	struct thread *t = kzalloc(sizeof(*t) + fpu + 64);
@@ -53,8 +54,9 @@ static struct thread *thread_alloc(const char *name, bool idle)
 	list_init(&t->timer_link);
 	t->affinity = ~0ull;
 	t->idle = idle;
+	t->service = service;
 	list_init(&t->all_link);
-	if (idle)
+	if (idle || service)
 		return t;
 	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	t->tid = next_tid++;
@@ -426,9 +428,9 @@ static void run_callouts(struct cpu *c, uint64_t now)
 }
 
 static struct thread *create(const struct trap_frame *frame, uint64_t fs_base, const char *name,
-			     bool idle)
+			     bool idle, bool service)
 {
-	struct thread *t = thread_alloc(name, idle);
+	struct thread *t = thread_alloc(name, idle, service);
 
 	if (!t)
 		return NULL;
@@ -440,7 +442,29 @@ static struct thread *create(const struct trap_frame *frame, uint64_t fs_base, c
 
 struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, const char *name)
 {
-	return create(frame, fs_base, name, false);
+	return create(frame, fs_base, name, false, false);
+}
+
+struct thread *sched_spawn(const char *name, void (*fn)(void *), void *arg, size_t stack)
+{
+	struct trap_frame f;
+	uintptr_t top = vm_stack(stack);
+	struct thread *t;
+
+	if (!top)
+		return NULL;
+	/* Touched now: a service thread must not fault on its stack while it
+	 * holds a lock the fault path takes. */
+	memset((void *)(top - stack), 0, stack);
+	arch_frame_init(&f, (uintptr_t)fn, top - 8);
+	arch_frame_set_arg(&f, (uintptr_t)arg);
+	t = create(&f, 0, name, false, true);
+	if (!t) {
+		vm_unmap(top - stack, stack);
+		return NULL;
+	}
+	sched_start(t);
+	return t;
 }
 
 void sched_start(struct thread *t)
@@ -639,7 +663,7 @@ static struct thread *idle_create(struct cpu *c, uintptr_t top)
 	struct thread *t;
 
 	arch_frame_init(&f, (uintptr_t)idle_loop, top - 8);
-	t = create(&f, 0, "idle", true);
+	t = create(&f, 0, "idle", true, false);
 	if (!t)
 		panic("sched: no memory for an idle thread");
 	t->state = THREAD_RUNNING;
@@ -671,7 +695,7 @@ void sched_init(void)
 		panic("sched: no memory");
 	fpu_clean = (void *)(((uintptr_t)fpu_clean + 63) & ~(uintptr_t)63);
 	arch_fpu_init_state(fpu_clean);
-	t = thread_alloc("main", false);
+	t = thread_alloc("main", false, false);
 	if (!t)
 		panic("sched: no memory for the first thread");
 	t->state = THREAD_RUNNING;

@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 
 #include <arch/percpu.h>
+#include <unishyper/net.h>
 #include <unishyper/file.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
@@ -129,7 +130,7 @@ SYSCALL_DEFINE1(uname, struct utsname *, u)
 	u = &k;
 	memset(u, 0, sizeof(*u));
 	strcpy(u->sysname, "Unishyper");
-	strcpy(u->nodename, "unishyper");
+	strcpy(u->nodename, net_hostname());
 	strcpy(u->release, "0.1.0");
 	strcpy(u->version, "#1");
 	strcpy(u->machine, "x86_64");

@@ -188,7 +188,7 @@ int signal_post(int tid, int sig, const struct signal_info *info)
 		return sched_each_thread(post_thread, &p) ? 0 : -ESRCH;
 	if (!sig)
 		return 0;
-	if (self && !self->idle && !(self->sig_blocked & BIT(sig))) {
+	if (self && !self->idle && !self->service && !(self->sig_blocked & BIT(sig))) {
 		post_to(self, &shared, sig, info); /* the caller runs: no lookup */
 		return 0;
 	}
@@ -214,7 +214,7 @@ bool signal_pending_for(const struct thread *t)
 	uint64_t p = __atomic_load_n(&t->sig_pending.bits, __ATOMIC_ACQUIRE) |
 		     __atomic_load_n(&shared.bits, __ATOMIC_ACQUIRE);
 
-	return !t->idle && (p & ~t->sig_blocked);
+	return !t->idle && !t->service && (p & ~t->sig_blocked);
 }
 
 /* Takes the lowest signal of want pending for t, its own before the
@@ -391,7 +391,7 @@ bool signal_fault(struct trap_frame *f, int sig, int code, uintptr_t addr)
 	struct thread *t = current();
 	struct delivery d = { sig, { .code = code, .value = addr }, { 0 } };
 
-	if (!t || t->idle || t->sig_delivering || (t->sig_blocked & BIT(sig)))
+	if (!t || t->idle || t->service || t->sig_delivering || (t->sig_blocked & BIT(sig)))
 		return false;
 	spin_lock(&signal_lock);
 	d.a = actions[sig];

@@ -35,6 +35,10 @@ void virtio_dev_found(struct virtio_dev *d)
 		if (virtio_console_probe(d))
 			printk("virtio: %s: console device not started\n", d->where);
 		break;
+	case VIRTIO_ID_NET:
+		if (virtio_net_probe(d))
+			printk("virtio: %s: network device not started\n", d->where);
+		break;
 	case VIRTIO_ID_9P:
 		if (virtio_9p_probe(d))
 			printk("virtio: %s: 9p device not started\n", d->where);
@@ -177,14 +181,12 @@ static bool req_done(void *arg)
 	return __atomic_load_n(&req->done, __ATOMIC_ACQUIRE);
 }
 
-int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
+/* Puts the chain on the avail ring; the queue is locked. */
+static int add_locked(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
+		      struct virtq_req *req)
 {
-	unsigned long flags = spin_lock_irqsave(&vq->lock);
-
-	if (n < 1 || n > vq->nfree) {
-		spin_unlock_irqrestore(&vq->lock, flags);
+	if (n < 1 || n > vq->nfree)
 		return n < 1 || n > vq->size ? -EINVAL : -EAGAIN;
-	}
 	req->done = 0;
 	req->len = 0;
 	uint16_t head = vq->free_head, i = head;
@@ -202,12 +204,52 @@ int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct
 	uint16_t idx = vq->avail->idx;
 	vq->avail->ring[idx % vq->size] = head;
 	__atomic_store_n(&vq->avail->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
-	/* The device must see the new index before the notification, and we
-	 * must see its used ring after it. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vq->dev->ops->notify(vq->dev, vq);
-	spin_unlock_irqrestore(&vq->lock, flags);
 	return 0;
+}
+
+/* Notifies the device unless it asked not to be; the queue is locked. */
+static void kick_locked(struct virtqueue *vq)
+{
+	/* The device must see the new index before the notification, and we
+	 * must see its flags after it. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!(__atomic_load_n(&vq->used->flags, __ATOMIC_ACQUIRE) & VIRTQ_USED_F_NO_NOTIFY))
+		vq->dev->ops->notify(vq->dev, vq);
+}
+
+int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
+{
+	unsigned long flags = spin_lock_irqsave(&vq->lock);
+	int err = add_locked(vq, bufs, n, req);
+
+	spin_unlock_irqrestore(&vq->lock, flags);
+	return err;
+}
+
+void virtq_kick(struct virtqueue *vq)
+{
+	unsigned long flags = spin_lock_irqsave(&vq->lock);
+
+	kick_locked(vq);
+	spin_unlock_irqrestore(&vq->lock, flags);
+}
+
+int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
+{
+	unsigned long flags = spin_lock_irqsave(&vq->lock);
+	int err = add_locked(vq, bufs, n, req);
+
+	if (!err)
+		kick_locked(vq);
+	spin_unlock_irqrestore(&vq->lock, flags);
+	return err;
+}
+
+void virtq_quiet(struct virtqueue *vq, bool quiet)
+{
+	__atomic_store_n(&vq->avail->flags, quiet ? VIRTQ_AVAIL_F_NO_INTERRUPT : 0,
+			 __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 int virtq_submit(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req)
@@ -236,11 +278,11 @@ int virtq_transfer(struct virtqueue *vq, const struct virtq_buf *bufs, int n,
 }
 
 /* Collects used chains; true when any was found. Runs with interrupts off. */
-static bool queue_collect(struct virtqueue *vq)
+bool virtq_collect(struct virtqueue *vq)
 {
 	bool any = false;
+	unsigned long flags = spin_lock_irqsave(&vq->lock);
 
-	spin_lock(&vq->lock);
 	for (;;) {
 		uint16_t used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 		if (vq->last_used == used_idx)
@@ -266,8 +308,10 @@ static bool queue_collect(struct virtqueue *vq)
 		__atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
 		vq->last_used++;
 		any = true;
+		if (vq->complete)
+			vq->complete(vq, req);
 	}
-	spin_unlock(&vq->lock);
+	spin_unlock_irqrestore(&vq->lock, flags);
 	return any;
 }
 
@@ -277,7 +321,7 @@ void virtio_dev_interrupt(struct virtio_dev *d)
 		d->ops->ack_interrupt(d);
 	for (int i = 0; i < d->nqueues; i++) {
 		struct virtqueue *vq = d->vqs[i];
-		if (vq && queue_collect(vq))
+		if (vq && virtq_collect(vq))
 			waitq_wake_all(&vq->wq);
 	}
 	if (d->interrupt)

@@ -37,6 +37,7 @@ struct thread {
 	int tid;
 	enum thread_state state;
 	bool idle, interruptible;
+	bool service;             /* a kernel service thread (sched_spawn) */
 	int wake_reason;          /* what sched_block() returns */
 	struct cpu *cpu;          /* the run queue it belongs to */
 	uint64_t affinity;        /* allowed CPUs, one bit each */
@@ -105,6 +106,14 @@ _Noreturn void sched_cpu_start(struct cpu *c);
 struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base,
 			    const char *name);
 void sched_start(struct thread *t);
+/*
+ * Starts a kernel service thread running fn(arg) on a stack of its own
+ * (stack bytes): a driver's or the network stack's worker. Service
+ * threads run forever, take no signals, are not in the thread table and
+ * do not keep the program alive: the process ends with its last own
+ * thread. Returns the thread, or NULL without memory.
+ */
+struct thread *sched_spawn(const char *name, void (*fn)(void *), void *arg, size_t stack);
 
 /* Gives up the CPU to another ready thread, if any. */
 void sched_reschedule(void);

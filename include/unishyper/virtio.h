@@ -95,6 +95,10 @@ struct virtqueue {
 	struct virtq_req **reqs; /* by head descriptor */
 	spinlock_t lock;  /* the rings and the free list */
 	struct waitq wq;  /* submitters waiting for descriptors or completion */
+	/* Optional: called for each finished request in the order the device
+	 * used them, from the interrupt handler with the queue locked (it
+	 * must not post to this queue). */
+	void (*complete)(struct virtqueue *vq, struct virtq_req *req);
 };
 
 /*
@@ -154,6 +158,19 @@ void virtq_wait(struct virtqueue *vq, struct virtq_req *req);
  * -EAGAIN when the queue has too few free descriptors. */
 int virtq_post(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req);
 
+/* virtq_post without notifying the device, for a batch of requests that
+ * virtq_kick() then announces at once. */
+int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, int n, struct virtq_req *req);
+void virtq_kick(struct virtqueue *vq);
+
+/* Asks the device not to interrupt when it uses buffers of vq (true) or
+ * to interrupt again (false); a hint the device may ignore. */
+void virtq_quiet(struct virtqueue *vq, bool quiet);
+
+/* Collects the requests the device has finished (as the interrupt
+ * handler does); true when there were any. */
+bool virtq_collect(struct virtqueue *vq);
+
 /*
  * Request slots of a driver that keeps DMA buffers per request (blk, 9p):
  * slot_get sleeps until one of the n (at most 32) is free and returns its
@@ -180,6 +197,9 @@ struct virtq_desc {
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
 
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY 1
+
 struct virtq_avail {
 	uint16_t flags;
 	uint16_t idx;
@@ -202,6 +222,9 @@ int virtio_blk_probe(struct virtio_dev *d);
 
 /* Starts the virtio-console ports of d (drivers/virtio/console.c). */
 int virtio_console_probe(struct virtio_dev *d);
+
+/* Adds a virtio-net device as a network interface (drivers/virtio/net.c). */
+int virtio_net_probe(struct virtio_dev *d);
 
 /* Allocates a virtio-9p channel for d (drivers/virtio/9p.c). */
 int virtio_9p_probe(struct virtio_dev *d);

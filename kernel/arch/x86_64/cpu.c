@@ -206,6 +206,11 @@ void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp)
 	f->rflags = 0x202; /* IF */
 }
 
+void arch_frame_set_arg(struct trap_frame *f, uintptr_t arg)
+{
+	f->rdi = arg;
+}
+
 size_t arch_fpu_size(void)
 {
 	return cpu_has.xsave_size;

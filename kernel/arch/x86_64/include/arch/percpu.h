@@ -63,6 +63,8 @@ _Noreturn void arch_resume(const struct trap_frame *f);
 
 /* A frame that starts at rip with stack pointer rsp, interrupts on. */
 void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp);
+/* Sets the first argument of the function a new frame starts in. */
+void arch_frame_set_arg(struct trap_frame *f, uintptr_t arg);
 
 /* Vector register state: its size, saving, restoring, and a clean state. */
 size_t arch_fpu_size(void);

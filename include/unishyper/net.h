@@ -1,0 +1,68 @@
+/*
+ * The network: lwIP's core (kernel/net/) with its interfaces.
+ *
+ * net_init() starts the tcpip thread and reads the interface settings of
+ * the command line; each network driver then adds its device with
+ * net_add_ethernet(), and the interfaces are numbered in the order they
+ * are added (en0, en1, ...), which is the order of unishyper-run's --net
+ * options. The first interface with an IPv4 address is the default route.
+ *
+ *   unishyper.ip=ADDR/PREFIX|dhcp|none,...   per interface (default for the
+ *                                            first: 10.0.0.2/24)
+ *   unishyper.gw=ADDR                        (default with the default
+ *                                            address: 10.0.0.1)
+ *   unishyper.ip6=ADDR/PREFIX|none,...       static IPv6, per interface;
+ *                                            link-local and router-given
+ *                                            addresses are always on
+ *   unishyper.dns=ADDR,...                   name servers (/etc/resolv.conf)
+ *   unishyper.hostname=NAME                  (default "unishyper")
+ */
+#ifndef UNISHYPER_NET_H
+#define UNISHYPER_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <unishyper/cmdline.h>
+
+struct netif;
+struct pbuf;
+
+#define NET_HOSTNAME_MAX 64
+#define NET_MAX_DNS 3
+
+/* Starts lwIP and checks the settings; NULL, or a message naming the
+ * option that is wrong (the boot stops with it). */
+const char *net_init(const struct cmdline *cl);
+
+/* What a driver of an Ethernet device tells the stack. */
+struct net_device {
+	uint8_t mac[6];
+	uint16_t mtu;
+	/* Sends one frame (a pbuf chain); called with the core locked. */
+	int (*transmit)(struct net_device *dev, struct pbuf *p);
+	void *driver;
+	struct netif *netif; /* set by net_add_ethernet() */
+};
+
+/* Adds an interface for dev and configures it from the command line
+ * (addresses; DHCP is started). 0 or -ENOMEM. */
+int net_add_ethernet(struct net_device *dev);
+
+/* Received frames, handed to the stack in a batch: the driver calls
+ * net_input() for each between net_lock() and net_unlock(). */
+void net_lock(void);
+void net_unlock(void);
+void net_input(struct net_device *dev, struct pbuf *p);
+
+/* Waits (up to a few seconds) until every interface that asked DHCP for an
+ * address has one; called once before the program starts. */
+void net_wait_configured(void);
+
+/* The host name (uname's nodename). */
+const char *net_hostname(void);
+
+/* The name servers given, as text, and how many. */
+int net_dns_servers(const char *out[NET_MAX_DNS]);
+
+#endif
