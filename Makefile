@@ -32,7 +32,7 @@ KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c ker
 # DHCP and Ethernet, and the tcpip thread (no sequential or socket API of
 # its own; kernel/net/ is the socket layer and the OS port).
 LWIP_SRC := build/deps/src/lwip-2.1.3+dfsg1-2
-LWIP_FILES := core/init core/def core/inet_chksum core/ip core/mem core/memp core/netif core/pbuf \
+LWIP_FILES := core/init core/def core/dns core/inet_chksum core/ip core/mem core/memp core/netif core/pbuf \
 	core/stats core/sys core/tcp core/tcp_in core/tcp_out core/timeouts core/udp \
 	core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4_frag core/ipv4/ip4 core/ipv4/ip4_addr \
 	core/ipv6/ethip6 core/ipv6/icmp6 core/ipv6/inet6 core/ipv6/ip6 core/ipv6/ip6_addr \

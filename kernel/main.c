@@ -301,5 +301,6 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		cl.argv = default_argv;
 	}
 	net_wait_configured();
+	net_publish();
 	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
 }

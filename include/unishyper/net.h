@@ -21,6 +21,7 @@
 #define UNISHYPER_NET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <unishyper/cmdline.h>
@@ -58,6 +59,21 @@ void net_input(struct net_device *dev, struct pbuf *p);
 /* Waits (up to a few seconds) until every interface that asked DHCP for an
  * address has one; called once before the program starts. */
 void net_wait_configured(void);
+
+/* Registers the AF_INET and AF_INET6 socket families (kernel/net/inet.c);
+ * net_init() calls it. */
+void inet_init(void);
+
+/* Writes /etc/resolv.conf and /etc/hosts for the program's resolver
+ * (kernel/net/etc.c); after the file tree is mounted and
+ * net_wait_configured(). */
+void net_publish(void);
+
+/* Interfaces added so far. */
+int net_interfaces(void);
+
+/* The first interface's IPv4 address as text; false when it has none. */
+bool net_first_address(char *buf, size_t size);
 
 /* The host name (uname's nodename). */
 const char *net_hostname(void);

@@ -188,6 +188,7 @@ const char *net_init(const struct cmdline *cl)
 		have_gateway = true;
 	}
 	tcpip_init(NULL, NULL);
+	//inet_init();
 	return NULL;
 }
 
@@ -324,6 +325,22 @@ void net_wait_configured(void)
 		}
 		time_sleep_until(time_ns() + 10000000, false);
 	}
+}
+
+int net_interfaces(void)
+{
+	return nifaces;
+}
+
+bool net_first_address(char *buf, size_t size)
+{
+	bool ok = false;
+
+	LOCK_TCPIP_CORE();
+	if (nifaces && !ip4_addr_isany_val(*netif_ip4_addr(ifaces[0])))
+		ok = ip4addr_ntoa_r(netif_ip4_addr(ifaces[0]), buf, (int)size) != NULL;
+	UNLOCK_TCPIP_CORE();
+	return ok;
 }
 
 const char *net_hostname(void)

@@ -29,7 +29,11 @@
 #define LWIP_SOCKET 0
 #define LWIP_NETIF_API 0
 #define LWIP_RAW 0
-#define LWIP_DNS 0 /* the program's resolver asks the servers itself */
+/* The program's resolver asks the name servers itself; lwIP's DNS part
+ * only keeps the servers DHCP names (for /etc/resolv.conf). */
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 3
+#define LWIP_DHCP_MAX_DNS_SERVERS 3
 
 /* Memory: the kernel heap for the heap and for every pool. */
 #define MEM_LIBC_MALLOC 1
