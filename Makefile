@@ -25,7 +25,7 @@ UCC := toolchain/bin/unishyper-gcc
 URUN := toolchain/bin/unishyper-run
 
 ARCH_DIR := kernel/arch/x86_64
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c kernel/fs/fat/*.c kernel/fs/9p/*.c \
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c kernel/fs/fat/*.c kernel/fs/9p/*.c kernel/net/*.c \
 	$(ARCH_DIR)/*.c drivers/*.c drivers/virtio/*.c posix/*.c)
 KERNEL_S := $(wildcard $(ARCH_DIR)/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.o,$(KERNEL_S)) \
