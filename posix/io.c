@@ -1,7 +1,7 @@
 /*
  * System calls that move data through open files, each through the
  * file's own operations: read, write, pread64, pwrite64, readv, writev,
- * preadv, pwritev, lseek, getdents64; and the calls that put a file's
+ * preadv, pwritev, sendfile, lseek, getdents64; and the calls that put a file's
  * data where it belongs: fsync, fdatasync, syncfs, sync, ftruncate,
  * fallocate.
  */
@@ -207,6 +207,78 @@ SYSCALL_DEFINE5(pwritev, int, fd, const struct iovec *, iov, int, cnt, long, off
 	uint64_t pos = (uint64_t)off;
 
 	return off < 0 ? -EINVAL : vector_io(fd, iov, cnt, &pos, true);
+}
+
+#define SENDFILE_BUF 65536
+
+/* Copies up to count bytes from in at *pos (NULL: a file without
+ * positions, read where it stands) to out through a kernel buffer; stops
+ * at the end of in or a short write. The bytes written, or an error when
+ * none were. *pos advances by what was written. */
+static long copy_file(struct file *out, struct file *in, uint64_t *pos, size_t count)
+{
+	size_t size = count < SENDFILE_BUF ? count : SENDFILE_BUF, done = 0;
+	char *buf = kmalloc(size);
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (done < count) {
+		size_t n = count - done < size ? count - done : size;
+		do
+			r = in->ops->read(in, buf, n, pos);
+		while (r == -EINTR && signal_restart(true));
+		if (r <= 0)
+			break;
+		long w = write_through(out, buf, (size_t)r, NULL);
+		if (w < 0) {
+			r = w;
+			break;
+		}
+		done += (size_t)w;
+		if (pos)
+			*pos += (uint64_t)w;
+		if (w < r || (size_t)r < n)
+			break;
+	}
+	kfree(buf);
+	return done ? (long)done : r;
+}
+
+SYSCALL_DEFINE4(sendfile, int, out_fd, int, in_fd, long *, uoff, size_t, count)
+{
+	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+	long r = 0, off = 0;
+	uint64_t pos = 0;
+
+	if (!in || !out || (in->flags & O_ACCMODE) == O_WRONLY || !in->ops->read || !can_write(out))
+		r = -EBADF;
+	else if (out->flags & O_APPEND)
+		r = -EINVAL;
+	else if (uoff && uaccess_get(off, uoff))
+		r = -EFAULT;
+	else if (off < 0)
+		r = -EINVAL;
+	if (r || !count)
+		goto out;
+	/* At *uoff, leaving the file offset alone; else at the offset of a
+	 * file that has one, which then advances. */
+	bool positioned = uoff || in->ops->seek;
+	pos = uoff ? (uint64_t)off : in->offset;
+	r = copy_file(out, in, positioned ? &pos : NULL, count > IO_MAX ? IO_MAX : count);
+	if (r >= 0 && uoff) {
+		off = (long)pos;
+		if (uaccess_put(uoff, off))
+			r = -EFAULT;
+	} else if (r >= 0 && positioned) {
+		in->offset = pos;
+	}
+out:
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
 }
 
 SYSCALL_DEFINE3(lseek, int, fd, long, off, int, whence)
