@@ -97,7 +97,7 @@ $(LWIP_SRC)/.fetched:
 	@toolchain/deps.sh
 
 # lwIP is not ours: compiled as the kernel is, without its warnings policy.
-$(KOBJ)/lwip/%.o: $(LWIP_SRC)/.fetched $(SYSROOT)/.stamp
+$(LWIP_OBJS): $(KOBJ)/lwip/%.o: $(LWIP_SRC)/.fetched $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
 	@echo "  CC  lwip/$*.c"; gcc $(filter-out -Werror -Wextra,$(KCFLAGS)) -c -o $@ $(LWIP_SRC)/src/$*.c
 

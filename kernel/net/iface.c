@@ -188,7 +188,7 @@ const char *net_init(const struct cmdline *cl)
 		have_gateway = true;
 	}
 	tcpip_init(NULL, NULL);
-	//inet_init();
+	inet_init();
 	return NULL;
 }
 
