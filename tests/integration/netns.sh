@@ -21,16 +21,16 @@
 #   $NS_GUEST_MAC       the guest interface's MAC (packet-level tests).
 #   $NS_TAP_MAC         the MAC of the namespace's end.
 # The namespaces go away on every exit (trap EXIT INT TERM); a caller with
-# its own EXIT work calls ns_cleanup from it.
+# its own EXIT work calls ns_cleanup from it. Safe under set -e.
 NS_SEQ=${NS_SEQ:-0}
 NS_TIMEOUT=${NS_TIMEOUT:-300}
 NS= NS_GUEST= NS_TAP= NS_GUEST_PID= NS_GUEST_MAC=52:54:00:12:34:50 NS_TAP_MAC=
 
 ns_cleanup() {
 	ns_guest_stop
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	[ -n "$NS_GUEST" ] && ip netns del "$NS_GUEST" 2>/dev/null
-	[ -n "$NS_GUEST" ] && rm -rf "/etc/netns/$NS_GUEST"
+	[ -z "$NS" ] || ip netns del "$NS" 2>/dev/null || :
+	[ -z "$NS_GUEST" ] || ip netns del "$NS_GUEST" 2>/dev/null || :
+	[ -z "$NS_GUEST" ] || rm -rf "/etc/netns/$NS_GUEST"
 	NS= NS_GUEST=
 }
 
@@ -82,10 +82,10 @@ ns_guest() {
 
 ns_guest_stop() {
 	[ -n "$NS_GUEST_PID" ] || return 0
-	kill "$NS_GUEST_PID" 2>/dev/null
+	kill "$NS_GUEST_PID" 2>/dev/null || :
 	for _ in $(seq 50); do kill -0 "$NS_GUEST_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$NS_GUEST_PID" 2>/dev/null
-	wait "$NS_GUEST_PID" 2>/dev/null
+	kill -KILL "$NS_GUEST_PID" 2>/dev/null || :
+	wait "$NS_GUEST_PID" 2>/dev/null || :
 	NS_GUEST_PID=
 }
 
