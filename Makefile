@@ -50,10 +50,15 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
 	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -Ikernel/net/include -I$(LWIP_SRC)/src/include -MMD -MP
 
+# The network examples, also built natively for the host: the network
+# tests run the same client side against both.
+NET_EXAMPLES := build/examples/echo.img build/examples/httpd.img build/examples/native/echo \
+	build/examples/native/httpd
+
 .PHONY: all deps run test soak bench clean distclean docs format compile_commands.json
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
-	build/examples/demo.img build/toolchain/unishyper-supervise
+	build/examples/demo.img build/toolchain/unishyper-supervise $(NET_EXAMPLES)
 
 deps:
 	@toolchain/deps.sh
@@ -139,6 +144,10 @@ TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) toolchain/image.
 build/examples/%.img: examples/%/main.c $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(UCC) -O2 -Wall -o $@ $<
+
+build/examples/native/%: examples/%/main.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -o $@ $<
 
 run: deps all
 	$(URUN) build/examples/demo.img

@@ -32,7 +32,9 @@
 # and ping-pong latency between two threads (bench/pipes.sh), (m) signal delivery latency
 # (bench/signals.sh), (n) epoll_wait over 1000 idle and 10 ready descriptors
 # (bench/epoll.sh), (o) a large file on a 9p share read with read() against
-# mapped with mmap (bench/mmap.sh).
+# mapped with mmap (bench/mmap.sh), (p) the network: examples/httpd (and
+# nginx, redis-server where built) under wrk and redis-benchmark, and TCP
+# stream throughput, over a tap in a private namespace (bench/net.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -42,7 +44,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijklmno"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklmnop"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -51,7 +53,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklmno
+ALL_SECTIONS=bcdefghijklmnop
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -582,6 +584,14 @@ if sec o; then
 	mmap_run
 fi
 
+# ------------------------------------------------------- (p) network
+. "$TOP/bench/net.sh"
+if sec p; then
+	net_run
+	trap cleanup EXIT # netns.sh had its own while the namespaces lived
+	trap 'exit 130' INT TERM HUP
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -1087,6 +1097,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	signals_report
 	epoll_report
 	mmap_report
+	sec p && net_report
 
 	echo "## Reading these figures"
 	echo

@@ -31,6 +31,12 @@
 #                       modules virtio_mmio, 9pnet_virtio and 9p with their
 #                       dependencies (netfs, fscache, ...).  Built or left
 #                       out on its own, like initramfs-files.cpio.
+# OUTDIR/rootfs-net/    the network benchmarks' guest, a tree that
+#                       bench/net.sh completes with its programs and files
+#                       and packs: /netinit (init, from linux_netinit.c)
+#                       and the modules virtio_mmio and virtio_net with
+#                       their dependencies, in /modules.load.  Left out
+#                       with a warning, like the archives above.
 # OUTDIR/kernel.txt     which kernel file was used
 # vmlinux is kept when it is newer than the kernel it came from.
 set -eu
@@ -145,3 +151,21 @@ files_initramfs() {
 }
 files_initramfs files virtio_mmio virtio_blk vfat "nls_cp${codepage:-437}" "nls_${charset:-ascii}"
 files_initramfs 9p virtio_mmio 9pnet_virtio 9p
+
+# The network benchmarks' tree: the same module resolution, no archive.
+musl-gcc -static -O2 -Wall -o "$OUT/netinit" "$SRC/linux_netinit.c"
+strip "$OUT/netinit"
+net_root="$OUT/rootfs-net"
+rm -rf "$net_root"
+if d="$(modprobe -S "$kver" --show-depends virtio_mmio 2>&1 && modprobe -S "$kver" --show-depends virtio_net 2>&1)"; then
+	mkdir -p "$net_root/dev" "$net_root/proc"
+	kos="$(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<< "$d")"
+	for ko in $kos; do
+		mkdir -p "$net_root$(dirname "$ko")"
+		cp "$ko" "$net_root$ko"
+	done
+	printf '%s\n' $kos > "$net_root/modules.load"
+	cp "$OUT/netinit" "$net_root/"
+else
+	echo "linuxvm: warning: no rootfs-net: $d" >&2
+fi

@@ -152,3 +152,90 @@ check "unishyper-gcc --version answers" bash -c "$UCC --version | grep -qi gcc"
 check "a missing source fails the build" bash -c "[ $? != 0 ] && [ ! -e $tmp/proj/bad.img ]"
 check "linking a missing system call warns" \
 	bash -c "echo 'int acct(const char *); int main(void){return acct(0);}' | $UCC -x c -o $tmp/f.img - 2>&1 | grep -q 'acct system call is not implemented'"
+
+# Network interfaces: the QEMU words and kernel options --dry-run shows on
+# both machines, and the launcher's refusals. The guest is not booted: the
+# kernel refuses unishyper.ip= until it has a network stack.
+# dry NEEDLE OPTIONS...: --dry-run with OPTIONS prints NEEDLE
+dry() {
+	local needle=$1
+	shift
+	# the words as QEMU gets them, without the shell quoting of --dry-run
+	$RUN $hello "$@" --dry-run </dev/null >$tmp/dry.q 2>&1 &&
+		eval "printf '%s ' $(cat $tmp/dry.q)" >$tmp/dry && grep -qF -- "$needle" $tmp/dry ||
+		{ sed 's/^/# /' $tmp/dry.q; return 1; }
+}
+nodry() { ! dry "$@" >/dev/null; }
+$RUN $hello --dry-run </dev/null >$tmp/dry
+check "without --net: no network device and no address options" \
+	bash -c "! grep -qE 'netdev|virtio-net|unishyper\\.(ip|gw|dns|ip6|hostname)=' $tmp/dry"
+if [ "$(id -u)" = 0 ] && [ -w /dev/net/tun ]; then
+	for m in microvm q35; do
+		dev=virtio-net-device
+		[ $m = q35 ] && dev=virtio-net-pci
+		check "$m: --net tap gives tap0 without scripts or vhost" \
+			dry "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off" --machine $m --net tap
+		check "$m: ... on $dev with the default MAC" \
+			dry "-device $dev,netdev=n0,mac=52:54:00:12:34:50" --machine $m --net tap
+		check "$m: ... and the kernel options of a tap" \
+			dry "unishyper.ip=10.0.0.2/24 unishyper.gw=10.0.0.1 " --machine $m --net tap
+		check "$m: --net tap=NAME --mac" \
+			dry "$dev,netdev=n0,mac=02:00:00:00:00:07" --machine $m --net tap=ushtest9 --mac 02:00:00:00:00:07
+		check "$m: --net user with two hostfwd" \
+			dry "-netdev user,id=n0,hostfwd=tcp::8080-:80,hostfwd=udp:127.0.0.1:5353-:53" \
+			--machine $m --net user,hostfwd=tcp::8080-:80,hostfwd=udp:127.0.0.1:5353-:53
+		check "$m: ... takes its address by DHCP, with no gateway option" \
+			bash -c "grep -q 'unishyper.ip=dhcp ' $tmp/dry && ! grep -q unishyper.gw= $tmp/dry"
+		check "$m: two interfaces in order, eth1 with its own MAC" \
+			dry "$dev,netdev=n0,mac=52:54:00:12:34:50 -netdev user,id=n1 -device $dev,netdev=n1,mac=52:54:00:12:34:51" \
+			--machine $m --net tap=ushtest9 --net user
+		check "$m: ... and one address per interface" \
+			dry "unishyper.ip=10.0.0.2/24,dhcp unishyper.gw=10.0.0.1 " --machine $m --net tap=ushtest9 --net user
+	done
+	check "--mac before the first --net names the first interface" \
+		dry "netdev=n0,mac=02:aa:bb:cc:dd:ee -netdev user,id=n1 -device virtio-net-device,netdev=n1,mac=52:54:00:12:34:51" \
+		--mac 02:aa:bb:cc:dd:ee --net tap --net user
+	check "--mac after the second --net names the second" \
+		dry "netdev=n0,mac=52:54:00:12:34:50 -netdev user,id=n1 -device virtio-net-device,netdev=n1,mac=02:00:00:00:00:01" \
+		--net tap --net user --mac 02:00:00:00:00:01
+	check "--ip, --gw, --dns, --ip6 and --hostname become kernel options" \
+		dry "unishyper.ip=192.168.7.2/24,10.0.3.2/16 unishyper.gw=192.168.7.1 unishyper.dns=10.0.0.1,fd00::1 unishyper.ip6=fd00::2/64,fd01::2/64 unishyper.hostname=box-1.test " \
+		--net tap --net tap=ushtest9 --ip 192.168.7.2/24,10.0.3.2/16 --gw 192.168.7.1 --dns 10.0.0.1,fd00::1 \
+		--ip6 fd00::2/64,fd01::2/64 --hostname box-1.test
+	check "an empty --ip entry takes the default; --ip6 only on eth1" \
+		dry "unishyper.ip=10.0.0.2/24,10.1.0.2/24 unishyper.gw=10.0.0.1 unishyper.ip6=,fd00:0:0:1::2/64 " \
+		--net tap --net tap=ushtest9 --ip ,10.1.0.2/24 --ip6 ,fd00:0:0:1::2/64
+	check "a tap outside 10.0.0.0/24 gets no default gateway" \
+		nodry "unishyper.gw=" --net tap --ip 192.168.1.2/24
+	check "--gw none leaves the gateway out" nodry "unishyper.gw=" --net tap --gw none
+	check "--ip dhcp on a tap" dry "unishyper.ip=dhcp " --net tap --ip dhcp
+	for bad in "--net" "--net bogus" "--net tap=" "--net tap=averyveryverylongname" "--net tap=a/b" \
+		"--net tap --net tap" "--net user,hostfwd=tcp::80" "--net user,hostfwd=tcp::0-:7" \
+		"--net user,hostfwd=sctp::1-:7" "--net user,restrict=on" \
+		"--net tap --mac 01:00:00:00:00:01" "--net tap --mac 52:54:00:12:34" "--net tap --mac 1 --mac 2" \
+		"--net tap --ip 10.0.0.2" "--net tap --ip 10.0.0.256/24" "--net tap --ip 10.0.0.2/33" \
+		"--net tap --ip 10.0.0.2/24,10.0.0.3/24" "--net tap --gw 10.0.0" "--net tap --dns 1.2.3.4,5.6.7.8,9.9.9.9" \
+		"--net tap --dns fd00:::1" "--net tap --ip6 fd00::2" "--net tap --ip6 fd00::2::3/64" \
+		"--net tap --ip6 1:2:3:4:5:6:7:8:9/64" "--net tap --ip6 fd00::g/64" "--net tap --ip6 fd00::2/129" \
+		"--net tap --hostname -bad" "--net tap --hostname a_b" "--ip 10.0.0.2/24" "--mac 02:00:00:00:00:01" \
+		"--hostname x" "--net tap=lo"; do
+		$RUN $hello $bad </dev/null >/dev/null 2>$tmp/err
+		check "bad network option '$bad': status 125 with one line" \
+			bash -c "[ $? = 125 ] && [ \$(wc -l <$tmp/err) = 1 ] && grep -q '^unishyper-run: ' $tmp/err" ||
+			sed 's/^/# /' $tmp/err
+	done
+	check "a device that is not a tap: the message says how to create one" \
+		grep -qxF "unishyper-run: --net tap=lo: cannot open the tap device (create it first: ip tuntap add lo mode tap ...)" $tmp/err
+	# Someone who may not create the device: the same message, before QEMU.
+	if command -v setpriv >/dev/null && [ ! -e /sys/class/net/ushmissing0 ]; then
+		cp $hello $tmp/hello.img
+		chmod -R a+rX $tmp
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+			$RUN $tmp/hello.img --net tap=ushmissing0 </dev/null >/dev/null 2>$tmp/err
+		check "a missing tap, not root: status 125 and how to create it" \
+			bash -c "[ $? = 125 ] && grep -qxF 'unishyper-run: --net tap=ushmissing0: cannot open the tap device (create it first: ip tuntap add ushmissing0 mode tap ...)' $tmp/err" ||
+			sed 's/^/# /' $tmp/err
+	fi
+else
+	echo "ok # skip the network options need root and /dev/net/tun"
+fi
