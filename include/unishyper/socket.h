@@ -81,8 +81,10 @@ struct socket_msg {
 
 /*
  * One table per family and type. Every operation may be NULL: the
- * generic layer then answers -EOPNOTSUPP (getsockopt/setsockopt:
- * -ENOPROTOOPT, ioctl: -ENOTTY, poll: ready for nothing). All return 0 or
+ * generic layer then answers -EOPNOTSUPP (getsockopt/setsockopt too, for
+ * a level other than SOL_SOCKET, as Linux's sock_no_*; an unknown
+ * SOL_SOCKET option is -ENOPROTOOPT; ioctl: -ENOTTY; poll: ready for
+ * nothing). All return 0 or
  * a byte count, or a negative errno.
  */
 struct socket_ops {
