@@ -31,7 +31,8 @@
  * -EINTR on a signal; an operation that moved some data returns that
  * count instead. The system-call layer runs the signal's handlers and
  * restarts a call after SA_RESTART ones when the socket has no timeout
- * for that direction (Linux's rule).
+ * for that direction (Linux's rule; read(2) and write(2) go through
+ * posix/io.c, which restarts them after SA_RESTART handlers regardless).
  */
 #ifndef UNISHYPER_SOCKET_H
 #define UNISHYPER_SOCKET_H
