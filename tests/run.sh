@@ -149,6 +149,9 @@ part "pipes microvm" guest pipes microvm --smp 2 </dev/null
 part "pipes q35" guest pipes q35 --smp 2 </dev/null
 part "pipe stress smp 4" guest pipestress microvm --smp 4 </dev/null
 part "sysfuzz smp 2" guest sysfuzz microvm --smp 2 -- 100000 4 1 </dev/null
+part "sockets microvm" guest socket_unix microvm --smp 2 </dev/null
+part "sockets q35" guest socket_unix q35 --smp 2 </dev/null
+part "sockets smp 1" guest socket_unix microvm --smp 1 </dev/null
 part "readiness microvm" guest readiness microvm --smp 2 </dev/null
 part "readiness q35" guest readiness q35 --smp 2 </dev/null
 part "readiness smp 1" guest readiness microvm --smp 1 </dev/null

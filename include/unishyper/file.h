@@ -5,8 +5,9 @@
  * once by the kind's owner: files of a file system by the VFS
  * (kernel/fs/file.c), the console by kernel/console.c (standard streams,
  * /dev/console and /dev/tty alike), pipes by kernel/pipe.c, eventfds by
- * kernel/eventfd.c, epoll instances by kernel/epoll.c, timerfds and
- * signalfds by posix/timerfd.c and posix/signalfd.c. The system-call
+ * kernel/eventfd.c, epoll instances by kernel/epoll.c, sockets by
+ * kernel/net/socket.c, timerfds and signalfds by posix/timerfd.c and
+ * posix/signalfd.c. The system-call
  * layer calls through the table and never asks what kind of file it
  * holds; a missing operation answers with the errno POSIX gives for a
  * file that cannot do it. dup() shares one

@@ -31,7 +31,8 @@
  * -EINTR on a signal; an operation that moved some data returns that
  * count instead. The system-call layer runs the signal's handlers and
  * restarts a call after SA_RESTART ones when the socket has no timeout
- * for that direction (Linux's rule).
+ * for that direction (Linux's rule; read(2) and write(2) go through
+ * posix/io.c, which restarts them after SA_RESTART handlers regardless).
  */
 #ifndef UNISHYPER_SOCKET_H
 #define UNISHYPER_SOCKET_H
@@ -81,8 +82,10 @@ struct socket_msg {
 
 /*
  * One table per family and type. Every operation may be NULL: the
- * generic layer then answers -EOPNOTSUPP (getsockopt/setsockopt:
- * -ENOPROTOOPT, ioctl: -ENOTTY, poll: ready for nothing). All return 0 or
+ * generic layer then answers -EOPNOTSUPP (getsockopt/setsockopt too, for
+ * a level other than SOL_SOCKET, as Linux's sock_no_*; an unknown
+ * SOL_SOCKET option is -ENOPROTOOPT; ioctl: -ENOTTY; poll: ready for
+ * nothing). All return 0 or
  * a byte count, or a negative errno.
  */
 struct socket_ops {

@@ -392,7 +392,7 @@ int socket_setopt(struct socket *s, int level, int name, const void *val, sockle
 	int v = 0, r = 0;
 
 	if (level != SOL_SOCKET)
-		return s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, len) : -ENOPROTOOPT;
+		return s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, len) : -EOPNOTSUPP;
 	switch (name) {
 	case SO_RCVTIMEO_OLD_:
 	case SO_RCVTIMEO_NEW_:
@@ -454,7 +454,7 @@ int socket_getopt(struct socket *s, int level, int name, void *val, socklen_t *l
 	int v, r;
 
 	if (level != SOL_SOCKET)
-		return s->ops->getsockopt ? s->ops->getsockopt(s, level, name, val, len) : -ENOPROTOOPT;
+		return s->ops->getsockopt ? s->ops->getsockopt(s, level, name, val, len) : -EOPNOTSUPP;
 	switch (name) {
 	case SO_TYPE: v = s->type; break;
 	case SO_DOMAIN: v = s->domain; break;

@@ -311,8 +311,12 @@ static int unix_bind(struct socket *s, const struct sockaddr *addr, socklen_t le
 	if ((r = name_parse(addr, len, &n)))
 		return r;
 	if (!n.path || !(r = path_free(n.key))) {
+		/* As Linux: a path is checked before the socket, which makes
+		 * its node first; an abstract name after. */
 		mutex_lock(&unix_lock);
-		if (u->addrlen)
+		if (n.path && name_find(&n))
+			r = -EADDRINUSE;
+		else if (u->addrlen)
 			r = -EINVAL;
 		else if (name_find(&n))
 			r = -EADDRINUSE;
@@ -442,12 +446,9 @@ static int stream_connect(struct socket *s, const struct sockaddr *addr, socklen
 
 	if ((r = name_parse(addr, len, &n)))
 		return r;
+	/* Linux's order: the listener, its backlog, then this socket. */
 	mutex_lock(&unix_lock);
 	for (;;) {
-		if (u->state != UNCONNECTED) {
-			r = u->state == CONNECTED ? -EISCONN : -EINVAL;
-			break;
-		}
 		if (!(l = name_find(&n))) {
 			mutex_unlock(&unix_lock);
 			r = name_refused(&n);
@@ -459,7 +460,7 @@ static int stream_connect(struct socket *s, const struct sockaddr *addr, socklen
 			r = -EPROTOTYPE;
 			break;
 		}
-		if (l->state != LISTENING) {
+		if (l->state != LISTENING || (l->shut & RCV_SHUT)) {
 			r = -ECONNREFUSED;
 			break;
 		}
@@ -471,6 +472,10 @@ static int stream_connect(struct socket *s, const struct sockaddr *addr, socklen
 			if ((r = wait_room(deadline)))
 				break;
 			continue;
+		}
+		if (u->state != UNCONNECTED) {
+			r = u->state == CONNECTED ? -EISCONN : -EINVAL;
+			break;
 		}
 		if (!e && !(e = us_new(u->type))) {
 			r = -ENOMEM;
@@ -935,7 +940,9 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, soc
 {
 	struct unix_sock *u = s->priv;
 
-	if (level != SOL_SOCKET || name != SO_PEERCRED)
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
+	if (name != SO_PEERCRED)
 		return -ENOPROTOOPT;
 	mutex_lock(&unix_lock);
 	struct ucred c = u->peer ? (struct ucred){ 1, 0, 0 } : (struct ucred){ 0, -1, -1 };
