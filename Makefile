@@ -38,6 +38,10 @@ LWIP_FILES := core/init core/def core/dns core/inet_chksum core/ip core/mem core
 	core/ipv6/ethip6 core/ipv6/icmp6 core/ipv6/inet6 core/ipv6/ip6 core/ipv6/ip6_addr \
 	core/ipv6/ip6_frag core/ipv6/mld6 core/ipv6/nd6 api/err api/tcpip netif/ethernet
 LWIP_OBJS := $(patsubst %,$(KOBJ)/lwip/%.o,$(LWIP_FILES))
+# Debian's tree stays pristine: the build compiles a copy with the
+# project's patches (kernel/net/patches/, each saying why) applied.
+LWIP_TREE := build/lwip-src
+LWIP_PATCHES := $(sort $(wildcard kernel/net/patches/*.patch))
 KERNEL_S := $(wildcard $(ARCH_DIR)/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KOBJ)/%.o,$(KERNEL_S)) \
 	$(KOBJ)/syscall_table.o $(LWIP_OBJS)
@@ -48,7 +52,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 	-ffreestanding -fno-stack-protector -fno-pie -fno-omit-frame-pointer \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fvisibility=hidden \
 	-nostdinc -isystem $(SYSROOT)/include -isystem $(shell gcc -print-file-name=include) \
-	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -Ikernel/net/include -I$(LWIP_SRC)/src/include -MMD -MP
+	-Iinclude -I$(ARCH_DIR)/include -I$(GEN) -Ikernel/net/include -I$(LWIP_TREE)/include -MMD -MP
 
 # The network examples, also built natively for the host: the network
 # tests run the same client side against both.
@@ -101,10 +105,19 @@ $(KOBJ)/%.o: %.c $(SYSROOT)/.stamp
 $(LWIP_SRC)/.fetched:
 	@toolchain/deps.sh
 
+$(LWIP_TREE)/.patched: $(LWIP_SRC)/.fetched $(LWIP_PATCHES)
+	@rm -rf $(LWIP_TREE) && cp -r $(LWIP_SRC)/src $(LWIP_TREE)
+	@for p in $(LWIP_PATCHES); do patch -s -d $(LWIP_TREE) -p1 <$$p || exit 1; done
+	@touch $@
+
 # lwIP is not ours: compiled as the kernel is, without its warnings policy.
-$(LWIP_OBJS): $(KOBJ)/lwip/%.o: $(LWIP_SRC)/.fetched $(SYSROOT)/.stamp
+$(LWIP_OBJS): $(KOBJ)/lwip/%.o: $(LWIP_TREE)/.patched $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
-	@echo "  CC  lwip/$*.c"; gcc $(filter-out -Werror -Wextra,$(KCFLAGS)) -c -o $@ $(LWIP_SRC)/src/$*.c
+	@echo "  CC  lwip/$*.c"; gcc $(filter-out -Werror -Wextra,$(KCFLAGS)) -c -o $@ $(LWIP_TREE)/$*.c
+
+# The kernel's network files see lwIP's headers only once they are there.
+$(patsubst %.c,$(KOBJ)/%.o,$(wildcard kernel/net/*.c) drivers/virtio/net.c kernel/main.c posix/process.c): \
+	$(LWIP_TREE)/.patched
 
 $(KOBJ)/%.o: %.S
 	@mkdir -p $(@D)
