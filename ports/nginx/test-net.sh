@@ -53,6 +53,7 @@ ok=0
 [ "$code" = 200 ] && cmp -s "$tmp/index" "$www/index.html" || ok=1
 check $ok "GET / is index.html, status 200 (status $code)"
 
+: >"$tmp/big"
 code=$(curl_ -o "$tmp/big" -w '%{http_code}' "$url/big.bin")
 want=$(sha256sum <"$www/big.bin" | cut -d' ' -f1)
 got=$(sha256sum <"$tmp/big" | cut -d' ' -f1)
