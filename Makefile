@@ -5,6 +5,7 @@
 #   make bench   side-by-side benchmarks into docs/benchmarks.md
 #   make soak    memory that must stay flat over SOAK_MINUTES (10) minutes
 #   make deps    install the Debian packages and fetch the Debian sources
+#   make port NAME=nginx   build one port (ports/NAME/build.sh) into build/ports/NAME
 #
 # Build outputs go to build/. The kernel is one relocatable object
 # (build/unishyper.o) that unishyper-gcc links into every image.
@@ -59,7 +60,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 NET_EXAMPLES := build/examples/echo.img build/examples/httpd.img build/examples/native/echo \
 	build/examples/native/httpd
 
-.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json
+.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
 	build/examples/demo.img build/toolchain/unishyper-supervise $(NET_EXAMPLES)
@@ -161,6 +162,11 @@ build/examples/%.img: examples/%/main.c $(TOOLCHAIN)
 build/examples/native/%: examples/%/main.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -o $@ $<
+
+port: all
+	@[ -n "$(NAME)" ] && [ -x ports/$(NAME)/build.sh ] || \
+		{ echo "usage: make port NAME=<one of: $$(ls ports | tr '\n' ' ')>" >&2; exit 2; }
+	ports/$(NAME)/build.sh
 
 run: deps all
 	$(URUN) build/examples/demo.img

@@ -164,13 +164,11 @@ part deps tests/integration/deps.sh
 part compare tests/integration/compare.sh
 part streams tests/integration/streams.sh
 part "port hello" ports/hello/test.sh
-# The network tests boot examples/echo, examples/httpd and netclient on a
-# tap in a private namespace. They run only once the kernel has its network
-# stack, whose first file is kernel/net/inet.c: until then the guest cannot
-# answer and every test would fail for that one reason.
-if [ -f kernel/net/inet.c ]; then
-	part net tests/integration/net.sh
-fi
+# The network tests boot examples/echo, examples/httpd, netclient, nginx
+# and redis on a tap in a private namespace.
+part net tests/integration/net.sh
+part "port nginx" ports/nginx/test.sh
+part "port redis" ports/redis/test.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
