@@ -287,7 +287,10 @@ static bool has_ready(void *arg)
 /* Takes up to max ready events off ep's list into out; returns how many.
  * Items left over go back to the front, level-triggered ones that were
  * reported to the back, so a small max still serves every item. */
-static int harvest(struct epoll *ep, struct epoll_event *out, int max)
+/* Takes up to max ready events; level-triggered items that are still
+ * ready go to again (the caller puts them back on the ready list once the
+ * whole call is done, so that one call reports each item once). */
+static int harvest(struct epoll *ep, struct epoll_event *out, int max, struct list_node *again)
 {
 	struct list_node tx;
 	unsigned long flags;
@@ -311,7 +314,7 @@ static int harvest(struct epoll *ep, struct epoll_event *out, int max)
 		if (it->events & EPOLLONESHOT)
 			it->events &= PRIVATE_BITS;
 		else if (!(it->events & EPOLLET) && list_empty(&it->ready_link))
-			list_push_back(&ep->ready, &it->ready_link);
+			list_push_back(again, &it->ready_link);
 	}
 	list_splice_front(&ep->ready, &tx);
 	spin_unlock_irqrestore(&ep->wq.lock, flags);
@@ -323,15 +326,23 @@ int epoll_wait_events(struct file *f, struct epoll_event *uev, int max, uint64_t
 {
 	struct epoll *ep = f->priv;
 	struct epoll_event buf[CHUNK];
-	int total = 0, n, r;
+	struct list_node again;
+	int total = 0, n, r = 0;
 
+	list_init(&again);
 	for (;;) {
 		do {
-			n = harvest(ep, buf, max - total < CHUNK ? max - total : CHUNK);
+			n = harvest(ep, buf, max - total < CHUNK ? max - total : CHUNK, &again);
 			if (n && uaccess_to(uev + total, buf, (size_t)n * sizeof(*buf)))
-				return -EFAULT;
+				r = -EFAULT;
 			total += n;
-		} while (n == CHUNK && total < max);
+		} while (!r && n == CHUNK && total < max);
+		unsigned long flags = spin_lock_irqsave(&ep->wq.lock);
+		while (!list_empty(&again))
+			list_push_back(&ep->ready, list_pop_front(&again));
+		spin_unlock_irqrestore(&ep->wq.lock, flags);
+		if (r)
+			return r;
 		if (total || !deadline)
 			return total;
 		r = waitq_wait(&ep->wq, has_ready, ep, deadline, true);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -323,6 +324,33 @@ static void mixed(void)
 	close(file);
 }
 
+/* More level-triggered items ready than one round of the kernel gathers
+ * (32), fewer than the call takes:
+ * every item once per call, however many calls. */
+static void epoll_many(void)
+{
+	enum { N = 40 };
+	int ep = epoll_create1(0), fds[N], seen[N];
+	struct epoll_event ev[64];
+
+	for (int i = 0; i < N; i++) {
+		fds[i] = eventfd(1, 0);
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &e);
+	}
+	for (int round = 0; round < 3; round++) {
+		int max = round == 1 ? N : 64, dup = 0; /* more than ready */
+		memset(seen, 0, sizeof(seen));
+		int n = epoll_wait(ep, ev, max, 0);
+		for (int i = 0; i < n; i++)
+			dup += seen[ev[i].data.u32]++ > 0;
+		printf("epoll_many: round %d max %d: %d events, %d repeated\n", round, max, n, dup);
+	}
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(ep);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -332,5 +360,6 @@ int main(void)
 	timerfds();
 	signalfds();
 	mixed();
+	epoll_many();
 	return 0;
 }
