@@ -148,10 +148,15 @@ static struct pbuf *rx_frame(struct vnet *net, struct rx_buf *b)
 		len = 0;
 	if (len < COPY_BELOW || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 4) {
 		p = len ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
-		if (p)
-			pbuf_take(p, frame, (u16_t)len);
-		rx_post(b);
-		return p;
+		if (p || !len || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 16) {
+			if (p)
+				pbuf_take(p, frame, (u16_t)len);
+			rx_post(b);
+			return p;
+		}
+		/* No memory for a copy: lend the buffer after all, so that the
+		 * frames that free memory (a reset, an acknowledgement) still
+		 * get in. */
 	}
 	b->pc.custom_free_function = rx_release;
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &b->pc, frame,
