@@ -64,7 +64,10 @@ struct inet {
 	int err;          /* a connection's error, positive errno; 0 */
 	bool rx_fin;      /* the peer sent FIN */
 	bool shut_rd, shut_wr;
-	struct pbuf *rx;  /* TCP: bytes received, not yet read */
+	/* TCP: bytes received, not yet read, as lwIP delivered them: pbufs
+	 * linked by hand (a pbuf chain counts its length in 16 bits). */
+	struct pbuf *rx, *rx_tail;
+	size_t rx_bytes;
 	/* A listener's completed connections, oldest first. */
 	struct inet *acc_head, *acc_tail, *acc_next;
 	int acc_count;
@@ -229,10 +232,16 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 		tcp_recved(pcb, p->tot_len);
 		pbuf_free(p);
 		return ERR_OK;
-	} else if (in->rx) {
-		pbuf_cat(in->rx, p);
 	} else {
-		in->rx = p;
+		struct pbuf *last = p;
+		while (last->next)
+			last = last->next;
+		in->rx_bytes += p->tot_len;
+		if (in->rx_tail)
+			in->rx_tail->next = p;
+		else
+			in->rx = p;
+		in->rx_tail = last;
 	}
 	wake(in);
 	return ERR_OK;
@@ -301,6 +310,47 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/* Frees the unread bytes. */
+static void rx_free(struct inet *in)
+{
+	while (in->rx) {
+		struct pbuf *q = in->rx;
+		in->rx = q->next;
+		q->next = NULL;
+		pbuf_free(q);
+	}
+	in->rx_tail = NULL;
+	in->rx_bytes = 0;
+}
+
+/* Drops n bytes from the front of the unread ones and reopens the window
+ * by as much. */
+static void rx_consume(struct inet *in, size_t n)
+{
+	size_t done = n;
+
+	while (n) {
+		struct pbuf *q = in->rx;
+		if (n >= q->len) {
+			n -= q->len;
+			in->rx = q->next;
+			q->next = NULL;
+			pbuf_free(q);
+		} else {
+			pbuf_remove_header(q, (u16_t)n);
+			n = 0;
+		}
+	}
+	if (!in->rx)
+		in->rx_tail = NULL;
+	in->rx_bytes -= done;
+	while (done && in->pcb.tcp) {
+		u16_t k = (u16_t)(done > 0xffff ? 0xffff : done);
+		tcp_recved(in->pcb.tcp, k);
+		done -= k;
+	}
+}
+
 /* Lets go of a TCP connection's pcb and buffers; core locked. */
 static void tcp_drop(struct inet *in, bool abort)
 {
@@ -320,9 +370,7 @@ static void tcp_drop(struct inet *in, bool abort)
 		}
 		in->pcb.tcp = NULL;
 	}
-	if (in->rx)
-		pbuf_free(in->rx);
-	in->rx = NULL;
+	rx_free(in);
 }
 
 /* --- TCP operations --- */
@@ -502,7 +550,7 @@ static int inet_accept(struct socket *s, struct socket *ns, bool nonblock)
  * fits); with peek, the queue stays. Core locked. */
 static int tcp_take(struct inet *in, struct socket_msg *m, bool peek, size_t *moved)
 {
-	size_t want = socket_msg_left(m), avail = in->rx ? in->rx->tot_len : 0;
+	size_t want = socket_msg_left(m), avail = in->rx_bytes;
 	size_t n = want < avail ? want : avail, off = 0;
 
 	for (struct pbuf *q = in->rx; q && off < n; q = q->next) {
@@ -512,15 +560,8 @@ static int tcp_take(struct inet *in, struct socket_msg *m, bool peek, size_t *mo
 		off += k;
 	}
 	*moved = n;
-	if (peek || !n)
-		return 0;
-	while (n) {
-		u16_t k = (u16_t)(n > 0xffff ? 0xffff : n);
-		in->rx = pbuf_free_header(in->rx, k);
-		if (in->pcb.tcp)
-			tcp_recved(in->pcb.tcp, k);
-		n -= k;
-	}
+	if (!peek && n)
+		rx_consume(in, n);
 	return 0;
 }
 
@@ -1077,7 +1118,7 @@ static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 	case FIONREAD:
 		net_lock();
 		if (in->tcp)
-			v = in->rx ? in->rx->tot_len : 0;
+			v = (int)in->rx_bytes;
 		else
 			v = in->dq_head ? in->dq_head->p->tot_len : 0;
 		net_unlock();
