@@ -327,22 +327,23 @@ int epoll_wait_events(struct file *f, struct epoll_event *uev, int max, uint64_t
 	struct epoll *ep = f->priv;
 	struct epoll_event buf[CHUNK];
 	struct list_node again;
-	int total = 0, n, r = 0;
+	int total = 0, n, r, fault;
 
 	list_init(&again);
 	for (;;) {
+		fault = 0;
 		do {
 			n = harvest(ep, buf, max - total < CHUNK ? max - total : CHUNK, &again);
 			if (n && uaccess_to(uev + total, buf, (size_t)n * sizeof(*buf)))
-				r = -EFAULT;
+				fault = -EFAULT;
 			total += n;
-		} while (!r && n == CHUNK && total < max);
+		} while (!fault && n == CHUNK && total < max);
 		unsigned long flags = spin_lock_irqsave(&ep->wq.lock);
 		while (!list_empty(&again))
 			list_push_back(&ep->ready, list_pop_front(&again));
 		spin_unlock_irqrestore(&ep->wq.lock, flags);
-		if (r)
-			return r;
+		if (fault)
+			return fault;
 		if (total || !deadline)
 			return total;
 		r = waitq_wait(&ep->wq, has_ready, ep, deadline, true);

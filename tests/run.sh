@@ -164,11 +164,12 @@ part deps tests/integration/deps.sh
 part compare tests/integration/compare.sh
 part streams tests/integration/streams.sh
 part "port hello" ports/hello/test.sh
+part "port nginx" ports/nginx/test.sh
+part "port redis" ports/redis/test.sh
+
 # The network tests boot examples/echo, examples/httpd, netclient, nginx
 # and redis on a tap in a private namespace.
 part net tests/integration/net.sh
-part "port nginx" ports/nginx/test.sh
-part "port redis" ports/redis/test.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -475,8 +475,7 @@ static int inet_listen(struct socket *s, int backlog)
 	err_t e = ERR_OK;
 	struct tcp_pcb *l;
 
-	/* lwIP counts the backlog in a byte. */
-	u8_t bl = (u8_t)(backlog > 255 ? 255 : backlog < 1 ? 1 : backlog);
+	u16_t bl = (u16_t)(backlog < 1 ? 1 : backlog); /* at most SOCKET_SOMAXCONN */
 
 	net_lock();
 	if (in->state == ST_LISTENING) {

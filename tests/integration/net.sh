@@ -129,6 +129,41 @@ else
 fi
 ns_guest_stop
 
+# --- nginx and redis from ports/ (unmodified Debian sources), each with
+# its own serving checks (ports/*/test-net.sh) run in the namespace ---
+# port_check PORT DESCRIPTION: runs ports/PORT/test-net.sh 10.0.0.2 there
+port_check() {
+	ns "ports/$1/test-net.sh" 10.0.0.2 >$tmp/$1-net.out 2>&1
+	local rc=$?
+	grep -v '^ok' $tmp/$1-net.out | sed 's/^/# /' | tail -n 5
+	check "$2" test $rc = 0
+}
+if [ $mode = unishyper ]; then
+	for p in nginx redis; do
+		ports/$p/build.sh >$tmp/$p-build.out 2>&1 || { sed 's/^/# /' $tmp/$p-build.out | tail -n 5; }
+	done
+	guest_port() { ns_guest $tmp/$1.log $RUN "build/ports/$1/$2" --smp 2 --mem 256 \
+		--net tap=$NS_TAP --disk "build/ports/$1/root.img:ro" -- "${@:3}"; }
+	guest_port nginx nginx.img
+	if check "nginx answers on 10.0.0.2:80" ns_wait_tcp 10.0.0.2 80; then
+		port_check nginx "nginx: index, a 10 MiB file by hash, 404, keep-alive, pipelining"
+		nc_ok "nginx: 2000 connections that never read" noread 10.0.0.2 80 2000
+		port_check nginx "... and nginx still serves"
+	else
+		guest_log nginx
+	fi
+	ns_guest_stop
+	guest_port redis redis-server.img /etc/redis/redis.conf
+	if check "redis answers on 10.0.0.2:6379" ns_wait_tcp 10.0.0.2 6379; then
+		port_check redis "redis: SET/GET/INCR/LPUSH/LRANGE, redis-benchmark -n 10000 without errors"
+	else
+		guest_log redis
+	fi
+	ns_guest_stop
+else
+	echo "ok # skip the ports serve from the guest (not in --native mode)"
+fi
+
 # --- the guest connects out: to a server here, by address and by name ---
 ns python3 tests/integration/netcheck.py line-server 10.0.0.1 9000 >$tmp/line.log 2>&1 &
 line_pid=$!
