@@ -8,7 +8,7 @@
 # 10.0.0.2 only. Peers in the same run, on the same QEMU, -M microvm, -m
 # and -smp:
 #   Unishyper  the image booted by unishyper-run --net tap=... (the files
-#              on a read-only share at /www)
+#              on a read-only FAT disk: /www, /etc, /nginx.conf)
 #   Linux      the microVM of bench/linuxvm, init bench/src/linux_netinit.c
 #              (modules, eth0 10.0.0.2/24) running the program built with
 #              musl-gcc -static, the files in its initramfs
@@ -61,14 +61,28 @@ net_build() {
 		    server { listen 80; root /www; }
 		}
 	EOF
+	# nginx looks its user up (it runs as root in both guests)
+	mkdir -p "$B/net/etc"
+	echo "root:x:0:0:root:/:/bin/sh" >"$B/net/etc/passwd"
+	echo "root:x:0:" >"$B/net/etc/group"
 	if net_have uni; then
 		"$UGCC" -O2 -o "$B/unishyper/httpd.img" "$TOP/examples/httpd/main.c"
 		"$UGCC" -O2 -o "$B/unishyper/netstream.img" "$TOP/bench/src/netstream.c"
+		# The files on a FAT disk (the Linux guest has them in its
+		# initramfs): both serve from memory after the first read.
+		rm -f "$B/net/disk.img"
+		mkfs.fat -C "$B/net/disk.img" 16384 >/dev/null
+		mmd -i "$B/net/disk.img" ::/etc
+		mcopy -i "$B/net/disk.img" "$B/net/etc/passwd" "$B/net/etc/group" ::/etc/
+		mcopy -i "$B/net/disk.img" "$B/net/nginx.conf" ::/
+		mcopy -s -i "$B/net/disk.img" "$www" ::/www
 	fi
 	if net_have linux; then
 		cp -a "$B/linuxvm/rootfs-net" "$root"
 		cp -a "$www" "$root/www"
 		cp "$B/net/nginx.conf" "$root/nginx.conf"
+		mkdir -p "$root/etc"
+		cp "$B/net/etc/passwd" "$B/net/etc/group" "$root/etc/"
 		musl-gcc -static -O2 -Wall -o "$root/httpd" "$TOP/examples/httpd/main.c"
 		musl-gcc -static -O2 -Wall -o "$root/netstream" "$TOP/bench/src/netstream.c"
 		static_elf "$NGINX_NATIVE" && cp "$NGINX_NATIVE" "$root/nginx"
@@ -94,10 +108,7 @@ net_start() {
 		[ "$prog" = nginx ] && img="$NGINX_IMG"
 		[ "$prog" = redis-server ] && img="$REDIS_IMG"
 		CMD=("$URUN" "$img" --mem "$MEM" --smp "$SMP" --accel tcg --net "tap=$NS_TAP"
-			--share "$B/net/www:/www:ro" -- "$@")
-		[ "$prog" = nginx ] && CMD=("$URUN" "$img" --mem "$MEM" --smp "$SMP" --accel tcg
-			--net "tap=$NS_TAP" --share "$B/net/www:/www:ro" --share "$B/net:/etc/nginx:ro"
-			-- -c /etc/nginx/nginx.conf)
+			--disk "$B/net/disk.img:ro" -- "$@")
 		;;
 	esac
 	CMDLINES["p-microvm-$g-$prog"]="$(qcmd "${CMD[@]}")"
@@ -224,7 +235,7 @@ net_report() {
 	echo
 	echo "bench/net.sh: each guest on \`-M microvm -smp $SMP -m ${MEM}M\` with a virtio-net device on a tap"
 	echo "in a private network namespace (10.0.0.2/24 in the guest); the clients run in the namespace."
-	echo "Unishyper: \`unishyper-run --net tap=...\`, the files on a read-only share; Linux: the microVM"
+	echo "Unishyper: \`unishyper-run --net tap=...\`, the files on a read-only FAT disk; Linux: the microVM"
 	echo "with bench/src/linux_netinit.c as init and the program built with musl-gcc -static, the files in"
 	echo "its initramfs.  wrk -t1 for ${NET_SECS} s after a 1 s warm-up, keep-alive; p50 and p99 latency"
 	echo "in ms.  Stream: bench/src/netstream.c against a python3 client, ${NET_SECS} s each way."

@@ -12,8 +12,11 @@
  *
  * Transmit: a frame goes to the device where lwIP built it (its pbufs'
  * memory, with the virtio header in the room lwIP leaves before every
- * frame), held by a reference until the device has used it. The device
- * computes TCP and UDP checksums when it offers to (VIRTIO_NET_F_CSUM).
+ * frame), held by a reference until the device has used it; the device
+ * does not interrupt for sent frames, they are reaped at the next send
+ * (and it interrupts only while the ring is full). The device computes
+ * TCP checksums and checks received ones when it offers to (CSUM,
+ * GUEST_CSUM).
  */
 #include <errno.h>
 #include <string.h>
@@ -31,6 +34,8 @@
 
 #include "lwip/pbuf.h"
 
+#define F_CSUM (1ull << 0)
+#define F_GUEST_CSUM (1ull << 1)
 #define F_MAC (1ull << 5)
 #define F_MRG_RXBUF (1ull << 15)
 #define F_STATUS (1ull << 16)
@@ -44,6 +49,9 @@
 #define TX_SLOTS 256
 #define COPY_BELOW 256   /* frames this short are copied */
 #define MAX_SEGS 16      /* descriptors of one frame, its header included */
+
+#define HDR_F_NEEDS_CSUM 1
+#define HDR_F_DATA_VALID 2
 
 struct vnet_hdr {
 	uint8_t flags, gso_type;
@@ -146,6 +154,12 @@ static struct pbuf *rx_frame(struct vnet *net, struct rx_buf *b)
 
 	if (len > RX_BUF - net->hdr_len)
 		len = 0;
+	/* Frames the device neither checked nor left for the stack to
+	 * complete (NEEDS_CSUM: from the host itself) are checked here. */
+	uint8_t hflags = ((struct vnet_hdr *)b->data)->flags;
+	if (len && net->dev.rx_csum && !(hflags & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID)) &&
+	    net_csum_bad(frame, len))
+		len = 0;
 	if (len < COPY_BELOW || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 4) {
 		p = len ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
 		if (p || !len || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 16) {
@@ -163,34 +177,54 @@ static struct pbuf *rx_frame(struct vnet *net, struct rx_buf *b)
 				   RX_BUF - net->hdr_len);
 }
 
-/* The receive thread: hands each batch of frames to the stack. */
+/* Takes the frames received so far, in order. */
+static struct rx_buf *rx_take(struct vnet *net)
+{
+	unsigned long flags = spin_lock_irqsave(&net->lock);
+	struct rx_buf *b = net->done;
+
+	net->done = net->done_tail = NULL;
+	spin_unlock_irqrestore(&net->lock, flags);
+	return b;
+}
+
+/* The receive thread: hands each batch of frames to the stack. While
+ * frames keep coming it polls the ring with the device's interrupts off,
+ * and sleeps with them on when a look finds none. */
 static _Noreturn void rx_thread(void *arg)
 {
 	struct vnet *net = arg;
 
 	for (;;) {
 		semaphore_down(&net->rx_ready, SCHED_FOREVER);
-		unsigned long flags = spin_lock_irqsave(&net->lock);
-		struct rx_buf *b = net->done;
-		net->done = net->done_tail = NULL;
-		spin_unlock_irqrestore(&net->lock, flags);
-		if (!b)
-			continue;
-		net_lock();
-		while (b) {
-			struct rx_buf *next = b->next;
-			struct pbuf *p = rx_frame(net, b);
-			if (p)
-				net_input(&net->dev, p);
-			b = next;
+		virtq_quiet(net->rx, true);
+		for (;;) {
+			struct rx_buf *b = rx_take(net);
+			if (!b) {
+				virtq_quiet(net->rx, false);
+				virtq_collect(net->rx); /* what came before the device saw it */
+				if (!(b = rx_take(net)))
+					break;
+				virtq_quiet(net->rx, true);
+			}
+			net_lock();
+			while (b) {
+				struct rx_buf *next = b->next;
+				struct pbuf *p = rx_frame(net, b);
+				if (p)
+					net_input(&net->dev, p);
+				b = next;
+			}
+			net_unlock();
+			virtq_collect(net->rx);
 		}
-		net_unlock();
 	}
 }
 
 /* Frees the frames the device has sent; returns a free slot or NULL. */
 static struct tx_slot *tx_slot_get(struct vnet *net)
 {
+	virtq_collect(net->tx); /* the device does not interrupt for them */
 	unsigned long flags = spin_lock_irqsave(&net->lock);
 	struct tx_slot *done = net->tx_done, *s;
 
@@ -229,8 +263,13 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 	struct vnet_hdr *hdr;
 	int n = 0;
 
-	while (!(s = tx_slot_get(net)))
-		waitq_wait(&net->tx_wait, tx_some_done, net, SCHED_FOREVER, false);
+	if (!(s = tx_slot_get(net))) {
+		/* The ring is full: wait for the device's interrupt. */
+		virtq_quiet(net->tx, false);
+		while (!(s = tx_slot_get(net)))
+			waitq_wait(&net->tx_wait, tx_some_done, net, SCHED_FOREVER, false);
+		virtq_quiet(net->tx, true);
+	}
 	bool in_place = pbuf_add_header(p, net->hdr_len) == 0;
 	if (in_place) {
 		hdr = p->payload;
@@ -239,6 +278,17 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 		bufs[n++] = (struct virtq_buf){ virt_to_phys(hdr), net->hdr_len, false };
 	}
 	memset(hdr, 0, net->hdr_len);
+	if (net->dev.tx_csum) {
+		uint8_t *frame = (uint8_t *)p->payload + (in_place ? net->hdr_len : 0);
+		size_t avail = p->len - (in_place ? net->hdr_len : 0);
+		size_t len = p->tot_len - (in_place ? net->hdr_len : 0);
+		uint16_t start, offset;
+		if (net_csum_offload(frame, avail, len, &start, &offset)) {
+			hdr->flags = HDR_F_NEEDS_CSUM;
+			hdr->csum_start = start;
+			hdr->csum_offset = offset;
+		}
+	}
 	for (struct pbuf *q = p; q; q = q->next) {
 		if (!q->len)
 			continue;
@@ -295,7 +345,7 @@ int virtio_net_probe(struct virtio_dev *d)
 
 	if (!net)
 		return -ENOMEM;
-	if (virtio_negotiate(d, F_MAC | F_MRG_RXBUF | F_STATUS)) {
+	if (virtio_negotiate(d, F_CSUM | F_GUEST_CSUM | F_MAC | F_MRG_RXBUF | F_STATUS)) {
 		kfree(net);
 		return -ENODEV;
 	}
@@ -324,6 +374,9 @@ int virtio_net_probe(struct virtio_dev *d)
 		random_bytes(&net->dev.mac[2], 4);
 	}
 	net->dev.mtu = 1500;
+	net->dev.tx_csum = d->features & F_CSUM;
+	net->dev.rx_csum = d->features & F_GUEST_CSUM;
+	virtq_quiet(net->tx, true);
 	net->dev.transmit = vnet_transmit;
 	net->dev.driver = net;
 	d->interrupt = vnet_interrupt;

@@ -43,8 +43,21 @@ struct net_device {
 	/* Sends one frame (a pbuf chain); called with the core locked. */
 	int (*transmit)(struct net_device *dev, struct pbuf *p);
 	void *driver;
+	/* The device completes TCP checksums of frames sent with
+	 * net_csum_offload(), and verifies received TCP and UDP checksums
+	 * itself (the driver checks the frames it did not, net_csum_bad()). */
+	bool tx_csum, rx_csum;
 	struct netif *netif; /* set by net_add_ethernet() */
 };
+
+/* Checksum offload (kernel/net/csum.c). For a TCP frame of len bytes
+ * whose first avail bytes are at frame, puts the pseudo-header's sum in
+ * its checksum field and gives where the device sums from and where the
+ * result goes; false for any other frame. */
+bool net_csum_offload(uint8_t *frame, size_t avail, size_t len, uint16_t *start, uint16_t *offset);
+/* Whether a received frame's TCP or UDP checksum is wrong; false for a
+ * frame it cannot check (not TCP or UDP over IP, a fragment). */
+bool net_csum_bad(const uint8_t *frame, size_t len);
 
 /* Adds an interface for dev and configures it from the command line
  * (addresses; DHCP is started). 0 or -ENOMEM. */

@@ -213,6 +213,12 @@ static err_t ethernet_setup(struct netif *n)
 	n->output_ip6 = ethip6_output;
 	n->linkoutput = link_output;
 	n->hostname = hostname;
+	u16_t csum = NETIF_CHECKSUM_ENABLE_ALL;
+	if (dev->tx_csum)
+		csum &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+	if (dev->rx_csum)
+		csum &= (u16_t)~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+	NETIF_SET_CHECKSUM_CTRL(n, csum);
 	return ERR_OK;
 }
 
