@@ -81,7 +81,7 @@ net_build() {
 		cp -a "$B/linuxvm/rootfs-net" "$root"
 		cp -a "$www" "$root/www"
 		cp "$B/net/nginx.conf" "$root/nginx.conf"
-		mkdir -p "$root/etc"
+		mkdir -p "$root/etc" "$root/tmp"
 		cp "$B/net/etc/passwd" "$B/net/etc/group" "$root/etc/"
 		musl-gcc -static -O2 -Wall -o "$root/httpd" "$TOP/examples/httpd/main.c"
 		musl-gcc -static -O2 -Wall -o "$root/netstream" "$TOP/bench/src/netstream.c"
