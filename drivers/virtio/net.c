@@ -388,8 +388,9 @@ int virtio_net_probe(struct virtio_dev *d)
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x\n", d->where, net->dev.mac[0],
-		       net->dev.mac[1], net->dev.mac[2], net->dev.mac[3], net->dev.mac[4],
-		       net->dev.mac[5]);
+		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x%s%s\n", d->where,
+		       net->dev.mac[0], net->dev.mac[1], net->dev.mac[2], net->dev.mac[3],
+		       net->dev.mac[4], net->dev.mac[5], net->dev.tx_csum ? " csum" : "",
+		       net->dev.rx_csum ? " guest-csum" : "");
 	return 0;
 }
