@@ -160,6 +160,8 @@ static struct pbuf *rx_frame(struct vnet *net, struct rx_buf *b)
 	if (len && net->dev.rx_csum && !(hflags & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID)) &&
 	    net_csum_bad(frame, len))
 		len = 0;
+	if (len && pmem_free_pages() < NET_LOW_MEMORY_PAGES && net_frame_carries_data(frame, len))
+		len = 0;
 	if (len < COPY_BELOW || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 4) {
 		p = len ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
 		if (p || !len || __atomic_load_n(&net->posted, __ATOMIC_RELAXED) < RX_BUFS / 16) {

@@ -50,7 +50,7 @@ struct net_device {
 	struct netif *netif; /* set by net_add_ethernet() */
 };
 
-/* Checksum offload (kernel/net/csum.c). For a TCP frame of len bytes
+/* Checksum offload (kernel/net/frame.c). For a TCP frame of len bytes
  * whose first avail bytes are at frame, puts the pseudo-header's sum in
  * its checksum field and gives where the device sums from and where the
  * result goes; false for any other frame. */
@@ -58,6 +58,15 @@ bool net_csum_offload(uint8_t *frame, size_t avail, size_t len, uint16_t *start,
 /* Whether a received frame's TCP or UDP checksum is wrong; false for a
  * frame it cannot check (not TCP or UDP over IP, a fragment). */
 bool net_csum_bad(const uint8_t *frame, size_t len);
+/* Whether a frame carries data a socket would have to hold (TCP payload,
+ * UDP, fragments) rather than what frees memory or keeps the link alive
+ * (ARP, neighbour discovery, TCP without payload: acknowledgements,
+ * resets). */
+bool net_frame_carries_data(const uint8_t *frame, size_t len);
+
+/* Below this many free pages a driver drops frames that carry data: the
+ * peers send them again later, and what frees memory still gets in. */
+#define NET_LOW_MEMORY_PAGES 4096
 
 /* Adds an interface for dev and configures it from the command line
  * (addresses; DHCP is started). 0 or -ENOMEM. */

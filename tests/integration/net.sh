@@ -92,6 +92,29 @@ else
 fi
 ns_guest_stop
 
+# --- the PCI transport (q35), and two interfaces on two taps ---
+if [ $mode = unishyper ]; then
+	guest echo --machine q35 -- -p 7
+	if check "echo on q35 (virtio-net over PCI) answers" ns_wait_tcp 10.0.0.2 7; then
+		nc_ok "q35: 16 MiB through TCP echo" echo-stream 10.0.0.2 7 16
+		nc_ok "q35: UDP echo" udp 10.0.0.2 7 50
+	else
+		guest_log echo
+	fi
+	ns_guest_stop
+	ns ip tuntap add ushtap1 mode tap && ns ip addr add 10.1.0.1/24 dev ushtap1 &&
+		ns ip link set ushtap1 up
+	guest echo --net tap=ushtap1 --ip 10.0.0.2/24,10.1.0.2/24 -- -p 7
+	if check "two interfaces: echo answers on 10.0.0.2" ns_wait_tcp 10.0.0.2 7; then
+		nc_ok "... and on 10.1.0.2, the second tap" echo-one 10.1.0.2 7
+	else
+		guest_log echo
+	fi
+	ns_guest_stop
+else
+	echo "ok # skip q35 and two interfaces need the guest (not in --native mode)"
+fi
+
 # --- httpd: files from a folder (a read-only share in the guest) ---
 www=$tmp/www
 mkdir -p $www/dir

@@ -1,9 +1,10 @@
 /*
- * TCP and UDP checksums of Ethernet frames, for drivers whose device
- * computes or verifies them (include/unishyper/net.h): the frame's
- * headers are parsed here, bounded by the frame's length, and anything
- * that is not plain IPv4 or IPv6 with TCP or UDP right after the IP
- * header is left alone.
+ * Ethernet frames as drivers need to see them (include/unishyper/net.h):
+ * TCP and UDP checksums for devices that compute or verify them, and
+ * which frames carry data, for dropping them when memory runs short. The
+ * headers are parsed here, bounded by the frame's length; anything that
+ * is not plain IPv4 or IPv6 with TCP or UDP right after the IP header is
+ * left alone.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -116,4 +117,18 @@ bool net_csum_bad(const uint8_t *frame, size_t len)
 	if (l.proto == PROTO_UDP && be16(frame + 12) == 0x0800 && be16(frame + l.start + 6) == 0)
 		return false; /* an IPv4 UDP datagram without a checksum */
 	return fold(sum_bytes(l.pseudo, frame + l.start, l.len)) != 0xffff;
+}
+
+bool net_frame_carries_data(const uint8_t *frame, size_t len)
+{
+	struct l4 l;
+
+	if (!parse(frame, len, len, &l))
+		return false;
+	if (l.fragment || l.proto == PROTO_UDP)
+		return true;
+	if (l.proto != PROTO_TCP)
+		return false;
+	size_t thl = (size_t)(frame[l.start + 12] >> 4) * 4;
+	return thl >= 20 && l.len > thl;
 }
