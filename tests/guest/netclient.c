@@ -3,6 +3,7 @@
  * (tests/integration/net.sh). Resolves HOST with getaddrinfo (a name goes
  * to the servers of unishyper.dns=), prints the address, connects to
  * PORT, sends LINE and a newline, and prints the line that comes back.
+ * It first prints its host name (gethostname).
  *
  *   netclient HOST PORT LINE
  *
@@ -20,6 +21,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: netclient HOST PORT LINE\n");
 		return 2;
 	}
+	char name[256];
+	if (gethostname(name, sizeof name) == 0)
+		printf("hostname %s\n", name);
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
 	int err = getaddrinfo(argv[1], argv[2], &hints, &res);
 	if (err) {

@@ -197,11 +197,12 @@ guest netclient -- 10.0.0.1 9000 "from the guest"
 for _ in $(seq 120); do kill -0 $NS_GUEST_PID 2>/dev/null || break; sleep 1; done
 check "the guest connects to 10.0.0.1:9000 and reads the reply" grep -qx "reply: from the guest" $tmp/netclient.log ||
 	guest_log netclient
-guest netclient --dns 10.0.0.1 -- server.test 9000 "by name"
+guest netclient --dns 10.0.0.1 --hostname guest-one -- server.test 9000 "by name"
 for _ in $(seq 120); do kill -0 $NS_GUEST_PID 2>/dev/null || break; sleep 1; done
 check "getaddrinfo through --dns 10.0.0.1 finds server.test" \
 	bash -c "grep -qx 'resolved server.test to 10.0.0.1' $tmp/netclient.log && grep -qx 'reply: by name' $tmp/netclient.log" ||
 	guest_log netclient
+[ $mode = unishyper ] && check "--hostname: gethostname answers guest-one" grep -qx "hostname guest-one" $tmp/netclient.log
 kill $line_pid $dns_pid 2>/dev/null
 wait $line_pid $dns_pid 2>/dev/null
 ns_guest_stop
