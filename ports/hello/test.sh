@@ -11,7 +11,6 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/build/ports/hello}
 mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 1
-runner=$top/toolchain/bin/unishyper-run
 img=$out/hello.img
 tree=$out/hello-2.10-3
 
@@ -19,31 +18,8 @@ tree=$out/hello-2.10-3
 # none, and set one explicitly where a check depends on it.
 unset LANG LANGUAGE LC_ALL LC_MESSAGES LC_CTYPE
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hello-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		for f in out err; do
-			[ -s "$tmp/$f" ] && sed "s/^/# std$f: /" "$tmp/$f" | head -n 10
-		done
-	fi
-	: >"$tmp/out"
-	: >"$tmp/err"
-}
-
-# hello [unishyper-run options] -- ARGS...: boots the image; sets $rc.
-hello() {
-	rc=0
-	"$runner" "$img" --timeout 30 "$@" </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
+port=hello guest_timeout=30
+. "$top/ports/tap.sh"
 
 # is FILE TEXT: FILE holds exactly the line TEXT.
 is() {
@@ -67,22 +43,22 @@ grep -qx 'checking whether we are cross compiling\.\.\. yes' "$out/build.log" 2>
 readelf -n "$img" 2>/dev/null | grep -q Xen || ok=1
 check $ok "builds with configure --host=x86_64-linux-musl CC=unishyper-gcc and make (${secs}s): a PVH image"
 
-hello --
+guest --
 ok=0
 is "$tmp/out" "Hello, world!" && [ ! -s "$tmp/err" ] && [ "$rc" = 0 ] || ok=1
 check $ok "hello prints \"Hello, world!\" and exits 0 (status $rc)"
 
-hello -- -g Bonjour
+guest -- -g Bonjour
 ok=0
 is "$tmp/out" Bonjour && [ "$rc" = 0 ] || ok=1
 check $ok "hello -g Bonjour prints Bonjour (status $rc)"
 
-hello -- "--greeting=Bonjour, le \"monde\" !"
+guest -- "--greeting=Bonjour, le \"monde\" !"
 ok=0
 is "$tmp/out" 'Bonjour, le "monde" !' && [ "$rc" = 0 ] || ok=1
 check $ok "hello --greeting=TEXT prints TEXT, spaces and quotes kept (status $rc)"
 
-hello -- --version
+guest -- --version
 ok=0
 [ "$(head -n 1 "$tmp/out")" = "hello (GNU Hello) 2.10" ] && [ "$rc" = 0 ] || ok=1
 check $ok "hello --version prints \"hello (GNU Hello) 2.10\" (status $rc)"
@@ -90,7 +66,7 @@ check $ok "hello --version prints \"hello (GNU Hello) 2.10\" (status $rc)"
 # hello 2.10 reports a bad option, prints its help and then still greets
 # and exits 0 (README.md, "Known upstream behaviour"); the same source
 # built for Linux does the same.
-hello -- --bogus
+guest -- --bogus
 ok=0
 grep -qx "hello: unrecognized option '--bogus'" "$tmp/err" &&
 	! grep -q unrecognized "$tmp/out" && grep -q '^Usage: hello' "$tmp/out" &&
@@ -99,7 +75,7 @@ check $ok "hello --bogus: \"unrecognized option\" on standard error, usage on st
 
 # hello's one failing path: a greeting that is not valid in the locale's
 # encoding makes it call error(EXIT_FAILURE, ...).
-hello --env LC_ALL=C.UTF-8 -- -g "$(printf 'caf\351')"
+guest --env LC_ALL=C.UTF-8 -- -g "$(printf 'caf\351')"
 ok=0
 grep -qx 'hello: conversion to a multibyte string failed: Illegal byte sequence' "$tmp/err" &&
 	[ ! -s "$tmp/out" ] && [ "$rc" = 1 ] || ok=1

@@ -11,40 +11,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/build/ports/redis}
 mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 1
-runner=$top/toolchain/bin/unishyper-run
 img=$out/redis-server.img
 native=$out/native/redis-server
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/redis-test.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		for f in out err; do
-			[ -s "$tmp/$f" ] && sed "s/^/# std$f: /" "$tmp/$f" | head -n 10
-		done
-	fi
-	: >"$tmp/out"
-	: >"$tmp/err"
-}
-
-# guest [unishyper-run options] -- ARGS...: boots the image; sets $rc.
-guest() {
-	rc=0
-	"$runner" "$img" --timeout 60 "$@" </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
+port=redis guest_timeout=60
+. "$top/ports/tap.sh"
 
 version='^Redis server v=7\.0\.15 sha=00000000:0 malloc=libc bits=64 build=[0-9a-f]*$'
 
