@@ -59,24 +59,10 @@ flags="MALLOC=libc USE_SYSTEMD=no BUILD_TLS=no"
 GIT_CEILING_DIRECTORIES=$out
 export GIT_CEILING_DIRECTORIES
 
-# step NAME DIR COMMAND...: runs COMMAND in DIR, output to the log.
-step() {
-	name=$1 dir=$2
-	shift 2
-	echo "== $name: $*" >>"$log"
-	if ! (cd "$dir" && "$@") >>"$log" 2>&1; then
-		echo "redis/build.sh: $name failed; last lines of $log:" >&2
-		tail -n 40 "$log" >&2
-		exit 1
-	fi
-}
-
-key=$({
-	cat "$0"
-	echo "$pkg"
-	sha256sum "$top/build/sysroot/lib/libc.a"
-	musl-gcc -dumpversion
-} | sha256sum | cut -d' ' -f1)
+# step and the reuse key (ports/recipe.sh)
+port=redis
+. "$top/ports/recipe.sh"
+key=$(recipe_key)
 
 : >"$log"
 if [ "$(cat "$out/stamp" 2>/dev/null)" != "$key" ] || [ ! -x "$ntree/src/redis-server" ]; then
