@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, boot the default image
 #   make test    everything in tests/, ending with "N passed, N failed"
 #   make bench   side-by-side benchmarks into docs/benchmarks.md
-#   make soak    memory that must stay flat over SOAK_MINUTES (10) minutes
+#   make soak    memory that must stay flat over SOAK_MINUTES (10) minutes, also
+#                under network load (SOAK=mem,sysfuzz,net picks parts)
 #   make deps    install the Debian packages and fetch the Debian sources
 #   make port NAME=nginx   build one port (ports/NAME/build.sh) into build/ports/NAME
 #

@@ -32,7 +32,15 @@ FUZZ_SRCS_cmdline := kernel/cmdline.c
 FUZZ_SRCS_firmware := drivers/acpi.c drivers/mptable.c
 FUZZ_SRCS_fat := $(HOST_SRCS_fat)
 FUZZ_SRCS_p9 := $(HOST_SRCS_p9)
-FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%) build/fuzz/fuzz_net
+
+# The network target: lwIP's core from the kernel's patched copy (the
+# Makefile's LWIP_TREE and LWIP_FILES), instrumented as the target is,
+# with the fuzz port's options (tests/fuzz/net/lwipopts.h) before the
+# kernel's; lwIP is not ours, so without warnings, as in the kernel.
+FUZZ_NET_CFLAGS := $(FUZZ_CFLAGS) -Itests/fuzz/net -Ikernel/net/include -I$(LWIP_TREE)/include
+FUZZ_LWIP_OBJS := $(LWIP_FILES:%=build/fuzz/lwip/%.o)
+FUZZ_NET_HEADERS := tests/fuzz/net/lwipopts.h $(wildcard kernel/net/include/*.h kernel/net/include/arch/*.h)
 
 HOST_HEADERS := $(wildcard include/unishyper/*.h)
 
@@ -50,6 +58,14 @@ build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(HOST_HEADERS)
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $$(FUZZ_SRCS_$(1))
 endef
+
+$(FUZZ_LWIP_OBJS): build/fuzz/lwip/%.o: $(LWIP_TREE)/.patched $(FUZZ_NET_HEADERS)
+	@mkdir -p $(@D)
+	@echo "  CC  fuzz lwip/$*.c"; $(FUZZ_CC) $(patsubst -fsanitize=fuzzer%,-fsanitize=fuzzer-no-link%,$(FUZZ_NET_CFLAGS)) \
+		-w -c -o $@ $(LWIP_TREE)/$*.c
+
+build/fuzz/fuzz_net: tests/fuzz/fuzz_net.c $(FUZZ_LWIP_OBJS) $(FUZZ_NET_HEADERS) $(HOST_HEADERS)
+	$(FUZZ_CC) $(FUZZ_NET_CFLAGS) -o $@ $< $(FUZZ_LWIP_OBJS)
 
 # The generator's output for a small fixture list, with the dispatcher.
 build/host/gen/.stamp: posix/gen-syscalls.py tests/host/fixtures/syscalls.list tests/host/fixtures/demo.c

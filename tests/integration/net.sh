@@ -222,7 +222,7 @@ if [ $mode = unishyper ]; then
 	done
 	check "--net user,hostfwd: echo reached from 127.0.0.1:$port" test $ok = 0 || sed 's/^/# /' $tmp/user.log
 	kill $user_pid 2>/dev/null
-	wait $user_pid 2>/dev/null
+	wait $user_pid 2>/dev/null || : # its status (143, or 125 when QEMU took the signal first) is not the test's
 else
 	echo "ok # skip --net user needs the guest (not in --native mode)"
 fi

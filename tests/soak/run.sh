@@ -5,8 +5,10 @@
 # falls below that after the first; then the system-call fuzzer
 # (tests/guest/sysfuzz.c) with other seeds and more calls than `make test`
 # gives it: one seed of 500 000 calls for every two minutes of
-# SOAK_MINUTES.  Not part of `make test`.  Prints TAP lines and ends with
-# "N passed, N failed".
+# SOAK_MINUTES; then the network soak (tests/soak/net.sh): echo and httpd
+# in one guest under load for SOAK_MINUTES, no client errors and free
+# memory flat.  SOAK=mem,sysfuzz,net (the default: all) picks some.  Not
+# part of `make test`.  Prints TAP lines and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -14,6 +16,11 @@ MINUTES=${SOAK_MINUTES:-10}
 ROUND_S=20 # a third in each loop: long enough for a leak to add up in a round
 MEM=128    # MiB: the guest in which the old leaks ended in a panic
 [[ "$MINUTES" =~ ^[1-9][0-9]*$ ]] || { echo "soak: SOAK_MINUTES: a whole number of minutes, not '$MINUTES'" >&2; exit 2; }
+PARTS=${SOAK:-mem,sysfuzz,net}
+for p in ${PARTS//,/ }; do
+	case $p in mem | sysfuzz | net) ;; *) echo "soak: SOAK: mem, sysfuzz or net, not '$p'" >&2; exit 2 ;; esac
+done
+want() { [[ ",$PARTS," == *",$1,"* ]]; }
 rounds=$((MINUTES * 60 / ROUND_S))
 img=build/tests/soak.img
 log=$(mktemp "${TMPDIR:-/tmp}/unishyper-soak.XXXXXX")
@@ -21,7 +28,9 @@ trap 'rm -f "$log"' EXIT
 
 passed=0 failed=0
 mkdir -p build/tests
-if toolchain/bin/unishyper-gcc -O2 -Wall -o "$img" tests/soak/soak.c; then
+if ! want mem; then
+	:
+elif toolchain/bin/unishyper-gcc -O2 -Wall -o "$img" tests/soak/soak.c; then
 	echo "ok - builds soak"
 	passed=1
 	echo "# $rounds rounds of $ROUND_S s, --mem $MEM --smp 2"
@@ -47,7 +56,9 @@ else
 fi
 # The fuzzer: seed 1 is make test's.
 fuzz=build/tests/sysfuzz.img
-if toolchain/bin/unishyper-gcc -O2 -Wall -o "$fuzz" tests/guest/sysfuzz.c; then
+if ! want sysfuzz; then
+	:
+elif toolchain/bin/unishyper-gcc -O2 -Wall -o "$fuzz" tests/guest/sysfuzz.c; then
 	for seed in $(seq 2 $((MINUTES / 2 + 1))); do
 		toolchain/bin/unishyper-run "$fuzz" --smp 2 --timeout 600 -- 500000 4 "$seed" \
 			>"$log" 2>&1 </dev/null
@@ -64,6 +75,11 @@ if toolchain/bin/unishyper-gcc -O2 -Wall -o "$fuzz" tests/guest/sysfuzz.c; then
 else
 	echo "not ok - builds sysfuzz"
 	failed=$((failed + 1))
+fi
+if want net; then
+	tests/soak/net.sh | tee "$log"
+	passed=$((passed + $(grep -c '^ok' "$log")))
+	failed=$((failed + $(grep -c '^not ok' "$log")))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
