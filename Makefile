@@ -112,6 +112,9 @@ $(LWIP_TREE)/.patched: $(LWIP_SRC)/.fetched $(LWIP_PATCHES)
 	@for p in $(LWIP_PATCHES); do patch -s -d $(LWIP_TREE) -p1 <$$p || exit 1; done
 	@touch $@
 
+# The copy's sources come with it (the objects' dependency files name them).
+$(LWIP_TREE)/%.c: $(LWIP_TREE)/.patched ;
+
 # lwIP is not ours: compiled as the kernel is, without its warnings policy.
 $(LWIP_OBJS): $(KOBJ)/lwip/%.o: $(LWIP_TREE)/.patched $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
