@@ -297,8 +297,8 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct inet *l = arg, *in;
 
-	if (err != ERR_OK || !pcb)
-		return ERR_VAL;
+	if (err != ERR_OK || !pcb || l->shut_rd)
+		return ERR_VAL; /* lwIP resets it */
 	in = kzalloc(sizeof(*in));
 	if (!in)
 		return ERR_MEM; /* lwIP aborts the connection */
@@ -380,6 +380,20 @@ static void tcp_drop(struct inet *in, bool abort)
 		in->pcb.tcp = NULL;
 	}
 	rx_free(in);
+}
+
+/* Resets the connections a listener holds for accept; core locked. */
+static void acc_reset(struct inet *l)
+{
+	struct inet *c;
+
+	while ((c = l->acc_head)) {
+		l->acc_head = c->acc_next;
+		tcp_drop(c, true);
+		kfree(c);
+	}
+	l->acc_tail = NULL;
+	l->acc_count = 0;
 }
 
 /* --- TCP operations --- */
@@ -538,7 +552,7 @@ static int inet_accept(struct socket *s, struct socket *ns, bool nonblock)
 
 	net_lock();
 	while (!l->acc_head) {
-		if (l->state != ST_LISTENING) {
+		if (l->state != ST_LISTENING || l->shut_rd) {
 			net_unlock();
 			return -EINVAL;
 		}
@@ -749,8 +763,10 @@ static int inet_shutdown(struct socket *s, int how)
 	net_lock();
 	if (in->tcp && in->state != ST_CONNECTED && in->state != ST_CLOSED) {
 		if (in->state == ST_LISTENING && how != SHUT_WR) {
-			/* Linux stops a listener on SHUT_RD: accept fails. */
+			/* Linux stops a listener on SHUT_RD: accept fails (also in
+			 * a thread blocked in it) and connections are reset. */
 			in->shut_rd = true;
+			acc_reset(in);
 			socket_wake(s);
 		} else {
 			r = -ENOTCONN;
@@ -1214,16 +1230,11 @@ static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 
 static void inet_release(struct socket *s)
 {
-	struct inet *in = inet_of(s), *c;
+	struct inet *in = inet_of(s);
 
 	net_lock();
 	if (in->tcp) {
-		/* Connections nobody accepted are reset. */
-		while ((c = in->acc_head)) {
-			in->acc_head = c->acc_next;
-			tcp_drop(c, true);
-			kfree(c);
-		}
+		acc_reset(in); /* connections nobody accepted are reset */
 		tcp_drop(in, s->linger.l_onoff && !s->linger.l_linger);
 	} else {
 		udp_remove(in->pcb.udp);
