@@ -152,6 +152,8 @@ part "sysfuzz smp 2" guest sysfuzz microvm --smp 2 -- 100000 4 1 </dev/null
 part "sockets microvm" guest socket_unix microvm --smp 2 </dev/null
 part "sockets q35" guest socket_unix q35 --smp 2 </dev/null
 part "sockets smp 1" guest socket_unix microvm --smp 1 </dev/null
+part "inet sockets microvm" guest socket_inet microvm --smp 2 </dev/null
+part "inet sockets smp 1" guest socket_inet microvm --smp 1 </dev/null
 part "readiness microvm" guest readiness microvm --smp 2 </dev/null
 part "readiness q35" guest readiness q35 --smp 2 </dev/null
 part "readiness smp 1" guest readiness microvm --smp 1 </dev/null

@@ -64,6 +64,10 @@ struct inet {
 	int err;          /* a connection's error, positive errno; 0 */
 	bool rx_fin;      /* the peer sent FIN */
 	bool shut_rd, shut_wr;
+	/* A nonblocking connect that returned EINPROGRESS: the next
+	 * connect(2) after it completed reports its outcome (Linux). */
+	bool connect_pending;
+	bool bound_addr;  /* bind(2) chose a local address (UDP keeps it) */
 	/* TCP: bytes received, not yet read, as lwIP delivered them: pbufs
 	 * linked by hand (a pbuf chain counts its length in 16 bits). */
 	struct pbuf *rx, *rx_tail;
@@ -259,9 +263,14 @@ static void tcp_err_cb(void *arg, err_t err)
 	struct inet *in = arg;
 
 	in->pcb.tcp = NULL;
+	/* As Linux: a refused or timed-out connect, EPIPE for a reset after
+	 * the peer's FIN (CLOSE_WAIT), no error for a close completed in
+	 * order (LAST_ACK acknowledged). */
 	in->err = in->state == ST_CONNECTING && err == ERR_RST ? ECONNREFUSED :
 		  in->state == ST_CONNECTING && err == ERR_ABRT ? ETIMEDOUT :
-								  errno_of(err);
+		  err == ERR_RST && in->rx_fin		       ? EPIPE :
+		  err == ERR_CLSD			       ? 0 :
+								 errno_of(err);
 	in->state = ST_CLOSED;
 	wake(in);
 }
@@ -288,8 +297,8 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct inet *l = arg, *in;
 
-	if (err != ERR_OK || !pcb)
-		return ERR_VAL;
+	if (err != ERR_OK || !pcb || l->shut_rd)
+		return ERR_VAL; /* lwIP resets it */
 	in = kzalloc(sizeof(*in));
 	if (!in)
 		return ERR_MEM; /* lwIP aborts the connection */
@@ -373,6 +382,20 @@ static void tcp_drop(struct inet *in, bool abort)
 	rx_free(in);
 }
 
+/* Resets the connections a listener holds for accept; core locked. */
+static void acc_reset(struct inet *l)
+{
+	struct inet *c;
+
+	while ((c = l->acc_head)) {
+		l->acc_head = c->acc_next;
+		tcp_drop(c, true);
+		kfree(c);
+	}
+	l->acc_tail = NULL;
+	l->acc_count = 0;
+}
+
 /* --- TCP operations --- */
 
 static struct inet *inet_of(struct socket *s)
@@ -402,6 +425,8 @@ static int inet_bind(struct socket *s, const struct sockaddr *sa, socklen_t len)
 	} else {
 		e = in->pcb.udp->local_port ? ERR_VAL : udp_bind(in->pcb.udp, &ip, port);
 	}
+	if (e == ERR_OK)
+		in->bound_addr = !ip_addr_isany(&ip);
 	net_unlock();
 	return -errno_of(e);
 }
@@ -436,25 +461,38 @@ static int inet_tcp_connect(struct socket *s, const struct sockaddr *sa, socklen
 	u16_t port;
 	int r = addr_in(in, sa, len, &ip, &port);
 
-	if (r == -EAFNOSUPPORT && sa->sa_family == AF_UNSPEC)
-		return -EINVAL; /* dissolving a TCP connection is not offered */
+	if (r == -EAFNOSUPPORT && sa->sa_family == AF_UNSPEC) {
+		/* Dissolving a connection is offered only where there is none
+		 * (Linux's tcp_disconnect of an unconnected socket). */
+		net_lock();
+		r = in->state == ST_NEW ? 0 : -EINVAL;
+		net_unlock();
+		return r;
+	}
 	if (r)
 		return r;
 	net_lock();
 	switch (in->state) {
 	case ST_CONNECTING:
 		r = nonblock ? -EALREADY : tcp_wait_connected(in, s, socket_deadline(s, true));
+		if (r != -EALREADY && r != -EINPROGRESS)
+			in->connect_pending = false;
 		net_unlock();
 		return r;
 	case ST_CONNECTED:
+		r = in->connect_pending ? 0 : -EISCONN;
+		in->connect_pending = false;
 		net_unlock();
-		return -EISCONN;
+		return r;
 	case ST_LISTENING:
 	case ST_CLOSED:
 		r = in->err ? -in->err : -EISCONN;
 		in->err = 0;
+		if (in->state == ST_CLOSED && r == -EISCONN)
+			r = in->connect_pending ? -ECONNABORTED : -EINVAL;
+		in->connect_pending = false;
 		net_unlock();
-		return in->state == ST_CLOSED && r == -EISCONN ? -EINVAL : r;
+		return r;
 	case ST_NEW:
 		break;
 	}
@@ -465,6 +503,7 @@ static int inet_tcp_connect(struct socket *s, const struct sockaddr *sa, socklen
 	}
 	in->state = ST_CONNECTING;
 	r = nonblock ? -EINPROGRESS : tcp_wait_connected(in, s, socket_deadline(s, true));
+	in->connect_pending = r == -EINPROGRESS;
 	net_unlock();
 	return r;
 }
@@ -513,7 +552,7 @@ static int inet_accept(struct socket *s, struct socket *ns, bool nonblock)
 
 	net_lock();
 	while (!l->acc_head) {
-		if (l->state != ST_LISTENING) {
+		if (l->state != ST_LISTENING || l->shut_rd) {
 			net_unlock();
 			return -EINVAL;
 		}
@@ -641,8 +680,22 @@ static ssize_t inet_tcp_sendmsg(struct socket *s, struct socket_msg *m, int flag
 			in->err = 0;
 			break;
 		}
+		if (in->state == ST_CONNECTING) {
+			/* Linux waits for the connection (EAGAIN without waiting). */
+			if (nonblock) {
+				r = -EAGAIN;
+				break;
+			}
+			uint32_t seq = socket_wait_seq(s);
+			net_unlock();
+			r = socket_sleep(s, seq, deadline);
+			net_lock();
+			if (r)
+				break;
+			continue;
+		}
 		if (in->state != ST_CONNECTED || !pcb) {
-			r = in->state == ST_CLOSED || in->shut_wr ? -EPIPE : -ENOTCONN;
+			r = -EPIPE; /* never connected, listening or gone: as Linux */
 			break;
 		}
 		if (in->shut_wr) {
@@ -710,8 +763,10 @@ static int inet_shutdown(struct socket *s, int how)
 	net_lock();
 	if (in->tcp && in->state != ST_CONNECTED && in->state != ST_CLOSED) {
 		if (in->state == ST_LISTENING && how != SHUT_WR) {
-			/* Linux stops a listener on SHUT_RD: accept fails. */
+			/* Linux stops a listener on SHUT_RD: accept fails (also in
+			 * a thread blocked in it) and connections are reset. */
 			in->shut_rd = true;
+			acc_reset(in);
 			socket_wake(s);
 		} else {
 			r = -ENOTCONN;
@@ -797,6 +852,12 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 	wake(in);
 }
 
+/* A UDP socket's local address back to "any" of its kind; core locked. */
+static void udp_local_any(struct inet *in)
+{
+	addr_any(in, &in->pcb.udp->local_ip);
+}
+
 static int inet_udp_connect(struct socket *s, const struct sockaddr *sa, socklen_t len,
 			    bool nonblock)
 {
@@ -809,6 +870,8 @@ static int inet_udp_connect(struct socket *s, const struct sockaddr *sa, socklen
 	if (len >= (socklen_t)sizeof(sa_family_t) && sa->sa_family == AF_UNSPEC) {
 		net_lock();
 		udp_disconnect(in->pcb.udp);
+		if (!in->bound_addr)
+			udp_local_any(in);
 		net_unlock();
 		return 0;
 	}
@@ -817,6 +880,15 @@ static int inet_udp_connect(struct socket *s, const struct sockaddr *sa, socklen
 		return r;
 	net_lock();
 	e = udp_connect(in->pcb.udp, &ip, port);
+	if (e == ERR_OK && !in->bound_addr) {
+		/* As Linux: the source address the route gives becomes the
+		 * socket's (getsockname shows it, and only datagrams to it
+		 * arrive), until the socket is dissolved. */
+		struct netif *n = ip_route(&in->pcb.udp->local_ip, &ip);
+		const ip_addr_t *src = n ? ip_netif_get_local_ip(n, &ip) : NULL;
+		if (src && !ip_addr_isany(src))
+			ip_addr_copy(in->pcb.udp->local_ip, *src);
+	}
 	net_unlock();
 	return -errno_of(e);
 }
@@ -833,10 +905,27 @@ static ssize_t inet_udp_sendmsg(struct socket *s, struct socket_msg *m, int flag
 	if (len > 65507 - (in->v6 ? 20 : 0))
 		return -EMSGSIZE;
 	if (m->addr) {
-		int r = addr_in(in, (const struct sockaddr *)m->addr, m->addrlen, &ip, &port);
-		if (r)
-			return r;
-		if (!port)
+		if (m->addrlen < (socklen_t)sizeof(sa_family_t))
+			return -EINVAL;
+		/* Linux's udp_sendmsg and udpv6_sendmsg: AF_UNSPEC is AF_INET
+		 * to an AF_INET socket and no address to an AF_INET6 one, which
+		 * also takes an AF_INET address unless IPV6_V6ONLY. */
+		struct sockaddr_in *a4 = (struct sockaddr_in *)m->addr;
+		if (a4->sin_family == AF_UNSPEC && in->v6) {
+			m->addr = NULL;
+		} else if (a4->sin_family == AF_UNSPEC || (in->v6 && a4->sin_family == AF_INET)) {
+			if (m->addrlen < (socklen_t)sizeof(*a4))
+				return -EINVAL;
+			if (in->v6only)
+				return -ENETUNREACH;
+			ip_addr_set_ip4_u32_val(ip, a4->sin_addr.s_addr);
+			port = lwip_ntohs(a4->sin_port);
+		} else {
+			int r = addr_in(in, (const struct sockaddr *)m->addr, m->addrlen, &ip, &port);
+			if (r)
+				return r == -EAFNOSUPPORT && in->v6 ? -EINVAL : r;
+		}
+		if (m->addr && !port)
 			return -EINVAL;
 	}
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
@@ -935,6 +1024,10 @@ static short inet_udp_poll(struct socket *s)
 	net_lock();
 	if (in->dq_head || in->shut_rd)
 		ev |= POLLIN | POLLRDNORM;
+	if (in->shut_rd)
+		ev |= POLLRDHUP;
+	if (in->shut_rd && in->shut_wr)
+		ev |= POLLHUP;
 	net_unlock();
 	return ev;
 }
@@ -1065,6 +1158,8 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, soc
 		v = pcb->ttl;
 	} else if (level == IPPROTO_IP && name == IP_TOS && pcb) {
 		v = pcb->tos;
+	} else if (!in->v6 && level != IPPROTO_IP && level != (in->tcp ? IPPROTO_TCP : IPPROTO_UDP)) {
+		r = -EOPNOTSUPP; /* Linux's ip_getsockopt for another level */
 	} else {
 		r = -ENOPROTOOPT;
 	}
@@ -1125,7 +1220,7 @@ static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 	case TIOCOUTQ:
 		net_lock();
 		if (in->tcp && in->pcb.tcp && in->state == ST_CONNECTED)
-			v = TCP_SND_BUF - tcp_sndbuf(in->pcb.tcp);
+			v = TCP_SND_BUF - in->pcb.tcp->snd_buf; /* tcp_sndbuf stops at 64 KiB */
 		net_unlock();
 		return uaccess_put((int *)arg, v);
 	default:
@@ -1135,16 +1230,11 @@ static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 
 static void inet_release(struct socket *s)
 {
-	struct inet *in = inet_of(s), *c;
+	struct inet *in = inet_of(s);
 
 	net_lock();
 	if (in->tcp) {
-		/* Connections nobody accepted are reset. */
-		while ((c = in->acc_head)) {
-			in->acc_head = c->acc_next;
-			tcp_drop(c, true);
-			kfree(c);
-		}
+		acc_reset(in); /* connections nobody accepted are reset */
 		tcp_drop(in, s->linger.l_onoff && !s->linger.l_linger);
 	} else {
 		udp_remove(in->pcb.udp);
@@ -1221,6 +1311,7 @@ static int inet_create(struct socket *s, int type, int protocol)
 		return -ENOMEM;
 	}
 	s->ops = tcp ? &inet_tcp_ops : &inet_udp_ops;
+	s->protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP; /* SO_PROTOCOL of protocol 0 */
 	s->priv = in;
 	return 0;
 }

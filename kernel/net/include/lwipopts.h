@@ -85,6 +85,7 @@
 #define LWIP_ND6_QUEUEING 1
 #define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0 /* addresses usable at once */
 #define LWIP_ICMP 1
+#define IP_DEFAULT_TTL 64 /* Linux's net.ipv4.ip_default_ttl */
 #define LWIP_ICMP6 1
 #define LWIP_BROADCAST_PING 0
 
