@@ -403,6 +403,19 @@ static struct inet *inet_of(struct socket *s)
 	return s->priv;
 }
 
+/* Sleeps until s is woken, the deadline or a signal (the generic layer's
+ * pattern): the core lock is dropped while it sleeps and held again on
+ * return. 0, -EAGAIN or -EINTR. */
+static int inet_sleep(struct socket *s, uint64_t deadline)
+{
+	uint32_t seq = socket_wait_seq(s);
+
+	net_unlock();
+	int r = socket_sleep(s, seq, deadline);
+	net_lock();
+	return r;
+}
+
 static int inet_bind(struct socket *s, const struct sockaddr *sa, socklen_t len)
 {
 	struct inet *in = inet_of(s);
@@ -436,10 +449,7 @@ static int tcp_wait_connected(struct inet *in, struct socket *s, uint64_t deadli
 	int r = 0;
 
 	while (in->state == ST_CONNECTING) {
-		uint32_t seq = socket_wait_seq(s);
-		net_unlock();
-		r = socket_sleep(s, seq, deadline);
-		net_lock();
+		r = inet_sleep(s, deadline);
 		if (r)
 			break;
 	}
@@ -560,10 +570,7 @@ static int inet_accept(struct socket *s, struct socket *ns, bool nonblock)
 			net_unlock();
 			return -EAGAIN;
 		}
-		uint32_t seq = socket_wait_seq(s);
-		net_unlock();
-		r = socket_sleep(s, seq, deadline);
-		net_lock();
+		r = inet_sleep(s, deadline);
 		if (r) {
 			net_unlock();
 			return r;
@@ -641,10 +648,7 @@ static ssize_t inet_tcp_recvmsg(struct socket *s, struct socket_msg *m, int flag
 			r = -EAGAIN;
 			break;
 		}
-		uint32_t seq = socket_wait_seq(s);
-		net_unlock();
-		r = socket_sleep(s, seq, deadline);
-		net_lock();
+		r = inet_sleep(s, deadline);
 		if (r)
 			break;
 	}
@@ -686,10 +690,7 @@ static ssize_t inet_tcp_sendmsg(struct socket *s, struct socket_msg *m, int flag
 				r = -EAGAIN;
 				break;
 			}
-			uint32_t seq = socket_wait_seq(s);
-			net_unlock();
-			r = socket_sleep(s, seq, deadline);
-			net_lock();
+			r = inet_sleep(s, deadline);
 			if (r)
 				break;
 			continue;
@@ -710,10 +711,7 @@ static ssize_t inet_tcp_sendmsg(struct socket *s, struct socket_msg *m, int flag
 				r = -EAGAIN;
 				break;
 			}
-			uint32_t seq = socket_wait_seq(s);
-			net_unlock();
-			r = socket_sleep(s, seq, deadline);
-			net_lock();
+			r = inet_sleep(s, deadline);
 			if (r)
 				break;
 			continue;
@@ -731,10 +729,7 @@ static ssize_t inet_tcp_sendmsg(struct socket *s, struct socket_msg *m, int flag
 		 * acknowledgements to free some, then offer the same bytes. */
 		while ((e = tcp_write(pcb, bounce, (u16_t)n, wflags)) == ERR_MEM && !nonblock) {
 			tcp_output(pcb);
-			uint32_t seq = socket_wait_seq(s);
-			net_unlock();
-			r = socket_sleep(s, seq, deadline);
-			net_lock();
+			r = inet_sleep(s, deadline);
 			pcb = in->pcb.tcp;
 			if (r || !pcb)
 				break;
@@ -974,10 +969,7 @@ static ssize_t inet_udp_recvmsg(struct socket *s, struct socket_msg *m, int flag
 			net_unlock();
 			return -EAGAIN;
 		}
-		uint32_t seq = socket_wait_seq(s);
-		net_unlock();
-		r = socket_sleep(s, seq, deadline);
-		net_lock();
+		r = inet_sleep(s, deadline);
 		if (r) {
 			net_unlock();
 			return r;
