@@ -56,8 +56,8 @@ check $ok "native nginx -v prints the same version (status $rc)"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/prefix"
 cp "$out/root/etc/nginx/mime.types" "$tmp/prefix/"
-sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e "s|root /srv/www;|root $out/root/srv/www;|" \
-	-e "s|/tmp/|$tmp/prefix/|" "$top/ports/nginx/nginx.conf" >"$tmp/prefix/nginx.conf"
+sed -e "s|/tmp/|$tmp/prefix/|" -e "s|listen 80;|listen 127.0.0.1:$port;|" \
+	-e "s|root /srv/www;|root $out/root/srv/www;|" "$top/ports/nginx/nginx.conf" >"$tmp/prefix/nginx.conf"
 "$native" -p "$tmp/prefix/" -c "$tmp/prefix/nginx.conf" </dev/null >"$tmp/native.log" 2>&1 &
 pid=$!
 i=0
