@@ -45,6 +45,12 @@ while [ $# -gt 0 ]; do
 done
 [ -r "$list" ] || { echo "deps: cannot read $list" >&2; exit 2; }
 
+# One run at a time: `make -j` may start this script for two targets at once,
+# and apt-get refuses a second user of the same lists.
+mkdir -p "$deps"
+exec 9>"$deps/.lock"
+flock 9
+
 die() { echo "deps: $*" >&2; exit 1; }
 warn() { echo "deps: warning: $*" >&2; }
 
