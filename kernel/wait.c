@@ -20,14 +20,19 @@ int waitq_wait(struct waitq *q, bool (*ready)(void *arg), void *arg, uint64_t de
 
 	list_init(&w.link);
 	unsigned long flags = spin_lock_irqsave(&q->lock);
+	/* ready() may take what it finds (a semaphore's unit, a mutex): it
+	 * is asked exactly once after each wake-up, so a timeout or signal
+	 * that races a wake-up takes what arrived and reports success. */
 	while (!ready(arg)) {
 		list_push_back(&q->waiters, &w.link);
 		r = sched_block(&q->lock, deadline, interruptible);
 		spin_lock_irqsave(&q->lock);
 		list_remove(&w.link);
-		if (r && !ready(arg))
+		if (r) {
+			if (ready(arg))
+				r = 0;
 			break;
-		r = 0;
+		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	return r;

@@ -35,7 +35,8 @@ void waitq_init(struct waitq *q);
 
 /* Returns 0 once ready(arg) is true, -ETIMEDOUT at the deadline (time_ns(),
  * or SCHED_FOREVER), -EINTR on a signal when interruptible. ready() runs
- * with the queue locked and interrupts off. */
+ * with the queue locked and interrupts off; it may take what it waits for
+ * (it returns true at most once per call). */
 int waitq_wait(struct waitq *q, bool (*ready)(void *arg), void *arg, uint64_t deadline,
 	       bool interruptible);
 

@@ -56,6 +56,21 @@ static void *take(void *arg)
 	return NULL;
 }
 
+/* Timed waits that keep expiring while units arrive: a unit handed over
+ * just as a wait times out is taken once, never twice or not at all. */
+enum { RACE_UNITS = 20000 };
+static long race_taken;
+static volatile int race_stop;
+
+static void *take_briefly(void *arg)
+{
+	(void)arg;
+	while (!race_stop)
+		if (semaphore_down(&items, time_ns() + 20000) == 0)
+			__atomic_fetch_add(&race_taken, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
 static struct mutex cv_mutex;
 static struct condvar cv;
 static int ready_flag;
@@ -110,6 +125,26 @@ int main(void)
 	CHECK(taken == THREADS * 500 && items.count == 0, "semaphore: %ld units taken", taken);
 	CHECK(semaphore_down(&items, time_ns() + 10000000) == -ETIMEDOUT,
 	      "semaphore_down on zero times out");
+
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, take_briefly, NULL);
+	for (int i = 0; i < RACE_UNITS; i++) {
+		semaphore_up(&items);
+		if (i % 64 == 0)
+			sched_reschedule();
+	}
+	uint64_t until = time_ns() + 5000000000ull;
+	while (__atomic_load_n(&race_taken, __ATOMIC_RELAXED) + items.count < RACE_UNITS &&
+	       time_ns() < until)
+		sched_reschedule();
+	while (items.count && time_ns() < until)
+		sched_reschedule();
+	race_stop = 1;
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	CHECK(race_taken + items.count == RACE_UNITS,
+	      "semaphore: timed waits racing %d ups take each unit once (%ld taken, %ld left)",
+	      RACE_UNITS, race_taken, items.count);
 
 	mutex_init(&cv_mutex);
 	cond_init(&cv);
