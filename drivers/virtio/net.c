@@ -37,6 +37,8 @@
 #define F_CSUM (1ull << 0)
 #define F_GUEST_CSUM (1ull << 1)
 #define F_MAC (1ull << 5)
+#define F_HOST_TSO4 (1ull << 11)
+#define F_HOST_TSO6 (1ull << 12)
 #define F_MRG_RXBUF (1ull << 15)
 #define F_STATUS (1ull << 16)
 
@@ -48,10 +50,12 @@
 #define RX_BUF 2048
 #define TX_SLOTS 256
 #define COPY_BELOW 256   /* frames this short are copied */
-#define MAX_SEGS 16      /* descriptors of one frame, its header included */
+#define MAX_SEGS 64      /* descriptors of one frame, its header included */
 
 #define HDR_F_NEEDS_CSUM 1
 #define HDR_F_DATA_VALID 2
+#define GSO_TCPV4 1
+#define GSO_TCPV6 4
 
 struct vnet_hdr {
 	uint8_t flags, gso_type;
@@ -223,12 +227,12 @@ static _Noreturn void rx_thread(void *arg)
 	}
 }
 
-/* Frees the frames the device has sent; returns a free slot or NULL. */
-static struct tx_slot *tx_slot_get(struct vnet *net)
+/* Frees the frames the device has sent. */
+static void tx_reap(struct vnet *net)
 {
 	virtq_collect(net->tx); /* the device does not interrupt for them */
 	unsigned long flags = spin_lock_irqsave(&net->lock);
-	struct tx_slot *done = net->tx_done, *s;
+	struct tx_slot *done = net->tx_done;
 
 	net->tx_done = NULL;
 	spin_unlock_irqrestore(&net->lock, flags);
@@ -242,8 +246,14 @@ static struct tx_slot *tx_slot_get(struct vnet *net)
 		spin_unlock_irqrestore(&net->lock, flags);
 		done = next;
 	}
-	flags = spin_lock_irqsave(&net->lock);
-	s = net->tx_free;
+}
+
+/* Frees the frames the device has sent; returns a free slot or NULL. */
+static struct tx_slot *tx_slot_get(struct vnet *net)
+{
+	tx_reap(net);
+	unsigned long flags = spin_lock_irqsave(&net->lock);
+	struct tx_slot *s = net->tx_free;
 	if (s)
 		net->tx_free = s->next;
 	spin_unlock_irqrestore(&net->lock, flags);
@@ -257,6 +267,16 @@ static bool tx_some_done(void *arg)
 	return __atomic_load_n(&net->tx_done, __ATOMIC_RELAXED) != NULL;
 }
 
+/* The ring is full: waits for the device's interrupt for a sent frame,
+ * then frees what it sent. */
+static void tx_wait(struct vnet *net)
+{
+	virtq_quiet(net->tx, false);
+	waitq_wait(&net->tx_wait, tx_some_done, net, SCHED_FOREVER, false);
+	virtq_quiet(net->tx, true);
+	tx_reap(net);
+}
+
 static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 {
 	struct vnet *net = dev->driver;
@@ -265,13 +285,8 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 	struct vnet_hdr *hdr;
 	int n = 0;
 
-	if (!(s = tx_slot_get(net))) {
-		/* The ring is full: wait for the device's interrupt. */
-		virtq_quiet(net->tx, false);
-		while (!(s = tx_slot_get(net)))
-			waitq_wait(&net->tx_wait, tx_some_done, net, SCHED_FOREVER, false);
-		virtq_quiet(net->tx, true);
-	}
+	while (!(s = tx_slot_get(net)))
+		tx_wait(net);
 	bool in_place = pbuf_add_header(p, net->hdr_len) == 0;
 	if (in_place) {
 		hdr = p->payload;
@@ -290,11 +305,19 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 			hdr->csum_start = start;
 			hdr->csum_offset = offset;
 		}
+		uint16_t hlen;
+		bool v6;
+		if (net_tso_mss && len > (size_t)net->dev.mtu + 14 &&
+		    net_tcp_headers(frame, avail, len, &hlen, &v6) && (v6 ? net->dev.tso6 : net->dev.tso4)) {
+			hdr->gso_type = v6 ? GSO_TCPV6 : GSO_TCPV4;
+			hdr->gso_size = net_tso_mss;
+			hdr->hdr_len = hlen;
+		}
 	}
 	for (struct pbuf *q = p; q; q = q->next) {
 		if (!q->len)
 			continue;
-		if (n == MAX_SEGS) {
+		if (n == MAX_SEGS || n == net->tx->size) {
 			n = -1;
 			break;
 		}
@@ -317,8 +340,9 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 	}
 	pbuf_ref(p);
 	s->p = p;
-	if (virtq_post(net->tx, bufs, n, &s->req))
-		panic("virtio-net: a frame found no descriptors");
+	/* A slot for every descriptor, but a TSO frame takes many. */
+	while (virtq_post(net->tx, bufs, n, &s->req) == -EAGAIN)
+		tx_wait(net);
 	return 0;
 }
 
@@ -347,7 +371,8 @@ int virtio_net_probe(struct virtio_dev *d)
 
 	if (!net)
 		return -ENOMEM;
-	if (virtio_negotiate(d, F_CSUM | F_GUEST_CSUM | F_MAC | F_MRG_RXBUF | F_STATUS)) {
+	if (virtio_negotiate(d, F_CSUM | F_GUEST_CSUM | F_MAC | F_MRG_RXBUF | F_STATUS | F_HOST_TSO4 |
+				       F_HOST_TSO6)) {
 		kfree(net);
 		return -ENODEV;
 	}
@@ -378,6 +403,8 @@ int virtio_net_probe(struct virtio_dev *d)
 	net->dev.mtu = 1500;
 	net->dev.tx_csum = d->features & F_CSUM;
 	net->dev.rx_csum = d->features & F_GUEST_CSUM;
+	net->dev.tso4 = net->dev.tx_csum && (d->features & F_HOST_TSO4);
+	net->dev.tso6 = net->dev.tx_csum && (d->features & F_HOST_TSO6);
 	virtq_quiet(net->tx, true);
 	net->dev.transmit = vnet_transmit;
 	net->dev.driver = net;
@@ -390,9 +417,10 @@ int virtio_net_probe(struct virtio_dev *d)
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x%s%s\n", d->where,
+		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s\n", d->where,
 		       net->dev.mac[0], net->dev.mac[1], net->dev.mac[2], net->dev.mac[3],
 		       net->dev.mac[4], net->dev.mac[5], net->dev.tx_csum ? " csum" : "",
-		       net->dev.rx_csum ? " guest-csum" : "");
+		       net->dev.rx_csum ? " guest-csum" : "", net->dev.tso4 ? " tso4" : "",
+		       net->dev.tso6 ? " tso6" : "");
 	return 0;
 }

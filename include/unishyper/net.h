@@ -47,6 +47,9 @@ struct net_device {
 	 * net_csum_offload(), and verifies received TCP and UDP checksums
 	 * itself (the driver checks the frames it did not, net_csum_bad()). */
 	bool tx_csum, rx_csum;
+	/* The device cuts TCP frames over IPv4 (tso4) or IPv6 (tso6) longer
+	 * than the MTU into segments of net_tso_mss bytes (it needs tx_csum). */
+	bool tso4, tso6;
 	struct netif *netif; /* set by net_add_ethernet() */
 };
 
@@ -55,6 +58,13 @@ struct net_device {
  * its checksum field and gives where the device sums from and where the
  * result goes; false for any other frame. */
 bool net_csum_offload(uint8_t *frame, size_t avail, size_t len, uint16_t *start, uint16_t *offset);
+/* The segment size of the TCP frame the stack is sending now when the
+ * frame is to be cut into segments by the device, else 0 (core locked). */
+extern unsigned short net_tso_mss;
+/* For a TCP frame of len bytes whose first avail bytes are at frame: the
+ * bytes of its Ethernet, IP and TCP headers and whether it is IPv6; false
+ * for any other frame. */
+bool net_tcp_headers(const uint8_t *frame, size_t avail, size_t len, uint16_t *hdr_len, bool *v6);
 /* Whether a received frame's TCP or UDP checksum is wrong; false for a
  * frame it cannot check (not TCP or UDP over IP, a fragment). */
 bool net_csum_bad(const uint8_t *frame, size_t len);

@@ -108,6 +108,20 @@ bool net_csum_offload(uint8_t *frame, size_t avail, size_t len, uint16_t *start,
 	return true;
 }
 
+bool net_tcp_headers(const uint8_t *frame, size_t avail, size_t len, uint16_t *hdr_len, bool *v6)
+{
+	struct l4 l;
+
+	if (!parse(frame, avail, len, &l) || l.fragment || l.proto != PROTO_TCP)
+		return false;
+	size_t thl = (size_t)(frame[l.start + 12] >> 4) * 4;
+	if (thl < 20 || thl > l.len)
+		return false;
+	*hdr_len = (uint16_t)(l.start + thl);
+	*v6 = be16(frame + 12) == 0x86dd;
+	return true;
+}
+
 bool net_csum_bad(const uint8_t *frame, size_t len)
 {
 	struct l4 l;

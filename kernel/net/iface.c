@@ -199,6 +199,19 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 	return dev->transmit(dev, p) ? ERR_IF : ERR_OK;
 }
 
+unsigned short net_tso_mss;
+
+/* The data one TSO frame may carry: what keeps the frame, with the
+ * device's header before it, within a pbuf's 16-bit length. */
+#define TSO_LIMIT (0xffff - 160)
+
+unsigned net_tso_limit(const struct netif *n, int v6)
+{
+	const struct net_device *dev = n->linkoutput == link_output ? n->state : NULL;
+
+	return dev && (v6 ? dev->tso6 : dev->tso4) ? TSO_LIMIT : 0;
+}
+
 static err_t ethernet_setup(struct netif *n)
 {
 	struct net_device *dev = n->state;

@@ -102,6 +102,14 @@
 #define TCP_SNDLOWAT (32 * 1024) /* below 64 KiB: a u16 in lwIP */
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 4)
 #define TCP_OVERSIZE TCP_MSS
+/* Segmentation offload (the tcp-tso patch): where the device cuts large
+ * frames into segments, runs of full segments leave in one frame. */
+#define TCP_TSO 1
+struct netif;
+unsigned net_tso_limit(const struct netif *netif, int v6);
+extern unsigned short net_tso_mss;
+#define TCP_TSO_LIMIT(netif, v6) net_tso_limit(netif, v6)
+#define TCP_TSO_MSS net_tso_mss
 #define TCP_QUEUE_OOSEQ 1
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 128
