@@ -75,6 +75,12 @@ struct inet {
 	/* A listener's completed connections, oldest first. */
 	struct inet *acc_head, *acc_tail, *acc_next;
 	int acc_count;
+	/* Listeners sharing a port (SO_REUSEPORT) share one lwIP listen pcb
+	 * and form a ring through rp_next (a listener alone points to
+	 * itself); the pcb's argument is the one the next connection goes
+	 * to. backlog is this listener's part of the pcb's backlog. */
+	struct inet *rp_next;
+	u16_t backlog;
 	struct inet *listener; /* a connection waiting for accept: its listener */
 	/* UDP: datagrams waiting. */
 	struct dgram *dq_head, *dq_tail;
@@ -293,11 +299,27 @@ static void tcp_hook(struct inet *in, struct tcp_pcb *pcb)
 	tcp_err(pcb, tcp_err_cb);
 }
 
+/* The listener of a port's group that takes the next connection (the
+ * next one still accepting, round robin); NULL when none does. */
+static struct inet *group_take(struct inet *l)
+{
+	struct inet *m = l;
+
+	while (m->shut_rd) {
+		m = m->rp_next;
+		if (m == l)
+			return NULL;
+	}
+	if (m->rp_next != m)
+		tcp_arg(m->pcb.tcp, m->rp_next);
+	return m;
+}
+
 static err_t tcp_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct inet *l = arg, *in;
 
-	if (err != ERR_OK || !pcb || l->shut_rd)
+	if (err != ERR_OK || !pcb || !(l = group_take(l)))
 		return ERR_VAL; /* lwIP resets it */
 	in = kzalloc(sizeof(*in));
 	if (!in)
@@ -518,6 +540,67 @@ static int inet_tcp_connect(struct socket *s, const struct sockaddr *sa, socklen
 	return r;
 }
 
+/* Sets a group's listen pcb's backlog to the sum of its listeners'. */
+static void group_backlog(struct inet *in)
+{
+	u32_t sum = 0;
+	struct inet *m = in;
+	u16_t bl;
+
+	do {
+		sum += m->backlog;
+		m = m->rp_next;
+	} while (m != in);
+	bl = (u16_t)(sum > 0xffff ? 0xffff : sum);
+	tcp_backlog_set(in->pcb.tcp, bl);
+}
+
+/* SO_REUSEPORT: a socket bound to the address and port of a listener
+ * that has it too joins that listener's group instead of listening on
+ * its own; returns the group's pcb, or NULL (the port is taken). Core
+ * locked. */
+static struct tcp_pcb *group_join(struct inet *in)
+{
+	struct tcp_pcb *own = in->pcb.tcp;
+	struct tcp_pcb_listen *l;
+
+	if (!in->s->reuseport)
+		return NULL;
+	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
+		struct inet *o = l->callback_arg;
+		if (l->local_port != own->local_port || !ip_addr_cmp(&l->local_ip, &own->local_ip) ||
+		    !o || !o->s || !o->s->reuseport)
+			continue;
+		tcp_close(own); /* only bound: it never sent anything */
+		in->pcb.tcp = (struct tcp_pcb *)l;
+		in->state = ST_LISTENING;
+		in->rp_next = o->rp_next;
+		o->rp_next = in;
+		group_backlog(in);
+		return in->pcb.tcp;
+	}
+	return NULL;
+}
+
+/* Takes a listener out of its group; false when it was alone (its pcb is
+ * then its own to close). Core locked. */
+static bool group_leave(struct inet *in)
+{
+	struct inet *prev = in;
+
+	if (!in->rp_next || in->rp_next == in)
+		return false;
+	while (prev->rp_next != in)
+		prev = prev->rp_next;
+	prev->rp_next = in->rp_next;
+	if (in->pcb.tcp->callback_arg == in)
+		tcp_arg(in->pcb.tcp, in->rp_next);
+	group_backlog(prev);
+	in->rp_next = in;
+	in->pcb.tcp = NULL;
+	return true;
+}
+
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet *in = inet_of(s);
@@ -528,7 +611,8 @@ static int inet_listen(struct socket *s, int backlog)
 
 	net_lock();
 	if (in->state == ST_LISTENING) {
-		tcp_backlog_set(in->pcb.tcp, bl);
+		in->backlog = bl;
+		group_backlog(in);
 		net_unlock();
 		return 0;
 	}
@@ -542,12 +626,18 @@ static int inet_listen(struct socket *s, int backlog)
 		e = tcp_bind(in->pcb.tcp, &any, 0);
 	}
 	l = e == ERR_OK ? tcp_listen_with_backlog_and_err(in->pcb.tcp, bl, &e) : NULL;
+	in->backlog = bl;
+	if (!l && e == ERR_USE && (l = group_join(in))) {
+		net_unlock();
+		return 0;
+	}
 	if (!l) {
 		net_unlock();
 		return -errno_of(e ? e : ERR_MEM);
 	}
 	in->pcb.tcp = l;
 	in->state = ST_LISTENING;
+	in->rp_next = in;
 	tcp_arg(l, in);
 	tcp_accept(l, tcp_accept_cb);
 	net_unlock();
@@ -1227,6 +1317,8 @@ static void inet_release(struct socket *s)
 	net_lock();
 	if (in->tcp) {
 		acc_reset(in); /* connections nobody accepted are reset */
+		if (in->state == ST_LISTENING)
+			group_leave(in);
 		tcp_drop(in, s->linger.l_onoff && !s->linger.l_linger);
 	} else {
 		udp_remove(in->pcb.udp);

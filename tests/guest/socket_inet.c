@@ -6,10 +6,9 @@
  * shutdown(2) while a thread is blocked in accept or recv (as on Linux,
  * close leaves the blocked call waiting on the still-open socket;
  * shutdown wakes it), thousands of sockets created and closed with the
- * memory coming back, and the options Unishyper answers differently from
- * Linux: SO_REUSEPORT (lwIP knows only address reuse: a second listener
- * on the port is refused) and multicast membership (no IGMP:
- * ENOPROTOOPT). No check depends on timing beyond "eventually".
+ * memory coming back, listeners sharing a port with SO_REUSEPORT, and
+ * what Unishyper answers differently from Linux: multicast membership (no
+ * IGMP: ENOPROTOOPT). No check depends on timing beyond "eventually".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -336,25 +335,85 @@ static void churn(void)
 	      before >> 10, after >> 10);
 }
 
+/* --- SO_REUSEPORT --- */
+
+static int reuse_listener(int port)
+{
+	struct sockaddr_in sa;
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sa, lo(&sa, port)) || listen(s, 8)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Dials port until each of the n listeners has accepted a connection (at
+ * most 32 times); returns how many did, with the dials in *dialled and
+ * the accepted connections closed. */
+static int spread(const int *l, int n, int port, int *dialled)
+{
+	bool took[4] = { false };
+	int got = 0;
+
+	for (*dialled = 0; *dialled < 32 && got < n; (*dialled)++) {
+		struct pollfd pf[4];
+		int c = dial(port);
+		for (int i = 0; i < n; i++)
+			pf[i] = (struct pollfd){ l[i], POLLIN, 0 };
+		if (c < 0 || poll(pf, (nfds_t)n, 5000) <= 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			int a = pf[i].revents & POLLIN ? accept(l[i], NULL, NULL) : -1;
+			if (a < 0)
+				continue;
+			close(a);
+			got += !took[i];
+			took[i] = true;
+		}
+		close(c);
+	}
+	return got;
+}
+
+static void reuseport(void)
+{
+	int l[3], dialled, port;
+
+	l[0] = reuse_listener(0);
+	port = port_of(l[0]);
+	l[1] = reuse_listener(port);
+	l[2] = reuse_listener(port);
+	CHECK(l[0] >= 0 && l[1] >= 0 && l[2] >= 0, "three listeners with SO_REUSEPORT on one port");
+	CHECK(port_of(l[1]) == port && port_of(l[2]) == port, "  getsockname gives each that port");
+	int got = spread(l, 3, port, &dialled);
+	CHECK(got == 3, "  connections are spread over all three (%d dialled)", dialled);
+
+	struct sockaddr_in sa;
+	int plain = socket(AF_INET, SOCK_STREAM, 0);
+	errno = 0;
+	CHECK(bind(plain, (struct sockaddr *)&sa, lo(&sa, port)) == -1 && errno == EADDRINUSE,
+	      "  a socket without SO_REUSEPORT cannot bind the port: EADDRINUSE");
+	close(plain);
+
+	close(l[0]);
+	shutdown(l[2], SHUT_RD);
+	int a1 = dial(port), a2 = dial(port), s1 = accept(l[1], NULL, NULL), s2 = accept(l[1], NULL, NULL);
+	CHECK(a1 >= 0 && a2 >= 0 && s1 >= 0 && s2 >= 0,
+	      "  the first closed and the third shut down, the second takes every connection");
+	close(a1), close(a2), close(s1), close(s2);
+	close(l[1]);
+	close(l[2]);
+	errno = 0;
+	CHECK(dial(port) == -1 && errno == ECONNREFUSED, "  once all are closed the port refuses");
+}
+
 /* --- what Unishyper answers differently --- */
 
 static void differences(void)
 {
-	int a = socket(AF_INET, SOCK_STREAM, 0), b = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	struct sockaddr_in sa;
-
-	setsockopt(a, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	setsockopt(b, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	CHECK(bind(a, (struct sockaddr *)&sa, lo(&sa, 0)) == 0 && listen(a, 5) == 0,
-	      "a listener with SO_REUSEPORT");
-	CHECK(bind(b, (struct sockaddr *)&sa, lo(&sa, port_of(a))) == 0,
-	      "  a second socket with SO_REUSEPORT binds its port");
-	errno = 0;
-	CHECK(listen(b, 5) == -1 && errno == EADDRINUSE,
-	      "  but cannot listen there: EADDRINUSE (Linux would share the port)");
-	close(a);
-	close(b);
-
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
 	struct ip_mreq m = { .imr_multiaddr.s_addr = htonl(0xe0000101) };
 	errno = 0;
@@ -372,6 +431,7 @@ int main(void)
 	senders();
 	closing();
 	churn();
+	reuseport();
 	differences();
 	return tap_done();
 }
