@@ -8,7 +8,9 @@
  * the core lock. A frame is lent to lwIP in place (a custom pbuf whose
  * release posts the buffer again) unless it is small or few buffers are
  * left posted; then it is copied and its buffer posted at once, so a
- * program that leaves data unread cannot starve the interface.
+ * program that leaves data unread cannot starve the interface. With
+ * GUEST_TSO4/6 the host sends TCP frames of up to 64 KiB, each in as many
+ * merged buffers (MRG_RXBUF) as it needs, lent as one chain.
  *
  * Transmit: a frame goes to the device where lwIP built it (its pbufs'
  * memory, with the virtio header in the room lwIP leaves before every
@@ -16,7 +18,8 @@
  * does not interrupt for sent frames, they are reaped at the next send
  * (and it interrupts only while the ring is full). The device computes
  * TCP checksums and checks received ones when it offers to (CSUM,
- * GUEST_CSUM).
+ * GUEST_CSUM), and cuts TCP frames of up to 64 KiB into segments
+ * (HOST_TSO4/6, see net_tso_mss).
  */
 #include <errno.h>
 #include <string.h>
@@ -37,6 +40,8 @@
 #define F_CSUM (1ull << 0)
 #define F_GUEST_CSUM (1ull << 1)
 #define F_MAC (1ull << 5)
+#define F_GUEST_TSO4 (1ull << 7)
+#define F_GUEST_TSO6 (1ull << 8)
 #define F_HOST_TSO4 (1ull << 11)
 #define F_HOST_TSO6 (1ull << 12)
 #define F_MRG_RXBUF (1ull << 15)
@@ -183,6 +188,68 @@ static struct pbuf *rx_frame(struct vnet *net, struct rx_buf *b)
 				   RX_BUF - net->hdr_len);
 }
 
+/* The buffers the frame that starts in b takes. */
+static unsigned rx_buffers(const struct vnet *net, const struct rx_buf *b)
+{
+	unsigned n = net->hdr_len == 12 && b->req.len >= 12 ? ((struct vnet_hdr *)b->data)->num_buffers : 1;
+
+	return n < 1 ? 1 : n > RX_BUFS ? RX_BUFS : n;
+}
+
+/* A frame in several buffers (MRG_RXBUF: up to 64 KiB, which the host
+ * sends once GUEST_TSO4/6 are on): the n buffers from b, lent as one
+ * chain, or copied when few buffers are left posted. NULL when dropped;
+ * every buffer goes back to the device then. */
+static struct pbuf *rx_merged(struct vnet *net, struct rx_buf *b, unsigned n)
+{
+	struct vnet_hdr *h = (struct vnet_hdr *)b->data;
+	uint32_t total = 0;
+	struct rx_buf *q = b;
+	struct pbuf *p = NULL;
+
+	for (unsigned i = 0; i < n; i++, q = q->next)
+		total += q->req.len > RX_BUF ? RX_BUF : q->req.len;
+	total = total > net->hdr_len ? total - net->hdr_len : 0;
+	uint8_t *frame = b->data + net->hdr_len;
+	uint32_t first = b->req.len > net->hdr_len ? b->req.len - net->hdr_len : 0;
+	/* The host completes the checksums of what it merged (NEEDS_CSUM) or
+	 * has checked them (DATA_VALID); a frame with neither is dropped, as
+	 * is one too long for a pbuf or one that carries data while memory
+	 * is short. */
+	bool keep = total <= 0xffff - PBUF_LINK_ENCAPSULATION_HLEN && first >= 14 &&
+		    (h->flags & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID)) &&
+		    !(pmem_free_pages() < NET_LOW_MEMORY_PAGES &&
+		      net_frame_carries_data(frame, first));
+	bool lend = __atomic_load_n(&net->posted, __ATOMIC_RELAXED) >= RX_BUFS / 4;
+
+	q = b;
+	for (unsigned i = 0; i < n; i++) {
+		struct rx_buf *next = q->next;
+		uint8_t *data = i ? q->data : frame;
+		uint32_t len = i ? q->req.len : first;
+		if (len > RX_BUF - (uint32_t)(data - q->data))
+			len = RX_BUF - (uint32_t)(data - q->data);
+		if (keep && lend) {
+			q->pc.custom_free_function = rx_release;
+			struct pbuf *r = pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &q->pc, data,
+							     (u16_t)len);
+			if (p)
+				pbuf_cat(p, r);
+			else
+				p = r;
+		} else {
+			if (keep && !p && !(p = pbuf_alloc(PBUF_RAW, (u16_t)total, PBUF_RAM)))
+				keep = false;
+			if (keep)
+				pbuf_take_at(p, data, (u16_t)len, (u16_t)(p->tot_len - total));
+			total -= len;
+			rx_post(q);
+		}
+		q = next;
+	}
+	return p;
+}
+
 /* Takes the frames received so far, in order. */
 static struct rx_buf *rx_take(struct vnet *net)
 {
@@ -200,6 +267,7 @@ static struct rx_buf *rx_take(struct vnet *net)
 static _Noreturn void rx_thread(void *arg)
 {
 	struct vnet *net = arg;
+	struct rx_buf *carry = NULL; /* the start of a frame whose end is still out */
 
 	for (;;) {
 		semaphore_down(&net->rx_ready, SCHED_FOREVER);
@@ -213,10 +281,28 @@ static _Noreturn void rx_thread(void *arg)
 					break;
 				virtq_quiet(net->rx, true);
 			}
+			if (carry) {
+				struct rx_buf *t = carry;
+				while (t->next)
+					t = t->next;
+				t->next = b;
+				b = carry;
+				carry = NULL;
+			}
 			net_lock();
 			while (b) {
-				struct rx_buf *next = b->next;
-				struct pbuf *p = rx_frame(net, b);
+				unsigned n = rx_buffers(net, b), have = 1;
+				struct rx_buf *last = b;
+				while (have < n && last->next) {
+					last = last->next;
+					have++;
+				}
+				if (have < n) {
+					carry = b;
+					break;
+				}
+				struct rx_buf *next = last->next;
+				struct pbuf *p = n == 1 ? rx_frame(net, b) : rx_merged(net, b, n);
 				if (p)
 					net_input(&net->dev, p);
 				b = next;
@@ -371,8 +457,13 @@ int virtio_net_probe(struct virtio_dev *d)
 
 	if (!net)
 		return -ENOMEM;
-	if (virtio_negotiate(d, F_CSUM | F_GUEST_CSUM | F_MAC | F_MRG_RXBUF | F_STATUS | F_HOST_TSO4 |
-				       F_HOST_TSO6)) {
+	uint64_t wanted = F_CSUM | F_GUEST_CSUM | F_MAC | F_MRG_RXBUF | F_STATUS | F_HOST_TSO4 |
+			  F_HOST_TSO6 | F_GUEST_TSO4 | F_GUEST_TSO6;
+	int err = virtio_negotiate(d, wanted);
+	/* Frames of 64 KiB from the host fit only merged buffers. */
+	if (!err && (d->features & (F_GUEST_TSO4 | F_GUEST_TSO6)) && !(d->features & F_MRG_RXBUF))
+		err = virtio_negotiate(d, wanted & ~(F_GUEST_TSO4 | F_GUEST_TSO6));
+	if (err) {
 		kfree(net);
 		return -ENODEV;
 	}
@@ -417,10 +508,11 @@ int virtio_net_probe(struct virtio_dev *d)
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s\n", d->where,
+		printk("virtio-net: %s: %02x:%02x:%02x:%02x:%02x:%02x%s%s%s%s%s\n", d->where,
 		       net->dev.mac[0], net->dev.mac[1], net->dev.mac[2], net->dev.mac[3],
 		       net->dev.mac[4], net->dev.mac[5], net->dev.tx_csum ? " csum" : "",
 		       net->dev.rx_csum ? " guest-csum" : "", net->dev.tso4 ? " tso4" : "",
-		       net->dev.tso6 ? " tso6" : "");
+		       net->dev.tso6 ? " tso6" : "",
+		       d->features & (F_GUEST_TSO4 | F_GUEST_TSO6) ? " guest-tso" : "");
 	return 0;
 }
