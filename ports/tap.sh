@@ -1,8 +1,9 @@
 # The shared part of the ports' test.sh scripts (sourced, POSIX sh): a
 # scratch folder $tmp removed on exit (a server left in $pid is stopped),
-# check RC DESCRIPTION printing one TAP line (with the guest's output
-# kept in $tmp/out and $tmp/err when it fails), and guest [unishyper-run
-# options] -- ARGS... booting $img with $runner, $rc its status.
+# check RC DESCRIPTION (ports/check.sh: one TAP line, with the guest's
+# output kept in $tmp/out and $tmp/err when it fails), and guest
+# [unishyper-run options] -- ARGS... booting $img with $runner, $rc its
+# status.
 #
 # Set before sourcing: top, img, port (the scratch folder's name) and
 # guest_timeout (seconds).
@@ -16,22 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		for f in out err; do
-			[ -s "$tmp/$f" ] && sed "s/^/# std$f: /" "$tmp/$f" | head -n 10
-		done
-	fi
-	: >"$tmp/out"
-	: >"$tmp/err"
-}
+. "$top/ports/check.sh"
 
 guest() {
 	rc=0

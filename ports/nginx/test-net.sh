@@ -28,19 +28,7 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nginx-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err" | head -n 10
-	fi
-	: >"$tmp/err"
-}
+. "$top/ports/check.sh"
 
 curl_() {
 	curl --silent --show-error --max-time 60 "$@" 2>"$tmp/err"

@@ -10,6 +10,7 @@
 # usage: ports/redis/test-net.sh ADDR [PORT]   (PORT default 6379)
 set -u
 
+top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 ADDR [PORT]" >&2; exit 2; }
 addr=$1
 port=${2:-6379}
@@ -20,19 +21,7 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/redis-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err" | head -n 10
-	fi
-	: >"$tmp/err"
-}
+. "$top/ports/check.sh"
 
 # cli ARGS...: one redis-cli command; its reply on standard output, one
 # line per element.
