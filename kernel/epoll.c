@@ -285,11 +285,11 @@ static bool has_ready(void *arg)
 }
 
 /* Takes up to max ready events off ep's list into out; returns how many.
- * Items left over go back to the front, level-triggered ones that were
- * reported to the back, so a small max still serves every item. */
-/* Takes up to max ready events; level-triggered items that are still
- * ready go to again (the caller puts them back on the ready list once the
- * whole call is done, so that one call reports each item once). */
+ * Items left over go back to the front. A reported item that is
+ * level-triggered, or was woken again while its file was asked, goes to
+ * again: the caller puts those back on the ready list once the whole call
+ * is done, so that one call reports each item once and a small max still
+ * serves every item. */
 static int harvest(struct epoll *ep, struct epoll_event *out, int max, struct list_node *again)
 {
 	struct list_node tx;
@@ -311,9 +311,12 @@ static int harvest(struct epoll *ep, struct epoll_event *out, int max, struct li
 		if (!got)
 			continue;
 		out[n++] = (struct epoll_event){ .events = got, .data.u64 = it->data };
+		bool woken = !list_empty(&it->ready_link); /* back on ep->ready */
+		if (woken)
+			list_remove(&it->ready_link);
 		if (it->events & EPOLLONESHOT)
 			it->events &= PRIVATE_BITS;
-		else if (!(it->events & EPOLLET) && list_empty(&it->ready_link))
+		else if (woken || !(it->events & EPOLLET))
 			list_push_back(again, &it->ready_link);
 	}
 	list_splice_front(&ep->ready, &tx);

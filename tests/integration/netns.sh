@@ -20,16 +20,22 @@
 #   ns CMD...           runs CMD inside $NS.
 #   $NS_GUEST_MAC       the guest interface's MAC (packet-level tests).
 #   $NS_TAP_MAC         the MAC of the namespace's end.
-# The namespaces go away on every exit (trap EXIT INT TERM); a caller with
-# its own EXIT work calls ns_cleanup from it. Safe under set -e.
+# The namespaces go away on every exit (trap EXIT INT TERM), with every
+# process still running in them (servers a test left in the background);
+# a caller with its own EXIT work calls ns_cleanup from it. Safe under
+# set -e.
 NS_SEQ=${NS_SEQ:-0}
 NS_TIMEOUT=${NS_TIMEOUT:-300}
 NS= NS_GUEST= NS_TAP= NS_GUEST_PID= NS_GUEST_MAC=52:54:00:12:34:50 NS_TAP_MAC=
 
 ns_cleanup() {
+	local n
 	ns_guest_stop
-	[ -z "$NS" ] || ip netns del "$NS" 2>/dev/null || :
-	[ -z "$NS_GUEST" ] || ip netns del "$NS_GUEST" 2>/dev/null || :
+	for n in "$NS" "$NS_GUEST"; do
+		[ -n "$n" ] || continue
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || :
+		ip netns del "$n" 2>/dev/null || :
+	done
 	[ -z "$NS_GUEST" ] || rm -rf "/etc/netns/$NS_GUEST"
 	NS= NS_GUEST=
 }
