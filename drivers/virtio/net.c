@@ -393,10 +393,13 @@ static int vnet_transmit(struct net_device *dev, struct pbuf *p)
 		}
 		uint16_t hlen;
 		bool v6;
-		if (net_tso_mss && len > (size_t)net->dev.mtu + 14 &&
-		    net_tcp_headers(frame, avail, len, &hlen, &v6) && (v6 ? net->dev.tso6 : net->dev.tso4)) {
+		/* A TSO frame sent later than built (after address
+		 * resolution) no longer has its segment size: the MTU gives
+		 * one. */
+		if (len > (size_t)net->dev.mtu + 14 && net_tcp_headers(frame, avail, len, &hlen, &v6) &&
+		    (v6 ? net->dev.tso6 : net->dev.tso4)) {
 			hdr->gso_type = v6 ? GSO_TCPV6 : GSO_TCPV4;
-			hdr->gso_size = net_tso_mss;
+			hdr->gso_size = net_tso_mss ? net_tso_mss : (uint16_t)(net->dev.mtu + 14 - hlen);
 			hdr->hdr_len = hlen;
 		}
 	}
