@@ -100,6 +100,9 @@ $(TOOLBIN):
 		ln -sf "$$(command -v $$t)" $(@D)/$$t || exit 1; done
 	@touch $@
 
+# An image run as a host command looks for the launcher of this tree first.
+$(KOBJ)/$(ARCH_DIR)/host.o: KCFLAGS += -DUNISHYPER_RUN_PATH='"$(CURDIR)/toolchain/bin/unishyper-run"'
+
 $(KOBJ)/%.o: %.c $(SYSROOT)/.stamp
 	@mkdir -p $(@D)
 	@echo "  CC  $<"; gcc $(KCFLAGS) -c -o $@ $<

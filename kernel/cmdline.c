@@ -26,6 +26,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_LOGLEVEL] = "loglevel",
 	[CMDLINE_MOUNT] = "mount",
 	[CMDLINE_SHARES] = "shares",
+	[CMDLINE_CWD] = "cwd",
 	[CMDLINE_IP] = "ip",
 	[CMDLINE_GW] = "gw",
 	[CMDLINE_DNS] = "dns",

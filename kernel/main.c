@@ -144,12 +144,19 @@ static void bad_tree(const char *what, const char *name, const char *problem, in
 	power_off(BAD_DISK_STATUS);
 }
 
+/* Whether the first share of unishyper.shares= goes at /: the root. */
+static bool share_is_root(const char *list)
+{
+	return list && list[0] == '/' && (!list[1] || list[1] == ',' || !strncmp(list + 1, ":ro", 3));
+}
+
 /*
  * Mounts the host shares of unishyper.shares=PATH[:ro],... : the n-th entry is the
- * virtio-9p device with mount tag share<n>. On a ramfs root the mount
- * points are made as directories, so that listings show them.
+ * virtio-9p device with mount tag share<n>; only the first may be "/", and
+ * it is mounted as the root before everything else. On a ramfs root the
+ * mount points are made as directories, so that listings show them.
  */
-static void shares_init(const char *list, bool ramfs_root)
+static void shares_init(const char *list, bool ramfs_root, bool root)
 {
 	char buf[VFS_PATH_MAX], tag[16];
 
@@ -165,10 +172,12 @@ static void shares_init(const char *list, bool ramfs_root)
 			buf[len - 3] = 0;
 		ksnprintf(tag, sizeof(tag), "share%d", i);
 		struct p9_chan *c = p9_chan_find(tag);
-		if (buf[0] != '/' || !buf[1])
-			bad_tree("share at", buf, "not an absolute path below /", -EINVAL);
+		if (buf[0] != '/' || (!buf[1] && i))
+			bad_tree("share at", buf, "not an absolute path (/ only for the first)", -EINVAL);
 		if (!c)
 			bad_tree("share at", buf, "no virtio-9p device with its tag", -ENODEV);
+		if (!buf[1] != root)
+			continue; /* the root is mounted first, the others after it */
 		for (char *p = buf + 1; ramfs_root && (p = strchr(p, '/')); p++) {
 			*p = 0;
 			vfs_mkdir(buf, 0755);
@@ -182,17 +191,22 @@ static void shares_init(const char *list, bool ramfs_root)
 	}
 }
 
-/* The file tree: the first disk (FAT) or a ramfs as the root, further
- * disks at /mnt/<name>, a ramfs at /tmp, the devices at /dev, a ramfs at
- * /dev/shm and the host shares. A disk that holds no usable FAT file system stops the boot with
- * a message, as does a share that cannot be mounted. */
+/* The file tree: the first disk (FAT), a host share or a ramfs as the
+ * root, further disks at /mnt/<name>, a ramfs at /tmp (unless the root is
+ * a share: the host's /tmp is the program's then), the devices at /dev, a
+ * ramfs at /dev/shm and the other host shares. A disk that holds no
+ * usable FAT file system stops the boot with a message, as does a share
+ * that cannot be mounted. */
 static void fs_init(bool mount_disks, const char *shares)
 {
+	bool share_root = share_is_root(shares);
 	struct blockdev *d;
 	char at[32];
 
+	if (share_root)
+		shares_init(shares, false, true);
 	for (int i = 0; mount_disks && (d = blockdev_get(i)); i++) {
-		if (i == 0)
+		if (i == 0 && !share_root)
 			strcpy(at, "/");
 		else
 			ksnprintf(at, sizeof(at), "/mnt/%s", d->name);
@@ -202,7 +216,7 @@ static void fs_init(bool mount_disks, const char *shares)
 		if (r)
 			bad_tree("disk", d->name, "no usable FAT file system", r);
 	}
-	bool ramfs_root = !mount_disks || !blockdev_get(0);
+	bool ramfs_root = !share_root && (!mount_disks || !blockdev_get(0));
 	int r = 0;
 	if (ramfs_root) {
 		if ((r = vfs_mount("/", &ramfs_fs_type, NULL, false)) == 0) {
@@ -210,7 +224,9 @@ static void fs_init(bool mount_disks, const char *shares)
 			vfs_mkdir("/dev", 0755);
 		}
 	}
-	if (!r && !(r = vfs_mount("/tmp", &ramfs_fs_type, NULL, false)))
+	if (!r && !share_root)
+		r = vfs_mount("/tmp", &ramfs_fs_type, NULL, false);
+	if (!r)
 		r = vfs_mount("/dev", &devfs_fs_type, NULL, false);
 	/* POSIX shared memory and named semaphores live in files there. */
 	if (!r)
@@ -220,7 +236,7 @@ static void fs_init(bool mount_disks, const char *shares)
 	if (r)
 		panic("vfs: cannot mount the root, /tmp and /dev (error %d)", r);
 	if (shares)
-		shares_init(shares, ramfs_root);
+		shares_init(shares, ramfs_root, false);
 }
 
 static void bad_cmdline(const char *what)
@@ -291,6 +307,10 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	if (mount && strcmp(mount, "auto") && strcmp(mount, "none"))
 		bad_cmdline("unishyper.mount= takes auto or none");
 	fs_init(!mount || !strcmp(mount, "auto"), cl.opt[CMDLINE_SHARES]);
+	const char *cwd = cl.opt[CMDLINE_CWD];
+	int cwd_err = cwd ? vfs_chdir(cwd) : 0;
+	if (cwd_err)
+		bad_tree("working directory", cwd, "not a folder of the file tree", cwd_err);
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",

@@ -161,6 +161,7 @@ part "epoll stress smp 2" guest epollstress microvm --smp 2 -- 50000 </dev/null
 part "epoll fuzz smp 2" guest epollfuzz microvm --smp 2 -- 50000 7 </dev/null
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
+part "host command" tests/integration/hostcmd.sh
 part toolchain tests/integration/toolchain.sh
 part deps tests/integration/deps.sh
 part compare tests/integration/compare.sh

@@ -30,6 +30,7 @@ enum cmdline_opt {
 	CMDLINE_LOGLEVEL, /* unishyper.loglevel=0|1|2 */
 	CMDLINE_MOUNT,    /* mount=auto|none: mount the disks, or leave them raw */
 	CMDLINE_SHARES,   /* shares=PATH[:ro],...: where the 9p shares share0, ... go */
+	CMDLINE_CWD,      /* cwd=PATH: the program's working directory */
 	CMDLINE_IP,       /* ip=ADDR/PREFIX|dhcp|none,...: each interface's IPv4 address */
 	CMDLINE_GW,       /* gw=ADDR: the IPv4 default gateway */
 	CMDLINE_DNS,      /* dns=ADDR,...: name servers for the program's resolver */

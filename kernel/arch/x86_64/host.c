@@ -1,0 +1,145 @@
+/*
+ * The host-side entry of an image: what runs when the image is executed
+ * as a Linux program (./grep -c x file) rather than booted. QEMU enters
+ * an image through its PVH note, so the ELF entry point is free for
+ * this: it runs in the host's user mode, with the host's stack (argc,
+ * argv, environment), and re-executes the image under Unishyper:
+ *
+ *   unishyper-run IMAGE --host --argv0 ARGV0 -- ARGS...
+ *
+ * IMAGE is /proc/self/exe. unishyper-run is the one UNISHYPER_RUN names,
+ * else the one of the tree that built the image (UNISHYPER_RUN_PATH,
+ * given at build time), else the first on PATH. Nothing of the kernel
+ * runs here: only Linux system calls, no memory but the stack.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#define NR_write 1
+#define NR_execve 59
+#define NR_readlink 89
+#define NR_exit_group 231
+
+#define PATH_BYTES 4096
+
+static _Noreturn void host_exit(int status)
+{
+	for (;;)
+		__asm__ volatile("syscall" : : "a"(NR_exit_group), "D"(status) : "rcx", "r11", "memory");
+}
+
+static long host_syscall3(long n, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return r;
+}
+
+static size_t host_strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void host_say(const char *s)
+{
+	host_syscall3(NR_write, 2, (long)s, (long)host_strlen(s));
+}
+
+/* The value of NAME in the environment, or NULL. */
+static const char *host_getenv(char **envp, const char *name)
+{
+	size_t n = host_strlen(name);
+
+	for (; *envp; envp++) {
+		size_t i = 0;
+		while (i < n && (*envp)[i] == name[i])
+			i++;
+		if (i == n && (*envp)[n] == '=')
+			return *envp + n + 1;
+	}
+	return NULL;
+}
+
+/* execve; returns only when it failed. */
+static void host_try(const char *path, char **argv, char **envp)
+{
+	argv[0] = (char *)path;
+	host_syscall3(NR_execve, (long)path, (long)argv, (long)envp);
+}
+
+/* Tries DIR/unishyper-run for each DIR of PATH. */
+static void host_try_path(const char *list, char **argv, char **envp)
+{
+	static const char name[] = "/unishyper-run";
+	char buf[PATH_BYTES];
+
+	while (list && *list) {
+		size_t n = 0;
+		while (list[n] && list[n] != ':')
+			n++;
+		if (n && n + sizeof(name) <= sizeof(buf)) {
+			for (size_t i = 0; i < n; i++)
+				buf[i] = list[i];
+			for (size_t i = 0; i < sizeof(name); i++)
+				buf[n + i] = name[i];
+			host_try(buf, argv, envp);
+		}
+		list += n + (list[n] == ':');
+	}
+}
+
+_Noreturn void host_main(uintptr_t *sp);
+
+/* The ELF entry point (image.ld): the stack as Linux's execve left it. */
+__asm__(".text\n"
+	".globl host_entry\n"
+	".type host_entry, @function\n"
+	"host_entry:\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call host_main\n"
+	"	ud2\n"
+	".size host_entry, . - host_entry\n");
+
+_Noreturn void host_main(uintptr_t *sp)
+{
+	long argc = (long)sp[0];
+	char **argv = (char **)(sp + 1), **envp = argv + argc + 1;
+	char self[PATH_BYTES];
+	char *args[argc + 6];
+	long n = host_syscall3(NR_readlink, (long)"/proc/self/exe", (long)self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		host_say("unishyper: this image cannot find itself (/proc/self/exe)\n");
+		host_exit(127);
+	}
+	self[n] = 0;
+	args[1] = self;
+	args[2] = "--host";
+	args[3] = "--argv0";
+	args[4] = argc > 0 ? argv[0] : self;
+	args[5] = "--";
+	for (long i = 1; i <= argc; i++)
+		args[5 + i] = argv[i]; /* the last one is argv's NULL */
+	if (argc < 1)
+		args[6] = NULL;
+	const char *run = host_getenv(envp, "UNISHYPER_RUN");
+	if (run && *run) {
+		host_try(run, args, envp);
+		host_say("unishyper: UNISHYPER_RUN=");
+		host_say(run);
+		host_say(": cannot be run\n");
+		host_exit(127);
+	}
+	host_try(UNISHYPER_RUN_PATH, args, envp);
+	host_try_path(host_getenv(envp, "PATH"), args, envp);
+	host_say(self);
+	host_say(": a Unishyper image; unishyper-run is neither where it was built ("
+		 UNISHYPER_RUN_PATH ") nor on PATH: set UNISHYPER_RUN to it\n");
+	host_exit(127);
+}

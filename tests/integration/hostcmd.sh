@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# An image executed on the host as a command (kernel/arch/x86_64/host.c and
+# unishyper-run --host): arguments, argv[0], the environment, the current
+# folder, the host's files read and written at their own paths, exit
+# statuses, UNISHYPER_ROOT confinement, UNISHYPER_RUN, and the image run by
+# env, xargs, find -exec and make. Expects build/tests/hostcmd.img (tests/run.sh
+# builds it). Prints TAP.
+set -u
+cd "$(dirname "$0")/../.."
+img=$PWD/build/tests/hostcmd.img
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/unishyper-hostcmd.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+. tests/integration/tap.sh
+has() { grep -qxF -- "$1" "$tmp/out" || { sed 's/^/# /' "$tmp/out" | head -n 12; return 1; }; }
+
+top=$PWD
+mkdir -p "$tmp/work/sub" "$tmp/jail/inside"
+cp "$img" "$tmp/work/prog"
+echo "from the host" >"$tmp/work/in.txt"
+echo "outside the jail" >"$tmp/secret"
+cd "$tmp/work"
+
+HOSTCMD_VAR='a b "c"' ./prog show "one two" 'q"uote' 'back\slash' '' >"$tmp/out" 2>"$tmp/err" </dev/null
+check "executed on the host, the image runs (status 0)" test $? = 0
+check "  argv[0] is what the caller ran" has 'argv[0] <./prog>'
+check "  arguments with spaces and quotes arrive" has 'argv[3] <q"uote>'
+check "  a backslash and an empty argument arrive" has 'argv[5] <>'
+check "  the environment arrives" has 'HOSTCMD_VAR a b "c"'
+check "  the caller's folder is the program's" has "cwd $(pwd -P)"
+
+./prog cat in.txt >"$tmp/out" 2>&1 </dev/null
+check "a file named relative to the caller's folder is read" has "from the host"
+./prog cat "$tmp/secret" >"$tmp/out" 2>&1 </dev/null
+check "a host file outside that folder is read at its absolute path" has "outside the jail"
+./prog write sub/new.txt "made in the guest" >"$tmp/out" 2>&1 </dev/null
+check "a file the image writes is on the host" grep -qx "made in the guest" sub/new.txt
+
+for s in 0 1 255; do
+	./prog exit $s >/dev/null 2>&1 </dev/null
+	check "exit status $s is the host command's" test $? = $s
+done
+
+env HOSTCMD_VAR=by-env ./prog show >"$tmp/out" 2>&1 </dev/null
+check "run by env" has "HOSTCMD_VAR by-env"
+echo "arg-from-xargs" | xargs ./prog show >"$tmp/out" 2>&1
+check "run by xargs" has "argv[2] <arg-from-xargs>"
+find . -name in.txt -exec ./prog cat {} \; >"$tmp/out" 2>&1 </dev/null
+check "run by find -exec" has "from the host"
+printf 'all:\n\t./prog exit 3\n' >Makefile
+make -s >/dev/null 2>&1 </dev/null
+check "run by make, which sees its status" test $? = 2
+
+cd "$tmp/jail/inside"
+UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
+check "UNISHYPER_ROOT: the folder is the root, the current folder inside it" has "cwd /inside"
+UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" cat ../../secret >"$tmp/out" 2>&1 </dev/null
+check "  .. does not lead out of it" has "cat: No such file or directory"
+UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" cat "$tmp/secret" >"$tmp/out" 2>&1 </dev/null
+check "  nor does the host's absolute path" has "cat: No such file or directory"
+ln -s "$tmp/secret" "$tmp/jail/link"
+UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" cat /link >"$tmp/out" 2>&1 </dev/null
+check "  nor a symbolic link to outside" has "cat: No such file or directory"
+
+run=$top/toolchain/bin/unishyper-run
+"$run" "$img" --cwd /no/such/folder -- show >"$tmp/out" 2>&1 </dev/null
+rc=$?
+check "--cwd of a missing folder stops the boot (status $rc)" test $rc != 0
+check "  with one line that says so" \
+	has "unishyper: working directory /no/such/folder: not a folder of the file tree (error -2); see the kernel log"
+"$run" "$img" --share "$tmp/work:/" --cwd /sub -- cat ../in.txt >"$tmp/out" 2>&1 </dev/null
+check "--share DIR:/ makes DIR the root" has "from the host"
+
+UNISHYPER_RUN=/nonexistent/unishyper-run "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
+rc=$?
+check "UNISHYPER_RUN naming nothing: status 127" test $rc = 127
+check "  and one line that says so" has "unishyper: UNISHYPER_RUN=/nonexistent/unishyper-run: cannot be run"
+
+
