@@ -7,8 +7,10 @@
  *   cat FILE          prints FILE's contents, or "cat: ERROR"
  *   write FILE TEXT   writes TEXT and a newline to FILE
  *   exit N            exits with status N
+ *   kill SIG          raises signal SIG (a number)
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,9 @@ int main(int argc, char **argv)
 		}
 	} else if (argc >= 3 && !strcmp(argv[1], "exit")) {
 		return atoi(argv[2]);
+	} else if (argc >= 3 && !strcmp(argv[1], "kill")) {
+		fflush(stdout);
+		raise(atoi(argv[2]));
 	}
 	return 0;
 }

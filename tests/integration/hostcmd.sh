@@ -40,6 +40,15 @@ for s in 0 1 255; do
 	check "exit status $s is the host command's" test $? = $s
 done
 
+# How the caller sees the end: a negative return code is death by signal.
+ended() { python3 -c 'import subprocess, sys; print(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode)' "$@"; }
+for sig in 11:SIGSEGV 6:SIGABRT 8:SIGFPE 15:SIGTERM; do
+	got=$(ended ./prog kill ${sig%%:*})
+	check "a program killed by ${sig#*:} ends the host command by it ($got)" test "$got" = -${sig%%:*}
+done
+got=$(ended "$top/toolchain/bin/unishyper-run" "$img" -- kill 11)
+check "unishyper-run without --host keeps status 139 for it ($got)" test "$got" = 139
+
 env HOSTCMD_VAR=by-env ./prog show >"$tmp/out" 2>&1 </dev/null
 check "run by env" has "HOSTCMD_VAR by-env"
 echo "arg-from-xargs" | xargs ./prog show >"$tmp/out" 2>&1
