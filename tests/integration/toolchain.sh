@@ -53,6 +53,16 @@ check "... with a message naming the library and the sysroot" \
 	grep -q "unishyper-gcc: -lz: no libz.a in the sysroot $sysroot/lib" $tmp/err
 $UCC -o $tmp/c.img $tmp/empty.c -lcmocka >/dev/null 2>&1
 check "-lcmocka fails although the host has libcmocka" test $? != 0
+
+# Shared libraries: one clear line, so libtool falls back to static ones.
+for f in "-shared" "-fPIC -shared"; do
+	$UCC $f -o $tmp/lib.so $tmp/empty.c >$tmp/out 2>$tmp/err
+	check "$f fails" test $? = 1
+	check "  with one line saying why" \
+		test "$(cat $tmp/err)" = "unishyper-gcc: -shared: an image is one static program, there are no shared libraries; build static ones (configure --disable-shared)"
+done
+$UCC -c -fPIC -shared -o $tmp/pic.o $tmp/empty.c
+check "-c -fPIC -shared compiles an object" test -s $tmp/pic.o
 for h in gnu/libc-version.h cmocka.h zlib.h sys/cdefs.h; do
 	printf '#include <%s>\nint main(void) { return 0; }\n' "$h" >$tmp/h.c
 	$UCC -c -o $tmp/h.o $tmp/h.c >/dev/null 2>&1
