@@ -26,7 +26,7 @@ is() {
 	printf '%s\n' "$2" | cmp -s - "$1"
 }
 
-echo "1..8"
+echo "1..9"
 
 start=$(date +%s)
 if ! "$top/ports/hello/build.sh" "$out" >"$tmp/build.err" 2>&1; then
@@ -93,5 +93,20 @@ ok=0
 [ "$rc" = 0 ] && [ "${pass:-0}" -ge 4 ] && [ "$fail" = 0 ] && [ "$error" = 0 ] || ok=1
 [ "$ok" = 0 ] || grep -E '^(FAIL|ERROR|# )' "$tmp/check.log" >"$tmp/err"
 check $ok "make check, hello's own tests on the image: ${pass:-?} passed, ${fail:-?} failed"
+
+# unishyper-gcc as a native compiler: configure's test programs, the
+# program and make check's runs of it are images run as host commands.
+native=$tmp/native-cc
+cp -Rp "$tree/." "$native" 2>"$tmp/err" && rm -f "$native/config.status" "$native/Makefile"
+(cd "$native" && make distclean >/dev/null 2>&1
+ ./configure CC="$top/toolchain/bin/unishyper-gcc" >"$tmp/configure.log" 2>&1 &&
+	grep -qx "checking whether we are cross compiling... no" "$tmp/configure.log" &&
+	make >"$tmp/make.log" 2>&1 && make check >"$tmp/check2.log" 2>&1) </dev/null
+rc=$?
+pass=$(sed -n 's/^# PASS: *//p' "$tmp/check2.log" 2>/dev/null)
+ok=0
+[ "$rc" = 0 ] && [ "${pass:-0}" -ge 4 ] || ok=1
+[ "$ok" = 0 ] || tail -n 5 "$tmp/configure.log" "$tmp/make.log" "$tmp/check2.log" >"$tmp/err" 2>&1
+check $ok "./configure CC=unishyper-gcc (not a cross build), make and make check: ${pass:-?} passed"
 
 [ "$failed" = 0 ]
