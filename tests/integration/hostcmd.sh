@@ -79,6 +79,20 @@ check "  with one line that says so" \
 "$run" "$img" --share "$tmp/work:/" --cwd /sub -- cat ../in.txt >"$tmp/out" 2>&1 </dev/null
 check "--share DIR:/ makes DIR the root" has "from the host"
 
+# A host without QEMU: every command but it.
+mkdir "$tmp/noqemu"
+for d in /usr/local/bin /usr/bin /bin; do
+	for f in "$d"/*; do
+		b=${f##*/}
+		[ "$b" = qemu-system-x86_64 ] || [ -e "$tmp/noqemu/$b" ] || ln -s "$f" "$tmp/noqemu/$b"
+	done
+done
+PATH=$tmp/noqemu "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
+rc=$?
+check "on a host without QEMU: status 127" test $rc = 127
+check "  and one line that says so" \
+	has "unishyper-run: qemu-system-x86_64 is not installed here: an image needs it to run (Debian's qemu-system-x86; toolchain/deps.sh installs it)"
+
 UNISHYPER_RUN=/nonexistent/unishyper-run "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
 rc=$?
 check "UNISHYPER_RUN naming nothing: status 127" test $rc = 127
