@@ -63,6 +63,30 @@ for f in "-shared" "-fPIC -shared"; do
 done
 $UCC -c -fPIC -shared -o $tmp/pic.o $tmp/empty.c
 check "-c -fPIC -shared compiles an object" test -s $tmp/pic.o
+
+# What build systems pass for a musl system is accepted; the image stays a
+# bootable static program.
+for f in -static -pthread -lpthread -lm -lrt -ldl -lutil -lcrypt -lresolv -lxnet; do
+	$UCC $f -o $tmp/f.img $tmp/empty.c >/dev/null 2>$tmp/err
+	check "$f is accepted" test $? = 0
+done
+for f in -pie -static-pie -rdynamic -Wl,--export-dynamic; do
+	$UCC $f -o $tmp/f.img examples/hello/main.c >/dev/null 2>$tmp/err &&
+		toolchain/bin/unishyper-run $tmp/f.img </dev/null 2>/dev/null | grep -qx "hello from Unishyper"
+	check "$f: the image links and runs" test $? = 0
+done
+cat >$tmp/dl.c <<'EOF2'
+#include <dlfcn.h>
+#include <stdio.h>
+int main(void)
+{
+	void *h = dlopen("libz.so.1", RTLD_NOW);
+	puts(h ? "loaded" : dlerror());
+	return h != NULL;
+}
+EOF2
+$UCC -o $tmp/dl.img $tmp/dl.c -ldl && toolchain/bin/unishyper-run $tmp/dl.img </dev/null >$tmp/out 2>&1
+check "dlopen fails cleanly at run time" grep -qx "Dynamic loading not supported" $tmp/out
 for h in gnu/libc-version.h cmocka.h zlib.h sys/cdefs.h; do
 	printf '#include <%s>\nint main(void) { return 0; }\n' "$h" >$tmp/h.c
 	$UCC -c -o $tmp/h.o $tmp/h.c >/dev/null 2>&1
