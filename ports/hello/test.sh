@@ -26,7 +26,7 @@ is() {
 	printf '%s\n' "$2" | cmp -s - "$1"
 }
 
-echo "1..9"
+echo "1..10"
 
 start=$(date +%s)
 if ! "$top/ports/hello/build.sh" "$out" >"$tmp/build.err" 2>&1; then
@@ -94,19 +94,27 @@ ok=0
 [ "$ok" = 0 ] || grep -E '^(FAIL|ERROR|# )' "$tmp/check.log" >"$tmp/err"
 check $ok "make check, hello's own tests on the image: ${pass:-?} passed, ${fail:-?} failed"
 
-# unishyper-gcc as a native compiler: configure's test programs, the
-# program and make check's runs of it are images run as host commands.
-native=$tmp/native-cc
-cp -Rp "$tree/." "$native" 2>"$tmp/err" && rm -f "$native/config.status" "$native/Makefile"
-(cd "$native" && make distclean >/dev/null 2>&1
- ./configure CC="$top/toolchain/bin/unishyper-gcc" >"$tmp/configure.log" 2>&1 &&
-	grep -qx "checking whether we are cross compiling... no" "$tmp/configure.log" &&
-	make >"$tmp/make.log" 2>&1 && make check >"$tmp/check2.log" 2>&1) </dev/null
-rc=$?
-pass=$(sed -n 's/^# PASS: *//p' "$tmp/check2.log" 2>/dev/null)
-ok=0
-[ "$rc" = 0 ] && [ "${pass:-0}" -ge 4 ] || ok=1
-[ "$ok" = 0 ] || tail -n 5 "$tmp/configure.log" "$tmp/make.log" "$tmp/check2.log" >"$tmp/err" 2>&1
-check $ok "./configure CC=unishyper-gcc (not a cross build), make and make check: ${pass:-?} passed"
+# Builds a fresh copy of the tree with ./configure ARGS..., make and make
+# check, the toolchain's folder first on PATH; the images run as host
+# commands (configure's test programs, the program, make check's runs).
+# Returns 0 when all went and make check passed at least 4 tests.
+configure_build() {
+	rm -rf "$tmp/tree" && cp -Rp "$tree/." "$tmp/tree" || return 1
+	(cd "$tmp/tree" && export PATH="$top/toolchain/bin:$PATH" && make distclean >/dev/null 2>&1
+	 ./configure "$@" >"$tmp/configure.log" 2>&1 && make >"$tmp/make.log" 2>&1 &&
+		make check >"$tmp/check2.log" 2>&1) </dev/null || {
+		tail -n 5 "$tmp/configure.log" "$tmp/make.log" "$tmp/check2.log" >"$tmp/err" 2>&1
+		return 1
+	}
+	pass=$(sed -n 's/^# PASS: *//p' "$tmp/check2.log")
+	[ "${pass:-0}" -ge 4 ]
+}
+
+configure_build CC=unishyper-gcc &&
+	grep -qx "checking whether we are cross compiling... no" "$tmp/configure.log"
+check $? "./configure CC=unishyper-gcc as for a native compiler, make, make check: ${pass:-?} passed"
+configure_build --host=x86_64-unishyper-linux-musl &&
+	grep -qx "AR = x86_64-unishyper-linux-musl-ar" "$tmp/tree/Makefile"
+check $? "./configure --host=x86_64-unishyper-linux-musl finds x86_64-unishyper-linux-musl-gcc and -ar: ${pass:-?} passed"
 
 [ "$failed" = 0 ]
