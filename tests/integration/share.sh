@@ -75,7 +75,7 @@ bad_share() { # bad_share DESCRIPTION WORD-IN-MESSAGE OPTIONS...
 bad_share "--share of a missing folder" "$tmp/missing" --share "$tmp/missing"
 bad_share "--share of a file" "$tmp/file" --share "$tmp/file"
 bad_share "--share with a relative guest path" "absolute" --share "$tmp/a:data"
-bad_share "--share over the root" "below /" --share "$tmp/a:/"
+bad_share "a second share at the root" "only the first share can be the root" --share "$tmp/a:/data" --share "$tmp/b:/"
 bad_share "two shares at /host" "/host" --share "$tmp/a" --share "$tmp/b"
 bad_share "two shares at /data" "/data" --share "$tmp/a:/data" --share "$tmp/b:/data:ro"
 bad_share "--share without a folder" "" --share
