@@ -39,7 +39,8 @@ secs=$(($(date +%s) - start))
 ok=0
 grep -qx '  \$ ./configure --host=x86_64-linux-musl CC=.*/toolchain/bin/unishyper-gcc' \
 	"$tree/config.log" 2>/dev/null || ok=1
-grep -qx 'checking whether we are cross compiling\.\.\. yes' "$out/build.log" 2>/dev/null || ok=1
+# configure's test programs ran: the images are host commands.
+grep -qx 'checking whether we are cross compiling\.\.\. no' "$out/build.log" 2>/dev/null || ok=1
 readelf -n "$img" 2>/dev/null | grep -q Xen || ok=1
 check $ok "builds with configure --host=x86_64-linux-musl CC=unishyper-gcc and make (${secs}s): a PVH image"
 
