@@ -5,13 +5,14 @@
  * SO_RCVTIMEO, concurrent senders, another thread's close(2) or
  * shutdown(2) while a thread is blocked in accept or recv (as on Linux,
  * close leaves the blocked call waiting on the still-open socket;
- * shutdown wakes it), thousands of sockets created and closed with the
+ * shutdown wakes it), SO_SNDTIMEO and FIONBIO, thousands of sockets created and closed with the
  * memory coming back, listeners sharing a port with SO_REUSEPORT, and
  * what Unishyper answers differently from Linux: multicast membership (no
  * IGMP: ENOPROTOOPT). No check depends on timing beyond "eventually".
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
@@ -155,6 +157,38 @@ static void timeouts(void)
 	close(a);
 	close(c);
 	close(l);
+}
+
+/* SO_SNDTIMEO: a send to a peer that never reads ends with EAGAIN once
+ * the buffers are full and the time is up; FIONBIO makes a socket
+ * nonblocking as O_NONBLOCK does. */
+static void send_timeout(void)
+{
+	int s, c = pair(&s), one = 1, zero = 0;
+	struct timeval tv = { 0, 200000 };
+	static char buf[64 * 1024];
+	long r = 0;
+
+	CHECK(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0, "SO_SNDTIMEO on a connection");
+	int calls = 0;
+	errno = 0;
+	while (calls < 2000 && (r = send(c, buf, sizeof(buf), 0)) > 0)
+		calls++;
+	CHECK(r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK),
+	      "  a send the peer never reads ends with EAGAIN after %d sends (%ld, %d)", calls, r, errno);
+	close(s);
+	close(c);
+
+	char b[8];
+	c = pair(&s);
+	CHECK(ioctl(s, FIONBIO, &one) == 0, "FIONBIO on");
+	errno = 0;
+	CHECK(recv(s, b, sizeof(b), 0) == -1 && errno == EAGAIN, "  recv with nothing there: EAGAIN at once");
+	CHECK((fcntl(s, F_GETFL) & O_NONBLOCK) && ioctl(s, FIONBIO, &zero) == 0 &&
+		      !(fcntl(s, F_GETFL) & O_NONBLOCK),
+	      "  it is O_NONBLOCK, and FIONBIO off clears it");
+	close(s);
+	close(c);
 }
 
 /* --- concurrent senders --- */
@@ -428,6 +462,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	signals();
 	timeouts();
+	send_timeout();
 	senders();
 	closing();
 	churn();
