@@ -5,10 +5,11 @@
  * SO_RCVTIMEO, concurrent senders, another thread's close(2) or
  * shutdown(2) while a thread is blocked in accept or recv (as on Linux,
  * close leaves the blocked call waiting on the still-open socket;
- * shutdown wakes it), SO_SNDTIMEO and FIONBIO, thousands of sockets created and closed with the
- * memory coming back, listeners sharing a port with SO_REUSEPORT, and
- * what Unishyper answers differently from Linux: multicast membership (no
- * IGMP: ENOPROTOOPT). No check depends on timing beyond "eventually".
+ * shutdown wakes it), SO_SNDTIMEO and FIONBIO, thousands of sockets
+ * created and closed with the memory coming back, listeners sharing a port
+ * with SO_REUSEPORT, and what Unishyper answers differently from Linux:
+ * multicast membership (no IGMP: ENOPROTOOPT). No check depends on timing
+ * beyond "eventually".
  */
 #define _GNU_SOURCE
 #include <errno.h>
