@@ -87,6 +87,19 @@ int main(void)
 EOF2
 $UCC -o $tmp/dl.img $tmp/dl.c -ldl && toolchain/bin/unishyper-run $tmp/dl.img </dev/null >$tmp/out 2>&1
 check "dlopen fails cleanly at run time" grep -qx "Dynamic loading not supported" $tmp/out
+
+# CMake with the toolchain file: the checks run, the executable is an image
+# that runs where it was built.
+if command -v cmake >/dev/null; then
+	cmake -DCMAKE_TOOLCHAIN_FILE="$PWD/toolchain/unishyper.cmake" -B $tmp/cm -S tests/integration/cmake \
+		>$tmp/cmake.log 2>&1 </dev/null && make -C $tmp/cm >>$tmp/cmake.log 2>&1 </dev/null
+	check "CMake with toolchain/unishyper.cmake configures and builds a project" test $? = 0
+	$tmp/cm/demo >$tmp/out 2>&1 </dev/null
+	check "  its function check, its run check and its executable work" \
+		grep -qx "hello from a CMake project, checks passed, sqrt(2) = 1.414" $tmp/out
+else
+	echo "not ok - cmake is missing (toolchain/deps.sh installs it)"
+fi
 for h in gnu/libc-version.h cmocka.h zlib.h sys/cdefs.h; do
 	printf '#include <%s>\nint main(void) { return 0; }\n' "$h" >$tmp/h.c
 	$UCC -c -o $tmp/h.o $tmp/h.c >/dev/null 2>&1

@@ -1,0 +1,4 @@
+const char *greet(void)
+{
+	return "hello from a CMake project";
+}
