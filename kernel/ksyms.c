@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include <unishyper/image.h>
 #include <unishyper/ksyms.h>
 #include <unishyper/printk.h>
 #include <unishyper/vm.h>
@@ -26,6 +27,10 @@ const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
 	if (__ksyms_end - __ksyms_start < (long)sizeof(*count))
 		return NULL;
 	hi = *count;
+	/* unishyper-gcc wrote the table after the link: the segment, not
+	 * __ksyms_end, bounds it. */
+	if (hi > (image_end() - (uintptr_t)tab) / sizeof(*tab))
+		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (tab[mid].addr <= addr)

@@ -25,6 +25,7 @@
 #include <unishyper/file.h>
 #include <unishyper/format.h>
 #include <unishyper/futex.h>
+#include <unishyper/image.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
@@ -49,7 +50,7 @@
  * all). toolchain/bin/unishyper-run checks images against the same. */
 #define MIN_FREE_PAGES 384
 
-extern char __image_end[], __ist_stack_top[];
+extern char __ist_stack_top[];
 
 static char *cmdline_words[CMDLINE_WORDS];
 static struct cpu boot_cpu;
@@ -92,7 +93,7 @@ static void too_little_memory(uint64_t ram_end, uint64_t image_end)
 /* Hands RAM to the page allocator, keeping the image and low memory. */
 static void memory_init(void)
 {
-	uint64_t ram_end = 0, image_end = virt_to_phys(__image_end);
+	uint64_t ram_end = 0, img_end = virt_to_phys((void *)image_end());
 
 	for (int i = 0; i < boot_info.nmem; i++) {
 		struct boot_mem *m = &boot_info.mem[i];
@@ -101,23 +102,23 @@ static void memory_init(void)
 	}
 	uint64_t npages = ram_end / PAGE_SIZE;
 	uint64_t bitmap_bytes = pmem_bitmap_words(npages) * 8;
-	uint64_t bitmap = PAGE_ROUND_UP(image_end);
+	uint64_t bitmap = PAGE_ROUND_UP(img_end);
 
 	/* The bitmap goes right after the image, inside the first GiB that
 	 * the boot tables map; QEMU's RAM there is contiguous. */
 	if (bitmap + bitmap_bytes > (1ul << 30))
 		panic("memory: no room for the page bitmap");
 	if (bitmap + bitmap_bytes > ram_end)
-		too_little_memory(ram_end, image_end);
+		too_little_memory(ram_end, img_end);
 	pmem_init(phys_to_virt(bitmap), 0, npages);
 	for (int i = 0; i < boot_info.nmem; i++)
 		if (boot_info.mem[i].type == BOOT_MEM_RAM)
 			pmem_add(boot_info.mem[i].base, boot_info.mem[i].len);
 	pmem_reserve(0, 1ul << 20);
-	pmem_reserve(1ul << 20, image_end - (1ul << 20));
+	pmem_reserve(1ul << 20, img_end - (1ul << 20));
 	pmem_reserve(bitmap, bitmap_bytes);
 	if (pmem_free_pages() < MIN_FREE_PAGES)
-		too_little_memory(ram_end, image_end);
+		too_little_memory(ram_end, img_end);
 	kmalloc_init(heap_pages, heap_free);
 }
 

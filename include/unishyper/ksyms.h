@@ -1,8 +1,8 @@
 /*
  * The image's own symbol table, for backtraces.
  *
- * The second link pass of unishyper-gcc fills the .ksyms section with the
- * sorted text symbols (toolchain/mkksyms). Layout: a 64-bit count, then
+ * unishyper-gcc writes the sorted text symbols into the .ksyms section of
+ * the linked image (toolchain/mkksyms). Layout: a 64-bit count, then
  * count entries of { u64 address; u32 name offset; u32 size }, then the
  * NUL-terminated names.
  */

@@ -36,6 +36,7 @@
 #include <arch/mmu.h>
 #include <arch/percpu.h>
 #include <unishyper/filemap.h>
+#include <unishyper/image.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
@@ -63,7 +64,7 @@ struct vm_area {
 };
 
 extern char __image_start[], __text_start[], __text_end[], __rodata_end[];
-extern char __data_end[], __image_end[];
+extern char __data_end[];
 extern char __boot_stack_guard[], __ist_stack_guard[];
 
 static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
@@ -300,8 +301,8 @@ void vm_init(void)
 	       VM_GUARD, "interrupt stack guard page");
 	insert((uintptr_t)__ist_stack_guard + PAGE_SIZE, (uintptr_t)__data_end,
 	       VM_READ | VM_WRITE, "interrupt stack");
-	insert((uintptr_t)__data_end, (uintptr_t)__image_end, VM_READ, "symbols");
-	brk_start = brk_cur = ((uintptr_t)__image_end + (2ul << 20) - 1) & ~((2ul << 20) - 1);
+	insert((uintptr_t)__data_end, image_end(), VM_READ, "symbols");
+	brk_start = brk_cur = (image_end() + (2ul << 20) - 1) & ~((2ul << 20) - 1);
 }
 
 static int unmap_locked(uintptr_t addr, size_t len);

@@ -17,6 +17,7 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <unishyper/boot.h>
+#include <unishyper/image.h>
 #include <unishyper/pmem.h>
 #include <unishyper/printk.h>
 #include <unishyper/sched.h>
@@ -32,7 +33,7 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 
 extern char __image_start[], __boot_end[], __text_start[], __text_end[];
-extern char __rodata_end[], __data_end[], __image_end[];
+extern char __rodata_end[], __data_end[];
 extern char __boot_stack_guard[], __ist_stack_guard[];
 
 static uint64_t *mmu_pml4;
@@ -328,7 +329,7 @@ void mmu_init(void)
 	map_range((uintptr_t)__text_start, (uintptr_t)__text_end, MMU_EXEC);
 	map_range((uintptr_t)__text_end, (uintptr_t)__rodata_end, 0);
 	map_range((uintptr_t)__rodata_end, (uintptr_t)__data_end, MMU_WRITE);
-	map_range((uintptr_t)__data_end, (uintptr_t)__image_end, 0);
+	map_range((uintptr_t)__data_end, image_end(), 0);
 	mmu_unmap((uintptr_t)__boot_stack_guard);
 	mmu_unmap((uintptr_t)__ist_stack_guard);
 
