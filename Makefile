@@ -7,6 +7,7 @@
 #                under network load (SOAK=mem,sysfuzz,net picks parts)
 #   make deps    install the Debian packages and fetch the Debian sources
 #   make port NAME=nginx   build one port (ports/NAME/build.sh) into build/ports/NAME
+#   make port-check NAME=zlib  its checks and test suite (ports/NAME/test.sh)
 #
 # Build outputs go to build/. The kernel is one relocatable object
 # (build/unishyper.o) that unishyper-gcc links into every image.
@@ -61,7 +62,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 NET_EXAMPLES := build/examples/echo.img build/examples/httpd.img build/examples/native/echo \
 	build/examples/native/httpd
 
-.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port
+.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port port-check
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
 	build/examples/demo.img build/toolchain/unishyper-supervise $(NET_EXAMPLES)
@@ -174,6 +175,12 @@ port: all
 	@[ -n "$(NAME)" ] && [ -x ports/$(NAME)/build.sh ] || \
 		{ echo "usage: make port NAME=<one of: $$(ls ports | tr '\n' ' ')>" >&2; exit 2; }
 	ports/$(NAME)/build.sh
+
+# A port's checks, its own test suite among them, against the native build.
+port-check: all
+	@[ -n "$(NAME)" ] && [ -x ports/$(NAME)/test.sh ] || \
+		{ echo "usage: make port-check NAME=<one of: $$(ls -d ports/*/ | cut -d/ -f2 | tr '\n' ' ')>" >&2; exit 2; }
+	ports/$(NAME)/test.sh
 
 run: deps all
 	$(URUN) build/examples/demo.img
