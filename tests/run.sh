@@ -168,6 +168,7 @@ part compare tests/integration/compare.sh
 part streams tests/integration/streams.sh
 part "port hello" ports/hello/test.sh
 part "port zlib" ports/zlib/test.sh
+part "port gzip" ports/gzip/test.sh
 part "port nginx" ports/nginx/test.sh
 part "port redis" ports/redis/test.sh
 
