@@ -17,24 +17,9 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=gzip-1.12-1
-src=$top/build/deps/src/$pkg
-ucc=$top/toolchain/bin/unishyper-gcc
-
-die() {
-	echo "gzip/build.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$src/.fetched" ] ||
-	die "$src is missing: run 'make deps' (toolchain/deps.sh) in $top"
-[ -f "$top/build/toolchain/unishyper.specs" ] && [ -f "$top/build/unishyper.o" ] ||
-	die "the toolchain is not built: run 'make' in $top"
-command -v musl-gcc >/dev/null || die "musl-gcc is missing (Debian's musl-tools): run 'make deps'"
-
-out=${1:-$top/build/ports/gzip}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-log=$out/build.log
+port=gzip
+. "$top/ports/recipe.sh"
+recipe_start "$@"
 tree=$out/gzip-1.12
 ntree=$out/native/gzip-1.12
 # Debian's patches leave configure.ac and the m4 files newer than what was
@@ -42,8 +27,6 @@ ntree=$out/native/gzip-1.12
 # configure and Makefile.in are used as shipped).
 notools="ACLOCAL=true AUTOMAKE=true AUTOCONF=true AUTOHEADER=true MAKEINFO=true"
 
-port=gzip
-. "$top/ports/recipe.sh"
 key=$(recipe_key)
 
 : >"$log"

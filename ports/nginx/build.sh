@@ -29,25 +29,10 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=nginx-1.22.1-9+deb12u9
-src=$top/build/deps/src/$pkg
-ucc=$top/toolchain/bin/unishyper-gcc
 here=$top/ports/nginx
-
-die() {
-	echo "nginx/build.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$src/.fetched" ] ||
-	die "$src is missing: run 'make deps' (toolchain/deps.sh) in $top"
-[ -f "$top/build/toolchain/unishyper.specs" ] && [ -f "$top/build/unishyper.o" ] ||
-	die "the toolchain is not built: run 'make' in $top"
-command -v musl-gcc >/dev/null || die "musl-gcc is missing (Debian's musl-tools): run 'make deps'"
-
-out=${1:-$top/build/ports/nginx}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-log=$out/build.log
+port=nginx
+. "$top/ports/recipe.sh"
+recipe_start "$@"
 tree=$out/$pkg
 ntree=$out/native/$pkg
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -72,8 +57,6 @@ configure_flags="--with-cc=musl-gcc --with-cc-opt=-O2
 	--without-http_auth_basic_module"
 
 # step and the reuse key (ports/recipe.sh)
-port=nginx
-. "$top/ports/recipe.sh"
 key=$(recipe_key)
 
 : >"$log"

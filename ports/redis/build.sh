@@ -26,25 +26,10 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=redis-5:7.0.15-1~deb12u10
-src=$top/build/deps/src/$pkg
-ucc=$top/toolchain/bin/unishyper-gcc
 here=$top/ports/redis
-
-die() {
-	echo "redis/build.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$src/.fetched" ] ||
-	die "$src is missing: run 'make deps' (toolchain/deps.sh) in $top"
-[ -f "$top/build/toolchain/unishyper.specs" ] && [ -f "$top/build/unishyper.o" ] ||
-	die "the toolchain is not built: run 'make' in $top"
-command -v musl-gcc >/dev/null || die "musl-gcc is missing (Debian's musl-tools): run 'make deps'"
-
-out=${1:-$top/build/ports/redis}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-log=$out/build.log
+port=redis
+. "$top/ports/recipe.sh"
+recipe_start "$@"
 # The copies drop the epoch's ':' from the folder name: make treats a ':'
 # in a path as a rule separator.
 tree=$out/redis-7.0.15
@@ -59,9 +44,7 @@ flags="MALLOC=libc USE_SYSTEMD=no BUILD_TLS=no"
 GIT_CEILING_DIRECTORIES=$out
 export GIT_CEILING_DIRECTORIES
 
-# step and the reuse key (ports/recipe.sh)
-port=redis
-. "$top/ports/recipe.sh"
+# the reuse key (ports/recipe.sh)
 key=$(recipe_key)
 
 : >"$log"

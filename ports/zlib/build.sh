@@ -20,32 +20,15 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=zlib-1:1.2.13.dfsg-1
-src=$top/build/deps/src/$pkg
-ucc=$top/toolchain/bin/unishyper-gcc
 sysroot=$top/build/sysroot
-
-die() {
-	echo "zlib/build.sh: $*" >&2
-	exit 1
-}
-
-[ -f "$src/.fetched" ] ||
-	die "$src is missing: run 'make deps' (toolchain/deps.sh) in $top"
-[ -f "$top/build/toolchain/unishyper.specs" ] && [ -f "$top/build/unishyper.o" ] ||
-	die "the toolchain is not built: run 'make' in $top"
-command -v musl-gcc >/dev/null || die "musl-gcc is missing (Debian's musl-tools): run 'make deps'"
-
-out=${1:-$top/build/ports/zlib}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-log=$out/build.log
+port=zlib
+. "$top/ports/recipe.sh"
+recipe_start "$@"
 # The copies drop the epoch's ':' from the folder name: make treats a ':'
 # in a path as a rule separator.
 tree=$out/zlib-1.2.13.dfsg
 ntree=$out/native/zlib-1.2.13.dfsg
 
-port=zlib
-. "$top/ports/recipe.sh"
 key=$(recipe_key)
 
 : >"$log"
