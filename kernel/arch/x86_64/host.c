@@ -10,10 +10,12 @@
  * IMAGE is /proc/self/exe. unishyper-run is the one UNISHYPER_RUN names,
  * else the one of the tree that built the image (UNISHYPER_RUN_PATH,
  * given at build time), else the first on PATH. Nothing of the kernel
- * runs here: only Linux system calls, no memory but the stack.
+ * runs here: only Linux system calls, no memory but the stack, and libc's
+ * string functions, which need nothing set up.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NR_write 1
 #define NR_execve 59
@@ -36,32 +38,19 @@ static long host_syscall3(long n, long a, long b, long c)
 	return r;
 }
 
-static size_t host_strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
 static void host_say(const char *s)
 {
-	host_syscall3(NR_write, 2, (long)s, (long)host_strlen(s));
+	host_syscall3(NR_write, 2, (long)s, (long)strlen(s));
 }
 
 /* The value of NAME in the environment, or NULL. */
 static const char *host_getenv(char **envp, const char *name)
 {
-	size_t n = host_strlen(name);
+	size_t n = strlen(name);
 
-	for (; *envp; envp++) {
-		size_t i = 0;
-		while (i < n && (*envp)[i] == name[i])
-			i++;
-		if (i == n && (*envp)[n] == '=')
+	for (; *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
 			return *envp + n + 1;
-	}
 	return NULL;
 }
 
@@ -79,14 +68,10 @@ static void host_try_path(const char *list, char **argv, char **envp)
 	char buf[PATH_BYTES];
 
 	while (list && *list) {
-		size_t n = 0;
-		while (list[n] && list[n] != ':')
-			n++;
+		size_t n = strcspn(list, ":");
 		if (n && n + sizeof(name) <= sizeof(buf)) {
-			for (size_t i = 0; i < n; i++)
-				buf[i] = list[i];
-			for (size_t i = 0; i < sizeof(name); i++)
-				buf[n + i] = name[i];
+			memcpy(buf, list, n);
+			memcpy(buf + n, name, sizeof(name));
 			host_try(buf, argv, envp);
 		}
 		list += n + (list[n] == ':');
