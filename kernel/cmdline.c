@@ -32,6 +32,9 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_DNS] = "dns",
 	[CMDLINE_IP6] = "ip6",
 	[CMDLINE_HOSTNAME] = "hostname",
+	[CMDLINE_STDOUT] = "stdout",
+	[CMDLINE_STDERR] = "stderr",
+	[CMDLINE_WINSIZE] = "winsize",
 };
 
 static bool is_separator(char c)

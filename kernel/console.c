@@ -12,9 +12,9 @@
  * The console is also one kind of open file (include/unishyper/file.h):
  * standard input, output and error, /dev/console and /dev/tty are all
  * files of these operations, with the terminal ioctls programs and musl's
- * stdio use (TCGETS/TCSETS*, TIOCGWINSZ). In pipe mode the console is not
- * a terminal: those answer -ENOTTY and stdio buffers fully, as it would
- * with a pipe on Linux.
+ * stdio use (TCGETS/TCSETS*, TIOCGWINSZ). A stream whose host end is not
+ * a terminal answers those with -ENOTTY, and stdio buffers fully, as it
+ * would with a pipe on Linux.
  */
 #include <errno.h>
 #include <poll.h>
@@ -54,6 +54,12 @@ static struct waitq rx_wq = WAITQ_INIT(rx_wq);  /* its lock guards rx[] */
 static struct mutex reader = MUTEX_INIT(reader); /* guards the line state */
 static spinlock_t out_lock = SPINLOCK_INIT;
 
+/* What the host has at the end of each output stream (END_MODE: what the
+ * input mode says), and the terminal size it reports. */
+enum end { END_MODE, END_TTY, END_PIPE, END_FULL };
+static enum end out_end[3];
+static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
+
 void console_early_init(void)
 {
 	uart_probe(UART_COM1);
@@ -70,6 +76,50 @@ int console_set_mode(const char *mode)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+int console_set_output(int stream, const char *kind)
+{
+	if (!kind)
+		out_end[stream] = END_MODE;
+	else if (!strcmp(kind, "tty"))
+		out_end[stream] = END_TTY;
+	else if (!strcmp(kind, "pipe"))
+		out_end[stream] = END_PIPE;
+	else if (!strcmp(kind, "full"))
+		out_end[stream] = END_FULL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int console_set_winsize(const char *size)
+{
+	unsigned long v[2] = { 0, 0 };
+	int i = 0;
+
+	if (!size)
+		return 0;
+	for (const char *p = size; *p; p++) {
+		if (*p == 'x' && i == 0 && p != size)
+			i = 1;
+		else if (*p >= '0' && *p <= '9' && v[i] < 65536)
+			v[i] = v[i] * 10 + (unsigned long)(*p - '0');
+		else
+			return -EINVAL;
+	}
+	if (i != 1 || !v[0] || !v[1] || v[0] > 65535 || v[1] > 65535)
+		return -EINVAL;
+	winsize = (struct winsize){ .ws_col = (unsigned short)v[0], .ws_row = (unsigned short)v[1] };
+	return 0;
+}
+
+/* Whether stream 0, 1 or 2 ends at a terminal on the host. */
+static enum end stream_end(int stream)
+{
+	if (stream == 0 || out_end[stream] == END_MODE)
+		return tty_mode ? END_TTY : END_PIPE;
+	return out_end[stream];
 }
 
 bool console_is_tty(void)
@@ -339,9 +389,13 @@ static ssize_t file_read(struct file *f, void *buf, size_t n, uint64_t *off)
 
 static ssize_t file_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
+	int stream = (int)(intptr_t)f->priv;
+
 	if (off)
 		return -ESPIPE;
-	ssize_t r = console_write_user((int)(intptr_t)f->priv, buf, n);
+	if (stream_end(stream) == END_FULL)
+		return -ENOSPC;
+	ssize_t r = console_write_user(stream ? stream : 1, buf, n);
 	if (r == -EPIPE)
 		signal_send(current(), SIGPIPE);
 	return r;
@@ -351,7 +405,7 @@ static long file_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
 	void *p = (void *)arg;
 
-	if (!tty_mode)
+	if (stream_end((int)(intptr_t)f->priv) != END_TTY)
 		return -ENOTTY;
 	switch (cmd) {
 	case TCGETS:
@@ -360,10 +414,8 @@ static long file_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	case TCSETSW:
 	case TCSETSF:
 		return uaccess_from(&termios, p, sizeof(termios));
-	case TIOCGWINSZ: {
-		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-		return uaccess_put((struct winsize *)p, ws);
-	}
+	case TIOCGWINSZ:
+		return uaccess_put((struct winsize *)p, winsize);
 	default:
 		return -ENOTTY;
 	}
@@ -378,11 +430,23 @@ static short file_poll(struct file *f, short events, struct poll_table *pt)
 	return (events & (POLLOUT | POLLWRNORM)) | (in ? events & (POLLIN | POLLRDNORM) : 0);
 }
 
-/* A terminal, as /dev/pts/0 shows itself on Linux. */
+/* A terminal as /dev/pts/0 shows itself on Linux, /dev/full as itself,
+ * anything else as a pipe. */
 static int file_stat(struct file *f, struct vfs_attr *a)
 {
-	*a = (struct vfs_attr){ .ino = 3, .mode = S_IFCHR | 0620, .nlink = 1, .blksize = 1024,
-				.rdev = 0x8800 };
+	switch (stream_end((int)(intptr_t)f->priv)) {
+	case END_TTY:
+		*a = (struct vfs_attr){ .ino = 3, .mode = S_IFCHR | 0620, .nlink = 1,
+					.blksize = 1024, .rdev = 0x8800 };
+		break;
+	case END_FULL:
+		*a = (struct vfs_attr){ .ino = 7, .mode = S_IFCHR | 0666, .nlink = 1,
+					.blksize = 4096, .rdev = 0x107 };
+		break;
+	default:
+		*a = (struct vfs_attr){ .ino = 4, .mode = S_IFIFO | 0600, .nlink = 1,
+					.blksize = 4096 };
+	}
 	return 0;
 }
 

@@ -274,6 +274,11 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		bad_cmdline(cl.error);
 	if (console_set_mode(cl.opt[CMDLINE_CONSOLE]))
 		bad_cmdline("unishyper.console= takes tty or pipe");
+	if (console_set_output(1, cl.opt[CMDLINE_STDOUT]) ||
+	    console_set_output(2, cl.opt[CMDLINE_STDERR]))
+		bad_cmdline("unishyper.stdout= and unishyper.stderr= take tty, pipe or full");
+	if (console_set_winsize(cl.opt[CMDLINE_WINSIZE]))
+		bad_cmdline("unishyper.winsize= takes COLSxROWS");
 	if (cl.opt[CMDLINE_LOGLEVEL]) {
 		uint64_t level;
 		if (cmdline_u64(cl.opt[CMDLINE_LOGLEVEL], &level) || level > 2)

@@ -24,7 +24,7 @@ static spinlock_t fd_lock = SPINLOCK_INIT;
 void fd_init_console(void)
 {
 	for (int fd = 0; fd < 3; fd++)
-		fd_table[fd].file = console_open(fd == 2 ? 2 : 1, O_RDWR);
+		fd_table[fd].file = console_open(fd, O_RDWR);
 }
 
 struct file *fd_get(int fd)

@@ -36,6 +36,9 @@ enum cmdline_opt {
 	CMDLINE_DNS,      /* dns=ADDR,...: name servers for the program's resolver */
 	CMDLINE_IP6,      /* ip6=ADDR/PREFIX|none,...: each interface's static IPv6 address */
 	CMDLINE_HOSTNAME, /* hostname=NAME: uname's nodename, gethostname, DHCP */
+	CMDLINE_STDOUT,   /* stdout=tty|pipe|full: the host end of standard output */
+	CMDLINE_STDERR,   /* stderr=tty|pipe|full: the host end of standard error */
+	CMDLINE_WINSIZE,  /* winsize=COLSxROWS: the host terminal's size */
 	CMDLINE_OPT_COUNT
 };
 

@@ -10,6 +10,12 @@
  * start of a line is end of file. In pipe mode (console=pipe, which
  * unishyper-run uses when its input is not a terminal) bytes pass through
  * unchanged and the byte 0x04 marks the end of the input.
+ *
+ * What the host has at the other end of each stream decides how its file
+ * answers: a terminal (isatty, TCGETS, TIOCGWINSZ with the host's size), a
+ * pipe or file (-ENOTTY), or a full device (/dev/full: writes fail with
+ * -ENOSPC). Standard input is a terminal in tty mode; standard output and
+ * error follow the mode unless unishyper.stdout=/stderr= say otherwise.
  */
 #ifndef UNISHYPER_CONSOLE_H
 #define UNISHYPER_CONSOLE_H
@@ -25,6 +31,16 @@ void console_early_init(void);
 
 /* Sets the input mode from the console= option (NULL: tty); 0 or -EINVAL. */
 int console_set_mode(const char *mode);
+
+/*
+ * Sets what the host has at the end of output stream 1 or 2 from the
+ * stdout=/stderr= options: "tty", "pipe" or "full" (NULL: as the input
+ * mode). 0 or -EINVAL.
+ */
+int console_set_output(int stream, const char *kind);
+
+/* Sets the terminal size from the winsize=COLSxROWS option; 0 or -EINVAL. */
+int console_set_winsize(const char *size);
 
 /* Starts interrupt-driven input; needs the interrupt controllers. */
 void console_init_irq(void);
@@ -46,7 +62,8 @@ ssize_t console_write_user(int stream, const void *buf, size_t n);
 /* The queue that input wakes; its lock guards the input. */
 struct waitq *console_input_queue(void);
 
-/* A new open file on the console (file.h) that writes to stream 1 or 2:
+/* A new open file on the console (file.h) for stream 0, 1 or 2 (0 reads
+ * standard input and writes to standard output, as a terminal does):
  * standard input, output and error, /dev/console and /dev/tty. NULL
  * without memory. */
 struct file *console_open(int stream, int flags);

@@ -8,18 +8,50 @@
  *   write FILE TEXT   writes TEXT and a newline to FILE
  *   exit N            exits with status N
  *   kill SIG          raises signal SIG (a number)
+ *   streams           prints, on standard error, what each of descriptors
+ *                     0, 1 and 2 answers to isatty, tcgetattr, TIOCGWINSZ
+ *                     and fstat, then the result of writing a line to
+ *                     standard output (tests/integration/hostcmd.sh runs
+ *                     it natively too and compares)
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+
+static void streams(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct winsize ws = { 0 };
+		struct termios t;
+		struct stat st;
+		int tty = isatty(fd), tc = tcgetattr(fd, &t), w = ioctl(fd, TIOCGWINSZ, &ws);
+		const char *type = fstat(fd, &st) ? "?" : S_ISCHR(st.st_mode) ? "chr"
+				   : S_ISFIFO(st.st_mode)		 ? "fifo"
+				   : S_ISREG(st.st_mode)		 ? "reg"
+									 : "other";
+		fprintf(stderr, "fd %d isatty %d tcgetattr %d winsize %dx%d %s\n", fd, tty, tc,
+			w ? 0 : ws.ws_col, w ? 0 : ws.ws_row, type);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	ssize_t r = write(1, "line\n", 5);
+	fprintf(stderr, "write %zd %s\n", r, r < 0 ? strerror(errno) : "ok");
+}
 
 int main(int argc, char **argv)
 {
 	char buf[4096];
 
+	if (argc == 2 && !strcmp(argv[1], "streams")) {
+		streams();
+		return 0;
+	}
 	printf("cwd %s\n", getcwd(buf, sizeof(buf)) ? buf : strerror(errno));
 	for (int i = 0; i < argc; i++)
 		printf("argv[%d] <%s>\n", i, argv[i]);

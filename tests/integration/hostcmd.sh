@@ -59,6 +59,29 @@ printf 'all:\n\t./prog exit 3\n' >Makefile
 make -s >/dev/null 2>&1 </dev/null
 check "run by make, which sees its status" test $? = 2
 
+# What each stream is, compared with the same program built natively:
+# isatty, tcgetattr, the terminal size and the type fstat gives, then the
+# result of a write to standard output (tests/guest/hostcmd.c "streams").
+# A reader that goes away is tests/integration/streams.sh's.
+musl-gcc -static -O2 -o "$tmp/native" "$top/tests/guest/hostcmd.c"
+same_streams() { # DESCRIPTION SHELL-COMMAND (with PROG for the program)
+	PROG=$tmp/native bash -c "$2" 2>&1 | tr -d '\r' | sort >"$tmp/native.out"
+	PROG=./prog bash -c "$2" 2>&1 | tr -d '\r' | sort >"$tmp/out"
+	check "$1" same_output
+}
+same_output() {
+	[ -s "$tmp/out" ] && cmp -s "$tmp/native.out" "$tmp/out" ||
+		{ diff "$tmp/native.out" "$tmp/out" | sed 's/^/# /' | head -n 12; return 1; }
+}
+same_streams "streams from pipes: no terminal, writes succeed, as natively" \
+	': | $PROG streams 2>&1 | cat'
+same_streams ">/dev/full: the write fails with ENOSPC, as natively" \
+	': | $PROG streams 2>&1 >/dev/full | cat'
+same_streams "at a terminal (script): isatty, TCGETS and its 132x40 size, as natively" \
+	'script -qec "stty cols 132 rows 40; $PROG streams 2>&1" /dev/null </dev/null'
+same_streams "at a terminal, output to a pipe: only input and error are terminals" \
+	'script -qec "stty cols 100 rows 30; $PROG streams | cat" /dev/null </dev/null'
+
 cd "$tmp/jail/inside"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
 check "UNISHYPER_ROOT: the folder is the root, the current folder inside it" has "cwd /inside"
