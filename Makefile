@@ -8,6 +8,7 @@
 #   make deps    install the Debian packages and fetch the Debian sources
 #   make port NAME=nginx   build one port (ports/NAME/build.sh) into build/ports/NAME
 #   make port-check NAME=zlib  its checks and test suite (ports/NAME/test.sh)
+#   make ports-check       the whole catalogue; writes docs/ports.md's table
 #
 # Build outputs go to build/. The kernel is one relocatable object
 # (build/unishyper.o) that unishyper-gcc links into every image.
@@ -62,7 +63,7 @@ KCFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -
 NET_EXAMPLES := build/examples/echo.img build/examples/httpd.img build/examples/native/echo \
 	build/examples/native/httpd
 
-.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port port-check
+.PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port port-check ports-check
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
 	build/examples/demo.img build/toolchain/unishyper-supervise $(NET_EXAMPLES)
@@ -181,6 +182,11 @@ port-check: all
 	@[ -n "$(NAME)" ] && [ -x ports/$(NAME)/test.sh ] || \
 		{ echo "usage: make port-check NAME=<one of: $$(ls -d ports/*/ | cut -d/ -f2 | tr '\n' ' ')>" >&2; exit 2; }
 	ports/$(NAME)/test.sh
+
+# Every port's checks and suite, in dependency order; long (not in make
+# test). Writes the table of docs/ports.md.
+ports-check: all
+	ports/catalogue.sh
 
 run: deps all
 	$(URUN) build/examples/demo.img

@@ -34,7 +34,9 @@
 # (bench/epoll.sh), (o) a large file on a 9p share read with read() against
 # mapped with mmap (bench/mmap.sh), (p) the network: examples/httpd (and
 # nginx, redis-server where built) under wrk and redis-benchmark, and TCP
-# stream throughput, over a tap in a private namespace (bench/net.sh).
+# stream throughput, over a tap in a private namespace (bench/net.sh), (q)
+# hello launched as a host command (./hello.img) against unishyper-run
+# hello.img and the native program.
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -53,7 +55,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklmnop
+ALL_SECTIONS=bcdefghijklmnopq
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -592,6 +594,24 @@ if sec p; then
 	trap 'exit 130' INT TERM HUP
 fi
 
+# ------------------------------------------- (q) an image as a host command
+# The same hello three ways, interleaved: unishyper-run IMAGE, the image
+# executed itself (its host entry runs unishyper-run --host), native.
+if sec q && have uni; then
+	log "(q) host command: $RUNS rounds of unishyper-run IMAGE, ./IMAGE and native"
+	declare -A QCMD=([run]="$URUN $B/unishyper/hello.img" [host]="$B/unishyper/hello.img"
+		[native]="$B/native/hello")
+	for k in run host native; do CMDLINES["q-$k"]=${QCMD[$k]}; done
+	for i in $(seq 0 "$RUNS"); do
+		for k in run host native; do
+			c="q-$k"
+			[ "$i" = 0 ] && c="q-warmup-$k"
+			# shellcheck disable=SC2086 # the words of the command
+			launch "$c" 0 "$UNI_TIMEOUT" 'hello, world' "" ${QCMD[$k]}
+		done
+	done
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -1110,6 +1130,27 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo "- Unishyper's own rows use its raw QEMU command, so they hold no wrapper cost; the"
 	echo "  unishyper-run rows show what a user of the wrapper waits."
 	echo "- QEMU puts a PVH image at 1 MiB, so -m 1 cannot hold any guest."
+	echo
+
+	echo "## (q) An image as a host command"
+	echo
+	echo "hello launched as \`unishyper-run hello.img\` (its defaults: microvm, 128 MiB), as a host"
+	echo "command (\`./hello.img\`: its ELF entry runs \`unishyper-run --host\`, which also shares the"
+	echo "host's / over 9p and passes the caller's folder and environment) and natively: host wall"
+	echo "clock to exit (bench/src/launchtime.c), median of $RUNS launches, interleaved after one"
+	echo "warm-up round."
+	echo
+	echo "| launch | ok | exit (ms), median | min – max |"
+	echo "|---|---:|---:|---:|"
+	declare -A QEX=()
+	for k in run host native; do
+		read -r n ex exmin exmax < <(stats "$L/q-$k.txt" exit_ms)
+		QEX[$k]=$ex
+		echo "| \`${CMDLINES[q-$k]//$TOP\//}\` | $n/$RUNS | **$ex** | $exmin – $exmax |"
+	done
+	echo
+	echo "- the host command's own cost (./hello.img − unishyper-run hello.img, medians):" \
+		"$(diff_ms "${QEX[host]:-}" "${QEX[run]:-}") ms; ÷ native $(ratio "${QEX[host]:-}" "${QEX[native]:-}" 1)"
 	echo
 
 	echo "## Command lines"

@@ -2,7 +2,8 @@
 # scratch folder): check RC DESCRIPTION prints "ok N - DESCRIPTION" when RC
 # is 0, else "not ok N - DESCRIPTION" followed by the first lines of
 # $tmp/out and $tmp/err (what the checked commands left there); it empties
-# both files for the next check. $failed counts the failures.
+# both files for the next check. $failed counts the failures. suite_result
+# (below) reports the figures of the port's own suite.
 
 n=0
 failed=0
@@ -19,4 +20,11 @@ check() {
 	fi
 	: >"$tmp/out"
 	: >"$tmp/err"
+}
+
+# suite_result NATIVE UNISHYPER TOTAL: the line make ports-check reads for
+# docs/ports.md (ports/catalogue.sh): how many of the TOTAL tests of the
+# port's own suite pass natively and with the images.
+suite_result() {
+	echo "# suite: native $1 unishyper $2 total $3"
 }
