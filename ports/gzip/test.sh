@@ -44,5 +44,6 @@ EOR
 failing=$(sed -n 's/^FAIL: //p; s/^ERROR: //p' "$tmp/uni.log" | sort -u | tr '\n' ' ' | sed 's/ $//')
 [ "${upass:-0}" -gt 0 ] && [ $((upass * 100)) -ge $((npass * 95)) ]
 check $? "gzip's make check with the image: ${upass:-?} of ${utotal:-?} pass (${npass:-?} natively)${failing:+; failing: $failing}"
+suite_result "${npass:-0}" "${upass:-0}" "${ntotal:-0}"
 
 [ "$failed" = 0 ]

@@ -40,6 +40,7 @@ check $? "zlib's make test natively (musl-gcc -static): $native runs OK"
 [ "$uni" = "$native" ] || tail -n 12 "$tmp/uni.log" >"$tmp/err"
 [ "$uni" = "$native" ]
 check $? "zlib's make test with the images as host commands: $uni of $native runs OK"
+suite_result "$native" "$uni" "$native"
 
 cat >"$tmp/z.c" <<'EOC'
 #include <stdio.h>
