@@ -22,9 +22,10 @@ check() {
 	: >"$tmp/err"
 }
 
-# suite_result NATIVE UNISHYPER TOTAL: the line make ports-check reads for
-# docs/ports.md (ports/catalogue.sh): how many of the TOTAL tests of the
-# port's own suite pass natively and with the images.
+# suite_result NATIVE UNISHYPER TOTAL [NATIVE_S UNISHYPER_S]: the line make
+# ports-check reads for docs/ports.md (ports/catalogue.sh): how many of the
+# TOTAL tests of the port's own suite pass natively and with the images,
+# and how many seconds the suite took each way.
 suite_result() {
-	echo "# suite: native $1 unishyper $2 total $3"
+	echo "# suite: native $1 unishyper $2 total $3 seconds ${4:--} ${5:--}"
 }

@@ -27,7 +27,8 @@
 #                       it is not built (a warning; the rest still is).
 # OUTDIR/initramfs-9p.cpio
 #                       the same for a folder shared over virtio-9p: /fileinit
-#                       (booted with fileinit_fs=9p), /filebench and the
+#                       (booted with fileinit_fs=9p), /filebench, /portrun
+#                       (a port's work figure, bench/ports.sh) and the
 #                       modules virtio_mmio, 9pnet_virtio and 9p with their
 #                       dependencies (netfs, fscache, ...).  Built or left
 #                       out on its own, like initramfs-files.cpio.
@@ -123,10 +124,11 @@ charset="$(sed -n 's/^CONFIG_FAT_DEFAULT_IOCHARSET="\(.*\)"/\1/p' "$config" 2>/d
 musl-gcc -static -O2 -Wall -o "$OUT/fileinit" "$SRC/linux_fileinit.c"
 musl-gcc -static -O2 -Wall -o "$OUT/filebench" "$SRC/filebench.c"
 musl-gcc -static -O2 -Wall -o "$OUT/manyfiles" "$SRC/manyfiles.c"
-strip "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles"
+musl-gcc -static -O2 -Wall -o "$OUT/portrun" "$SRC/linux_portrun.c"
+strip "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles" "$OUT/portrun"
 
 # files_initramfs NAME MODULE...: OUTDIR/initramfs-NAME.cpio with /fileinit,
-# /filebench, /manyfiles and the modules with their dependencies in /modules.load; a
+# /filebench, /manyfiles, /portrun and the modules with their dependencies in /modules.load; a
 # warning and no archive when modprobe cannot resolve one of them
 files_initramfs() {
 	local name="$1" root="$OUT/rootfs-$1" m d deps="" kos ko
@@ -146,7 +148,7 @@ files_initramfs() {
 		cp "$ko" "$root$ko"
 	done
 	printf '%s\n' $kos > "$root/modules.load"
-	cp "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles" "$root/"
+	cp "$OUT/fileinit" "$OUT/filebench" "$OUT/manyfiles" "$OUT/portrun" "$root/"
 	pack "$root" "$OUT/initramfs-$name.cpio"
 }
 files_initramfs files virtio_mmio virtio_blk vfat "nls_cp${codepage:-437}" "nls_${charset:-ascii}"

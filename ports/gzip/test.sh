@@ -33,17 +33,20 @@ suite() {
 	make -C "$1" check $notools </dev/null >"$2" 2>&1
 	echo "$(sed -n 's/^# PASS: *//p' "$2" | tail -n 1) $(sed -n 's/^# TOTAL: *//p' "$2" | tail -n 1)"
 }
+t0=$(date +%s)
 read -r npass ntotal <<EOR
 $(suite "$out/native/gzip-1.12" "$tmp/native.log")
 EOR
+t1=$(date +%s)
 [ "${npass:-0}" -gt 0 ] && [ "$npass" = "$ntotal" ]
 check $? "gzip's make check natively (musl-gcc -static): ${npass:-?} of ${ntotal:-?} pass"
 read -r upass utotal <<EOR
 $(suite "$out/gzip-1.12" "$tmp/uni.log")
 EOR
+t2=$(date +%s)
 failing=$(sed -n 's/^FAIL: //p; s/^ERROR: //p' "$tmp/uni.log" | sort -u | tr '\n' ' ' | sed 's/ $//')
 [ "${upass:-0}" -gt 0 ] && [ $((upass * 100)) -ge $((npass * 95)) ]
 check $? "gzip's make check with the image: ${upass:-?} of ${utotal:-?} pass (${npass:-?} natively)${failing:+; failing: $failing}"
-suite_result "${npass:-0}" "${upass:-0}" "${ntotal:-0}"
+suite_result "${npass:-0}" "${upass:-0}" "${ntotal:-0}" $((t1 - t0)) $((t2 - t1))
 
 [ "$failed" = 0 ]

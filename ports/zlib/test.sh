@@ -33,14 +33,17 @@ suite() {
 	make -C "$1" test </dev/null >"$2" 2>&1
 	grep -c 'test OK \*\*\*' "$2"
 }
+t0=$(date +%s)
 native=$(suite "$ntree" "$tmp/native.log")
+t1=$(date +%s)
 uni=$(suite "$tree" "$tmp/uni.log")
+t2=$(date +%s)
 [ "$native" -ge 2 ]
 check $? "zlib's make test natively (musl-gcc -static): $native runs OK"
 [ "$uni" = "$native" ] || tail -n 12 "$tmp/uni.log" >"$tmp/err"
 [ "$uni" = "$native" ]
 check $? "zlib's make test with the images as host commands: $uni of $native runs OK"
-suite_result "$native" "$uni" "$native"
+suite_result "$native" "$uni" "$native" $((t1 - t0)) $((t2 - t1))
 
 cat >"$tmp/z.c" <<'EOC'
 #include <stdio.h>
