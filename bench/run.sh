@@ -36,7 +36,9 @@
 # nginx, redis-server where built) under wrk and redis-benchmark, and TCP
 # stream throughput, over a tap in a private namespace (bench/net.sh), (q)
 # hello launched as a host command (./hello.img) against unishyper-run
-# hello.img and the native program.
+# hello.img and the native program, (r) one work figure per port of the
+# catalogue, native, as a host command and in the Linux microVM
+# (bench/ports.sh; the ports built with make port NAME=...).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -46,7 +48,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijklmnop"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklmnopqr"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -55,7 +57,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklmnopq
+ALL_SECTIONS=bcdefghijklmnopqr
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -597,10 +599,10 @@ fi
 # ------------------------------------------- (q) an image as a host command
 # The same hello three ways, interleaved: unishyper-run IMAGE, the image
 # executed itself (its host entry runs unishyper-run --host), native.
+declare -A QCMD=([run]="$URUN $B/unishyper/hello.img" [host]="$B/unishyper/hello.img"
+	[native]="$B/native/hello")
 if sec q && have uni; then
 	log "(q) host command: $RUNS rounds of unishyper-run IMAGE, ./IMAGE and native"
-	declare -A QCMD=([run]="$URUN $B/unishyper/hello.img" [host]="$B/unishyper/hello.img"
-		[native]="$B/native/hello")
 	for k in run host native; do CMDLINES["q-$k"]=${QCMD[$k]}; done
 	for i in $(seq 0 "$RUNS"); do
 		for k in run host native; do
@@ -610,6 +612,12 @@ if sec q && have uni; then
 			launch "$c" 0 "$UNI_TIMEOUT" 'hello, world' "" ${QCMD[$k]}
 		done
 	done
+fi
+
+# ------------------------------------------------- (r) the ports' work
+. "$TOP/bench/ports.sh"
+if sec r; then
+	ports_run
 fi
 
 # ------------------------------------------------- (b) smallest memory
@@ -1146,12 +1154,14 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	for k in run host native; do
 		read -r n ex exmin exmax < <(stats "$L/q-$k.txt" exit_ms)
 		QEX[$k]=$ex
-		echo "| \`${CMDLINES[q-$k]//$TOP\//}\` | $n/$RUNS | **$ex** | $exmin – $exmax |"
+		echo "| \`${QCMD[$k]//$TOP\//}\` | $n/$RUNS | **$ex** | $exmin – $exmax |"
 	done
 	echo
 	echo "- the host command's own cost (./hello.img − unishyper-run hello.img, medians):" \
 		"$(diff_ms "${QEX[host]:-}" "${QEX[run]:-}") ms; ÷ native $(ratio "${QEX[host]:-}" "${QEX[native]:-}" 1)"
 	echo
+
+	ports_report
 
 	echo "## Command lines"
 	echo
