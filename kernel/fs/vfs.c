@@ -437,19 +437,39 @@ static int do_symlink(struct vnode *d, const char *n, size_t l, uint32_t mode, c
 	return d->ops->symlink ? d->ops->symlink(d, n, l, t) : -EPERM;
 }
 
+/* 1 when path's last name is ".", 2 when it is "..", else 0: a change of
+ * a directory entry never names the directory itself that way. */
+static int last_dot(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	size_t i = n;
+	while (i > 0 && path[i - 1] != '/')
+		i--;
+	if (n - i == 1 && path[i] == '.')
+		return 1;
+	return n - i == 2 && path[i] == '.' && path[i + 1] == '.' ? 2 : 0;
+}
+
 int vfs_mkdir(const char *path, uint32_t mode)
 {
-	return change(path, do_mkdir, mode, NULL);
+	return last_dot(path) ? -EEXIST : change(path, do_mkdir, mode, NULL);
 }
 
 int vfs_unlink(const char *path)
 {
-	return change(path, do_unlink, 0, NULL);
+	return last_dot(path) ? -EISDIR : change(path, do_unlink, 0, NULL);
 }
 
+/* As Linux: "." is -EINVAL, ".." is not empty. */
 int vfs_rmdir(const char *path)
 {
-	return change(path, do_rmdir, 0, NULL);
+	static const int dot_error[] = { 0, -EINVAL, -ENOTEMPTY };
+	int dot = last_dot(path);
+
+	return dot ? dot_error[dot] : change(path, do_rmdir, 0, NULL);
 }
 
 int vfs_symlink(const char *target, const char *path)
@@ -510,6 +530,10 @@ int vfs_rename(const char *from, const char *to, bool noreplace)
 	if (!w)
 		return -ENOMEM;
 	struct where *a = &w[0], *b = &w[1];
+	if (last_dot(from) || last_dot(to)) {
+		r = -EBUSY; /* as Linux: "." and ".." are not entries to move */
+		goto out;
+	}
 	if ((r = parent_path(from, a)) || (r = parent_path(to, b)))
 		goto out;
 	size_t l = strlen(a->abs);

@@ -8,6 +8,7 @@
  *   write FILE TEXT   writes TEXT and a newline to FILE
  *   exit N            exits with status N
  *   kill SIG          raises signal SIG (a number)
+ *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
  *   streams           prints, on standard error, what each of descriptors
  *                     0, 1 and 2 answers to isatty, tcgetattr, TIOCGWINSZ
  *                     and fstat, then the result of writing a line to
@@ -75,6 +76,15 @@ int main(int argc, char **argv)
 		}
 	} else if (argc >= 3 && !strcmp(argv[1], "exit")) {
 		return atoi(argv[2]);
+	} else if (argc >= 3 && !strcmp(argv[1], "alloc")) {
+		size_t n = (size_t)atoi(argv[2]) << 20;
+		char *p = malloc(n);
+		if (!p) {
+			printf("alloc: %s\n", strerror(errno));
+			return 1;
+		}
+		memset(p, 1, n);
+		printf("alloc ok %d\n", p[n / 2] + p[n - 1]);
 	} else if (argc >= 3 && !strcmp(argv[1], "kill")) {
 		fflush(stdout);
 		raise(atoi(argv[2]));

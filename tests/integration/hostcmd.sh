@@ -49,6 +49,11 @@ done
 got=$(ended "$top/toolchain/bin/unishyper-run" "$img" -- kill 11)
 check "unishyper-run without --host keeps status 139 for it ($got)" test "$got" = 139
 
+./prog alloc 600 >"$tmp/out" 2>&1 </dev/null
+check "a host command has 1024 MiB: 600 MiB allocated and filled" has "alloc ok 2"
+UNISHYPER_MEM=64 ./prog alloc 100 >"$tmp/out" 2>&1 </dev/null
+check "UNISHYPER_MEM=64: 100 MiB is more than the guest has (status 137)" test $? = 137
+
 env HOSTCMD_VAR=by-env ./prog show >"$tmp/out" 2>&1 </dev/null
 check "run by env" has "HOSTCMD_VAR by-env"
 echo "arg-from-xargs" | xargs ./prog show >"$tmp/out" 2>&1
