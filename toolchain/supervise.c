@@ -15,7 +15,8 @@
  * guest: when standard input ends, the --in connection is shut down (the
  * guest reads end of file); when writing standard output or error fails
  * (the reader went away), that connection is closed (the guest's next
- * write fails with EPIPE). No byte value is reserved.
+ * write fails with EPIPE); a reader gone before QEMU connects closes the
+ * connection at once. No byte value is reserved.
  *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
@@ -24,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,6 +94,16 @@ static ssize_t read_some(int fd, char *buf)
 	return n;
 }
 
+/* Whether fd is a pipe or socket whose reader has already gone: the
+ * guest's stream is then closed before the program writes to it, so its
+ * first write fails as the native program's would. */
+static int reader_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 /* Copies one stream until its source ends or its destination fails. */
 static void *pump(void *arg)
 {
@@ -108,7 +120,7 @@ static void *pump(void *arg)
 		return NULL;
 	from = s->host_fd ? s->conn_fd : 0;
 	to = s->host_fd ? s->host_fd : s->conn_fd;
-	while ((n = read_some(from, buf)) > 0)
+	while (!(s->host_fd && reader_gone(to)) && (n = read_some(from, buf)) > 0)
 		if (write_all(to, buf, n))
 			break;
 	/* Input ended: QEMU reads end of file. Output failed: QEMU's next

@@ -67,7 +67,7 @@ check "run by make, which sees its status" test $? = 2
 # What each stream is, compared with the same program built natively:
 # isatty, tcgetattr, the terminal size and the type fstat gives, then the
 # result of a write to standard output (tests/guest/hostcmd.c "streams").
-# A reader that goes away is tests/integration/streams.sh's.
+# A reader that goes away later is tests/integration/streams.sh's.
 musl-gcc -static -O2 -o "$tmp/native" "$top/tests/guest/hostcmd.c"
 same_streams() { # DESCRIPTION SHELL-COMMAND (with PROG for the program)
 	PROG=$tmp/native bash -c "$2" 2>&1 | tr -d '\r' | sort >"$tmp/native.out"
@@ -82,6 +82,11 @@ same_streams "streams from pipes: no terminal, writes succeed, as natively" \
 	': | $PROG streams 2>&1 | cat'
 same_streams ">/dev/full: the write fails with ENOSPC, as natively" \
 	': | $PROG streams 2>&1 >/dev/full | cat'
+same_streams "a reader gone before the start: the write fails with EPIPE, as natively" \
+	': | python3 -c "import os, subprocess, sys; r, w = os.pipe(); os.close(r); subprocess.run([sys.argv[1], \"streams\"], stdout=w)" "$PROG" 2>&1 | cat'
+ended_closed() { python3 -c 'import os, subprocess, sys; r, w = os.pipe(); os.close(r); print(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.DEVNULL).returncode)' "$@"; }
+got=$(ended_closed ./prog show)
+check "a closed standard output: the program dies of SIGPIPE as natively ($got)" test "$got" = "$(ended_closed "$tmp/native" show)"
 same_streams "at a terminal (script): isatty, TCGETS and its 132x40 size, as natively" \
 	'script -qec "stty cols 132 rows 40; $PROG streams 2>&1" /dev/null </dev/null'
 same_streams "at a terminal, output to a pipe: only input and error are terminals" \
