@@ -2,7 +2,8 @@
  * Address-space areas (see vm.h).
  *
  * Areas are kept in a sorted singly linked list; a program has a few dozen
- * at most. Anonymous areas get their pages on first touch through
+ * at most, as a new anonymous mapping or a growth of the brk heap joins
+ * its anonymous neighbours. Anonymous areas get their pages on first touch through
  * vm_fault(), zeroed; unmapping returns them to pmem. Guard pages are areas
  * without permissions, so nothing is placed there and touching them is
  * reported as a stack overflow; under a stack the guard is 1 MiB. The
@@ -101,6 +102,39 @@ static struct vm_area *insert(uintptr_t start, uintptr_t end, unsigned flags, co
 	a->next = *pp;
 	*pp = a;
 	return a;
+}
+
+/* Whether b continues a: adjacent anonymous memory of the same kind. */
+static bool mergeable(const struct vm_area *a, const struct vm_area *b)
+{
+	return a->end == b->start && a->flags == b->flags && a->name == b->name &&
+	       (a->flags & (VM_LAZY | VM_FILE | VM_FRAMES | VM_GUARD | VM_STACK)) == VM_LAZY;
+}
+
+/* Joins the area that starts at addr with its neighbours where they are
+ * mergeable, as Linux merges mappings: the brk heap grown page by page and
+ * the many small mmaps of musl's malloc then stay a few areas, and the
+ * list walks stay short. */
+static void merge_around(uintptr_t addr)
+{
+	struct vm_area *prev = NULL, *a = areas, *next;
+
+	while (a && a->start < addr) {
+		prev = a;
+		a = a->next;
+	}
+	if (!a || a->start != addr)
+		return;
+	if ((next = a->next) && mergeable(a, next)) {
+		a->end = next->end;
+		a->next = next->next;
+		kfree(next);
+	}
+	if (prev && mergeable(prev, a)) {
+		prev->end = a->end;
+		prev->next = a->next;
+		kfree(a);
+	}
 }
 
 /* Makes addr an area boundary, splitting the area that contains it. */
@@ -468,6 +502,7 @@ static uintptr_t brk_locked(uintptr_t brk)
 		    !range_free(old_end, new_end) ||
 		    !insert(old_end, new_end, VM_READ | VM_WRITE | VM_LAZY, "brk heap"))
 			return brk_cur;
+		merge_around(old_end);
 	} else if (new_end < old_end) {
 		if (split(new_end))
 			return brk_cur;
@@ -707,7 +742,11 @@ static long change(const struct change c)
 
 static long map_body(const struct change *c)
 {
-	return map_locked(c->a, c->b, (unsigned)c->c, c->x);
+	long r = map_locked(c->a, c->b, (unsigned)c->c, c->x);
+
+	if (r >= 0)
+		merge_around((uintptr_t)r);
+	return r;
 }
 
 static long unmap_body(const struct change *c)

@@ -1,6 +1,8 @@
 /*
  * Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, and
- * malloc over many sizes.
+ * malloc over many sizes; many neighbouring one-page mappings and a brk
+ * heap grown page by page (which the kernel joins into few areas) keep
+ * their pages apart when parts of them go.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -107,5 +109,59 @@ int main(void)
 	void *big = malloc(64 << 20);
 	CHECK(big && memset(big, 1, 64 << 20), "malloc of 64 MiB");
 	free(big);
+
+	/* 2000 one-page mappings, each with its own value; every other one
+	 * unmapped, then every other one made read-only */
+	enum { PAGES = 2000 };
+	static unsigned char *page[PAGES];
+	zero = open("/dev/zero", O_RDONLY);
+	ok = 1;
+	for (int i = 0; i < PAGES; i++) {
+		page[i] = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page[i] == MAP_FAILED)
+			ok = 0;
+		else
+			memset(page[i], i & 0xff, pg);
+	}
+	CHECK(ok, "2000 one-page mappings");
+	ok = 1;
+	for (int i = 1; i < PAGES; i += 2)
+		if (munmap(page[i], pg))
+			ok = 0;
+	for (int i = 0; i < PAGES; i++)
+		if (i % 2 ? read(zero, page[i], 1) != -1 || errno != EFAULT
+			  : !all(page[i], pg, (unsigned char)i))
+			ok = 0;
+	CHECK(ok, "every other one unmapped: those give EFAULT, the rest keep their bytes");
+	ok = 1;
+	for (int i = 0; i < PAGES; i += 4)
+		if (mprotect(page[i], pg, PROT_READ))
+			ok = 0;
+	for (int i = 0; i < PAGES; i += 2)
+		if (!all(page[i], pg, (unsigned char)i) ||
+		    (i % 4 == 0 && (read(zero, page[i], 1) != -1 || errno != EFAULT)) ||
+		    (i % 4 == 2 && (page[i][0] = (unsigned char)i) != (unsigned char)i))
+			ok = 0;
+	CHECK(ok, "a quarter made read-only: those refuse writes, the others take them");
+	for (int i = 0; i < PAGES; i += 2)
+		munmap(page[i], pg);
+
+	/* the brk heap grown one page at a time, then shrunk by half */
+	char *h0 = (char *)syscall(SYS_brk, 0);
+	ok = 1;
+	for (int i = 0; i < 1000; i++) {
+		char *want = h0 + (size_t)(i + 1) * pg;
+		if ((char *)syscall(SYS_brk, want) != want)
+			ok = 0;
+		else
+			memset(want - pg, i & 0xff, pg);
+	}
+	CHECK(ok, "brk grown 1000 times by a page");
+	CHECK((char *)syscall(SYS_brk, h0 + 500 * pg) == h0 + 500 * pg &&
+		      all((unsigned char *)h0 + 499 * pg, pg, 499 & 0xff) &&
+		      read(zero, h0 + 500 * pg, 1) == -1 && errno == EFAULT,
+	      "brk shrunk by half: the kept pages keep their bytes, the rest are gone");
+	syscall(SYS_brk, h0);
+	close(zero);
 	return tap_done();
 }
