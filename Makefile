@@ -8,7 +8,7 @@
 #   make deps    install the Debian packages and fetch the Debian sources
 #   make port NAME=nginx   build one port (ports/NAME/build.sh) into build/ports/NAME
 #   make port-check NAME=zlib  its checks and test suite (ports/NAME/test.sh)
-#   make ports-check       the whole catalogue; writes docs/ports.md's table
+#   make ports-check       the whole catalogue (PORTS="..." for some); docs/ports.md's table
 #
 # Build outputs go to build/. The kernel is one relocatable object
 # (build/unishyper.o) that unishyper-gcc links into every image.
@@ -183,10 +183,10 @@ port-check: all
 		{ echo "usage: make port-check NAME=<one of: $$(ls -d ports/*/ | cut -d/ -f2 | tr '\n' ' ')>" >&2; exit 2; }
 	ports/$(NAME)/test.sh
 
-# Every port's checks and suite, in dependency order; long (not in make
-# test). Writes the table of docs/ports.md.
+# Every port's checks and suite, in dependency order (PORTS="a b": those
+# alone); long (not in make test). Writes the table of docs/ports.md.
 ports-check: all
-	ports/catalogue.sh
+	ports/catalogue.sh $(PORTS)
 
 run: deps all
 	$(URUN) build/examples/demo.img
