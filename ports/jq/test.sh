@@ -73,6 +73,7 @@ EOR
 failing=$(failures "$tmp/uni.log")
 [ "${upass:-0}" -gt 0 ] && [ $((upass * 100)) -ge $((npass * 95)) ]
 check $? "jq's make check with the image: ${upass:-?} of ${utotal:-?} pass (${npass:-?} natively), ${ucase:-?} of ${uall:-?} filters (${usec:-?} s)${failing:+; failing: $failing}"
+suite_result "${ncase:-0}" "${ucase:-0}" "${nall:-0}" "${nsec:--}" "${usec:--}"
 
 # others TREE: runs the tests make check leaves out, as make check would
 # (NO_VALGRIND=1), each bounded to 5 minutes; prints the ones that pass.

@@ -71,6 +71,7 @@ EOR
 failing=$(sed -n 's/^FAIL: //p; s/^ERROR: //p' "$tmp/uni.log" | sort -u | tr '\n' ' ' | sed 's/ $//')
 [ "${upass:-0}" -gt 0 ] && [ $((upass * 100)) -ge $((npass * 95)) ]
 check $? "Oniguruma's make check with the images: ${upass:-?} of ${utotal:-?} programs pass (${npass:-?} natively), ${ucase:-?} of ${uall:-?} patterns (${usec:-?} s)${failing:+; failing: $failing}"
+suite_result "${ncase:-0}" "${ucase:-0}" "${nall:-0}" "${nsec:--}" "${usec:--}"
 
 cat >"$tmp/re.c" <<'EOC'
 #include <stdio.h>
