@@ -35,6 +35,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_STDOUT] = "stdout",
 	[CMDLINE_STDERR] = "stderr",
 	[CMDLINE_WINSIZE] = "winsize",
+	[CMDLINE_UMASK] = "umask",
 };
 
 static bool is_separator(char c)

@@ -279,6 +279,15 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		bad_cmdline("unishyper.stdout= and unishyper.stderr= take tty, pipe or full");
 	if (console_set_winsize(cl.opt[CMDLINE_WINSIZE]))
 		bad_cmdline("unishyper.winsize= takes COLSxROWS");
+	if (cl.opt[CMDLINE_UMASK]) {
+		const char *m = cl.opt[CMDLINE_UMASK];
+		unsigned mask = 0;
+		if (!*m || strspn(m, "01234567") != strlen(m) || strlen(m) > 4)
+			bad_cmdline("unishyper.umask= takes an octal mask");
+		for (; *m; m++)
+			mask = mask * 8 + (unsigned)(*m - '0');
+		program_set_umask(mask);
+	}
 	if (cl.opt[CMDLINE_LOGLEVEL]) {
 		uint64_t level;
 		if (cmdline_u64(cl.opt[CMDLINE_LOGLEVEL], &level) || level > 2)

@@ -12,6 +12,7 @@
 
 #include <unishyper/file.h>
 #include <unishyper/syscall.h>
+#include <unishyper/program.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
 
@@ -228,6 +229,11 @@ SYSCALL_DEFINE1(fchdir, int, fd)
 	long r = vfs_fchdir(f);
 	file_put(f);
 	return r;
+}
+
+void program_set_umask(unsigned mask)
+{
+	umask_bits = mask & 0777;
 }
 
 SYSCALL_DEFINE1(umask, uint32_t, mask)

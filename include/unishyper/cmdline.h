@@ -39,6 +39,7 @@ enum cmdline_opt {
 	CMDLINE_STDOUT,   /* stdout=tty|pipe|full: the host end of standard output */
 	CMDLINE_STDERR,   /* stderr=tty|pipe|full: the host end of standard error */
 	CMDLINE_WINSIZE,  /* winsize=COLSxROWS: the host terminal's size */
+	CMDLINE_UMASK,    /* umask=OCTAL: the program's file-mode creation mask */
 	CMDLINE_OPT_COUNT
 };
 

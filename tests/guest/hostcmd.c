@@ -9,6 +9,7 @@
  *   exit N            exits with status N
  *   kill SIG          raises signal SIG (a number)
  *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
+ *   umask             prints the file-mode creation mask it started with
  *   streams           prints, on standard error, what each of descriptors
  *                     0, 1 and 2 answers to isatty, tcgetattr, TIOCGWINSZ
  *                     and fstat, then the result of writing a line to
@@ -76,6 +77,9 @@ int main(int argc, char **argv)
 		}
 	} else if (argc >= 3 && !strcmp(argv[1], "exit")) {
 		return atoi(argv[2]);
+	} else if (argc >= 2 && !strcmp(argv[1], "umask")) {
+		mode_t m = umask(0);
+		printf("umask %03o\n", (unsigned)m);
 	} else if (argc >= 3 && !strcmp(argv[1], "alloc")) {
 		size_t n = (size_t)atoi(argv[2]) << 20;
 		char *p = malloc(n);
