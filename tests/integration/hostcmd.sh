@@ -57,6 +57,16 @@ check "a host command has 1024 MiB: 600 MiB allocated and filled" has "alloc ok 
 UNISHYPER_MEM=64 ./prog alloc 100 >"$tmp/out" 2>&1 </dev/null
 check "UNISHYPER_MEM=64: 100 MiB is more than the guest has (status 137)" test $? = 137
 
+LC_ALL=xx_YY.UTF-8 ./prog show >"$tmp/out" 2>"$tmp/err" </dev/null
+check "a locale the host lacks: no shell warning on standard error, as natively" \
+	bash -c "[ ! -s '$tmp/err' ] && grep -q 'argv\[1\] <show>' '$tmp/out'"
+
+# An image named like a tool the launcher uses, first on PATH, runs once.
+mkdir "$tmp/tools"
+for t in grep sed od tr head readelf mktemp basename stty nproc; do cp prog "$tmp/tools/$t"; done
+PATH=$tmp/tools:$PATH timeout 60 "$tmp/tools/grep" show >"$tmp/out" 2>&1 </dev/null
+check "an image named grep (and sed, od, ...) first on PATH runs as itself" has "argv[1] <show>"
+
 env HOSTCMD_VAR=by-env ./prog show >"$tmp/out" 2>&1 </dev/null
 check "run by env" has "HOSTCMD_VAR by-env"
 echo "arg-from-xargs" | xargs ./prog show >"$tmp/out" 2>&1

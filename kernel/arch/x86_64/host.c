@@ -5,9 +5,13 @@
  * this: it runs in the host's user mode, with the host's stack (argc,
  * argv, environment), and re-executes the image under Unishyper:
  *
- *   unishyper-run IMAGE --host --argv0 ARGV0 -- ARGS...
+ *   unishyper-run IMAGE --host --stderr-fd N --argv0 ARGV0 -- ARGS...
  *
- * IMAGE is /proc/self/exe. unishyper-run is the one UNISHYPER_RUN names,
+ * IMAGE is /proc/self/exe. Standard error is moved to descriptor N and
+ * /dev/null takes its place while the launcher's shell starts, which warns
+ * there about a locale of the caller's the host lacks (LC_ALL=en_US.UTF-8
+ * on a host without it) where the native program would print nothing;
+ * the launcher puts it back first thing. unishyper-run is the one UNISHYPER_RUN names,
  * else the one of the tree that built the image (UNISHYPER_RUN_PATH,
  * given at build time), else the first on PATH. Nothing of the kernel
  * runs here: only Linux system calls, no memory but the stack, and libc's
@@ -18,11 +22,17 @@
 #include <string.h>
 
 #define NR_write 1
+#define NR_open 2
+#define NR_close 3
+#define NR_dup2 33
 #define NR_execve 59
+#define NR_fcntl 72
 #define NR_readlink 89
 #define NR_exit_group 231
 
 #define PATH_BYTES 4096
+#define F_DUPFD 0
+#define O_WRONLY 1
 
 static _Noreturn void host_exit(int status)
 {
@@ -91,12 +101,48 @@ __asm__(".text\n"
 	"	ud2\n"
 	".size host_entry, . - host_entry\n");
 
+/* Moves standard error to a free descriptor from 10 up and opens
+ * /dev/null in its place; the descriptor's number in decimal into fd (2
+ * when standard error stays where it is). */
+static void host_hide_stderr(char fd[4])
+{
+	long saved = host_syscall3(NR_fcntl, 2, F_DUPFD, 10);
+	long null = saved >= 10 && saved < 1000 ? host_syscall3(NR_open, (long)"/dev/null", O_WRONLY, 0) : -1;
+
+	fd[0] = '2', fd[1] = 0;
+	if (null < 0 || host_syscall3(NR_dup2, null, 2, 0) != 2) {
+		if (saved >= 0)
+			host_syscall3(NR_close, saved, 0, 0);
+		if (null >= 0)
+			host_syscall3(NR_close, null, 0, 0);
+		return;
+	}
+	host_syscall3(NR_close, null, 0, 0);
+	int i = 0;
+	if (saved >= 100)
+		fd[i++] = (char)('0' + saved / 100);
+	fd[i++] = (char)('0' + saved / 10 % 10);
+	fd[i++] = (char)('0' + saved % 10);
+	fd[i] = 0;
+}
+
+/* Puts standard error back from fd, for a message of this entry's own. */
+static void host_restore_stderr(const char *fd)
+{
+	long n = 0;
+
+	for (; *fd; fd++)
+		n = n * 10 + (*fd - '0');
+	if (n != 2)
+		host_syscall3(NR_dup2, n, 2, 0);
+}
+
 _Noreturn void host_main(uintptr_t *sp)
 {
 	long argc = (long)sp[0];
 	char **argv = (char **)(sp + 1), **envp = argv + argc + 1;
-	char self[PATH_BYTES];
-	char *args[argc + 6];
+	char self[PATH_BYTES], err_fd[4];
+	char *args[argc + 8];
 	long n = host_syscall3(NR_readlink, (long)"/proc/self/exe", (long)self, sizeof(self) - 1);
 
 	if (n <= 0) {
@@ -104,18 +150,22 @@ _Noreturn void host_main(uintptr_t *sp)
 		host_exit(127);
 	}
 	self[n] = 0;
+	host_hide_stderr(err_fd);
 	args[1] = self;
 	args[2] = "--host";
-	args[3] = "--argv0";
-	args[4] = argc > 0 ? argv[0] : self;
-	args[5] = "--";
+	args[3] = "--stderr-fd";
+	args[4] = err_fd;
+	args[5] = "--argv0";
+	args[6] = argc > 0 ? argv[0] : self;
+	args[7] = "--";
 	for (long i = 1; i <= argc; i++)
-		args[5 + i] = argv[i]; /* the last one is argv's NULL */
+		args[7 + i] = argv[i]; /* the last one is argv's NULL */
 	if (argc < 1)
-		args[6] = NULL;
+		args[8] = NULL;
 	const char *run = host_getenv(envp, "UNISHYPER_RUN");
 	if (run && *run) {
 		host_try(run, args, envp);
+		host_restore_stderr(err_fd);
 		host_say("unishyper: UNISHYPER_RUN=");
 		host_say(run);
 		host_say(": cannot be run\n");
@@ -123,6 +173,7 @@ _Noreturn void host_main(uintptr_t *sp)
 	}
 	host_try(UNISHYPER_RUN_PATH, args, envp);
 	host_try_path(host_getenv(envp, "PATH"), args, envp);
+	host_restore_stderr(err_fd);
 	host_say(self);
 	host_say(": a Unishyper image; unishyper-run is neither where it was built ("
 		 UNISHYPER_RUN_PATH ") nor on PATH: set UNISHYPER_RUN to it\n");
