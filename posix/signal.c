@@ -9,8 +9,9 @@
  *
  * - a system call returns to the program (the SYSCALL_DEFINEn wrapper),
  *   or a sleep a signal interrupted ends: the handler is called from the
- *   kernel on the stack the call runs on, with a ucontext_t that carries
- *   the mask only, and the call gives -EINTR or restarts (SA_RESTART);
+ *   kernel on the stack the call runs on (or the alternate stack with
+ *   SA_ONSTACK), with a ucontext_t that carries the mask only, and the
+ *   call gives -EINTR or restarts (SA_RESTART);
  * - an interrupt ends, or the thread is switched in, while it was running
  *   the program's own code (signal_on_resume): the thread is redirected,
  *   as after a fault, to signal_enter() on the stack the handler will use
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <arch/percpu.h>
 #include <arch/signal.h>
 #include <unishyper/ksyms.h>
 #include <unishyper/printk.h>
@@ -304,21 +306,46 @@ static void block_for(struct thread *t, int sig, const struct ksigaction *a)
  * context does not give: a cancellation request therefore always ends the
  * interrupted call with -EINTR, where musl acts on it.
  */
+struct handler_call {
+	const struct delivery *d;
+	siginfo_t *info;
+	ucontext_t *uc;
+};
+
+static long call_handler(void *arg)
+{
+	const struct handler_call *c = arg;
+
+	if (c->d->a.flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))c->d->a.handler)(c->d->sig, c->info, c->uc);
+	else
+		((void (*)(int))c->d->a.handler)(c->d->sig);
+	return 0;
+}
+
+static bool on_altstack(const struct thread *t, uintptr_t sp)
+{
+	return sp - t->altstack_sp < t->altstack_size;
+}
+
 static enum signal_outcome run_handler(struct thread *t, const struct delivery *d)
 {
 	int depth = t->sys_depth;
 	siginfo_t info;
 	ucontext_t uc;
+	struct handler_call call = { d, &info, &uc };
 
 	to_siginfo(&info, d->sig, &d->info);
 	memset(&uc, 0, sizeof(uc));
 	memcpy(&uc.uc_sigmask, &t->sig_blocked, SIGSET_SIZE);
 	block_for(t, d->sig, &d->a);
 	t->sys_depth = 0;
-	if (d->a.flags & SA_SIGINFO)
-		((void (*)(int, siginfo_t *, void *))d->a.handler)(d->sig, &info, &uc);
+	/* SA_ONSTACK: on the alternate stack, unless already there */
+	if ((d->a.flags & SA_ONSTACK) && t->altstack_size &&
+	    !on_altstack(t, (uintptr_t)__builtin_frame_address(0)))
+		arch_call_on_stack(t->altstack_sp + t->altstack_size, call_handler, &call);
 	else
-		((void (*)(int))d->a.handler)(d->sig);
+		call_handler(&call);
 	t->sys_depth = depth;
 	memcpy(&t->sig_blocked, &uc.uc_sigmask, SIGSET_SIZE);
 	t->sig_blocked &= ~UNBLOCKABLE;
@@ -360,11 +387,6 @@ void signal_syscall_leave(struct thread *t)
 	if (t->sys_depth == 1 && signal_pending_for(t))
 		signal_deliver_pending();
 	t->sys_depth--;
-}
-
-static bool on_altstack(const struct thread *t, uintptr_t sp)
-{
-	return sp - t->altstack_sp < t->altstack_size;
 }
 
 /* Makes f run signal_enter() for d in t, on the handler's stack. */

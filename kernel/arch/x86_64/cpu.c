@@ -181,8 +181,6 @@ void arch_cpu_init(struct cpu *c)
 
 #define CALL_STACK_SIZE 8192
 
-long arch_call_on_stack(uintptr_t top, long (*fn)(void *), void *arg);
-
 long arch_call_on_cpu_stack(long (*fn)(void *), void *arg)
 {
 	struct arch_cpu *a = &this_cpu()->arch;

@@ -53,6 +53,10 @@ void arch_switch(struct trap_frame *save, const struct trap_frame *load,
 /* Calls fn(arg) on the stack whose top is top; fn does not return. */
 _Noreturn void arch_run_on_stack(uintptr_t top, void (*fn)(void *), void *arg);
 
+/* Calls fn(arg) with the stack pointer at top (aligned down to 16 bytes)
+ * and returns its result. */
+long arch_call_on_stack(uintptr_t top, long (*fn)(void *), void *arg);
+
 /* Calls fn(arg) on a stack of this CPU's own and returns its result.
  * Interrupts must be off until it returns. Runs on the caller's stack
  * when that stack cannot be allocated. */
