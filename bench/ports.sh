@@ -13,15 +13,16 @@
 # Each peer's time is its wall clock for the command minus its wall clock
 # for the same program doing nothing (--version or the like), so the
 # launch of QEMU and of the guest is left out; a figure with an input
-# file also shows MB/s. Output goes to /dev/null. The ports must have
-# been built (make port NAME=...): a port without its build shows "not
-# built". Environment: BENCH_PORTS_MIB (the text file's size, 64),
+# file also shows MB/s. Output goes to /dev/null. Both guests have 1024
+# MiB. The ports must have been built (make port NAME=...; each is linked
+# again here): a port without its build shows "not built". Environment: BENCH_PORTS_MIB (the text file's size, 64),
 # BENCH_PORTS_JSON_MB (the JSON file's size, 50), BENCH_PORTS_RUNS (runs
 # of each figure per peer, median, 1).
 
 PORTS_MIB="${BENCH_PORTS_MIB:-64}"
 PORTS_JSON_MB="${BENCH_PORTS_JSON_MB:-50}"
 PORTS_RUNS="${BENCH_PORTS_RUNS:-1}"
+PORTS_MEM=1024 # what a host command's guest has
 PORTS_DIR="$B/ports"
 
 # The figures: NAME;PORT;PROGRAM;ARGS;IDLE ARGS;INPUT. PROGRAM is the image
@@ -79,6 +80,8 @@ out.write("]\n")' "$PORTS_JSON_MB" >"$PORTS_DIR/data.json"
 		IFS=';' read -r _ port prog _ <<<"${PORTS_FIGURES[$i]}"
 		rm -f "$PORTS_DIR/bin/$i" "$PORTS_DIR/img/$i"
 		f=$TOP/build/ports/$port
+		# a built port is linked again with the current kernel
+		[ ! -f "$f/stamp" ] || "$TOP/ports/$port/build.sh" >/dev/null 2>&1 || continue
 		[ -x "$f/$prog" ] && [ -x "$f/native/$prog" ] || continue
 		cp "$f/native/$prog" "$PORTS_DIR/bin/$i"
 		cp "$f/$prog" "$PORTS_DIR/img/$i"
@@ -119,7 +122,7 @@ ports_one() {
 		PROG_ARGS=(- "bin/$i" "${words[@]}")
 		SHARE=$PORTS_DIR INITRD_OF=$INITRD_9P \
 			LINUX_WORDS="fileinit_fs=9p fileinit_msize=$SHARE_MSIZE fileinit_prog=portrun" \
-			set_cmd linux microvm fileinit
+			set_cmd linux microvm fileinit "$PORTS_MEM"
 		PROG_ARGS=()
 		ms=$(ports_time "$log" timeout 1800 "${CMD[@]}")
 		tr -d '\r' <"$log" | grep -q '^# fileinit status=0 ' || ms=-
@@ -176,7 +179,7 @@ ports_report() {
 	echo "One command of each port of ports/ on the same files in one host folder: natively (the"
 	echo "port's musl-gcc -static build), the port's image executed as a host command (the folder"
 	echo "read over 9p), and the native build in the Linux microVM (the folder mounted by its own 9p"
-	echo "client, -m $MEM). Seconds of work: each peer's wall clock for the command minus its wall"
+	echo "client); both guests have $PORTS_MEM MiB. Seconds of work: each peer's wall clock for the command minus its wall"
 	echo "clock for the same program doing nothing, which leaves the launch out; median of"
 	echo "$PORTS_RUNS run(s). Output to /dev/null; the text file is $PORTS_MIB MiB of the project's"
 	echo "sources repeated, the JSON file $PORTS_JSON_MB MB. Both guests run under TCG here, the"

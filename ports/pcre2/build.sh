@@ -49,7 +49,8 @@ if [ "$(cat "$out/stamp" 2>/dev/null)" != "$key" ] || [ ! -f "$tree/.libs/libpcr
 	step "make (unishyper-gcc)" "$tree" make -j2
 	# shellcheck disable=SC2086
 	step "configure (musl-gcc -static)" "$ntree" ./configure CC="musl-gcc -static" $options
-	step "make (musl-gcc -static)" "$ntree" make -j2
+	# libtool drops -static from CC: -all-static is its word for it
+	step "make (musl-gcc -static)" "$ntree" make -j2 LDFLAGS=-all-static
 	echo "$key" >"$out/stamp"
 else
 	echo "== reusing the build of $key" >>"$log"

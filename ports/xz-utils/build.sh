@@ -53,7 +53,8 @@ if [ "$(cat "$out/stamp" 2>/dev/null)" != "$key" ] || [ ! -x "$tree/src/xz/xz" ]
 	# shellcheck disable=SC2086 # one word per program
 	step "make the suite's programs (unishyper-gcc)" "$tree/tests" make -j2 $checks
 	step "configure (musl-gcc -static)" "$ntree" ./configure CC="musl-gcc -static" --disable-shared
-	step "make (musl-gcc -static)" "$ntree" make -j2
+	# libtool drops -static from CC: -all-static is its word for it
+	step "make (musl-gcc -static)" "$ntree" make -j2 LDFLAGS=-all-static
 	# shellcheck disable=SC2086
 	step "make the suite's programs (musl-gcc -static)" "$ntree/tests" make -j2 $checks
 	echo "$key" >"$out/stamp"
