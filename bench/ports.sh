@@ -15,7 +15,8 @@
 # launch of QEMU and of the guest is left out; a figure with an input
 # file also shows MB/s. Output goes to /dev/null. Both guests have 1024
 # MiB. The ports must have been built (make port NAME=...; each is linked
-# again here): a port without its build shows "not built". Environment: BENCH_PORTS_MIB (the text file's size, 64),
+# again here, so not while make ports-check runs): a port without its
+# build shows "not built". Environment: BENCH_PORTS_MIB (the text file's size, 64),
 # BENCH_PORTS_JSON_MB (the JSON file's size, 50), BENCH_PORTS_RUNS (runs
 # of each figure per peer, median, 1).
 
