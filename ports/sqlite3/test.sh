@@ -223,6 +223,7 @@ check $? "SQLite's test files natively (musl-gcc -static): $np of $nt cases pass
 diff=$(tr '\n' ' ' <"$tmp/suite.diff" | sed 's/ $//')
 [ "$up" -gt 0 ] && [ $((up * 100)) -ge $((np * 95)) ]
 check $? "SQLite's test files with the testfixture image: $up of $ut cases pass ($np natively) in $us s${diff:+; files that differ: $diff}"
+suite_result "$np" "$up" "$ut" "$ns" "$us"
 
 # shellcheck disable=SC2086
 compare shell "$ntree/testfixture" "$ntree/sqlite3" "$ntree/testfixture" "$tree/sqlite3" $shellfiles
