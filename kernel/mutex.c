@@ -12,6 +12,7 @@ void mutex_init(struct mutex *m)
 {
 	waitq_init(&m->wq);
 	m->locked = false;
+	m->owner = NULL;
 }
 
 /* Runs under the queue's lock: takes the mutex if it is free. */
@@ -22,6 +23,7 @@ static bool grab(void *arg)
 	if (m->locked)
 		return false;
 	m->locked = true;
+	m->owner = current();
 	return true;
 }
 
@@ -44,8 +46,14 @@ void mutex_unlock(struct mutex *m)
 	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
 
 	m->locked = false;
+	m->owner = NULL;
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 	waitq_wake_all(&m->wq);
+}
+
+bool mutex_held(const struct mutex *m)
+{
+	return __atomic_load_n(&m->owner, __ATOMIC_RELAXED) == current();
 }
 
 void semaphore_init(struct semaphore *s, long count)

@@ -48,7 +48,8 @@ uint64_t filemap_peek(struct filemap *fm, uint64_t idx);
 bool filemap_bad(struct filemap *fm, uint64_t idx);
 
 /* Reads page idx in: 0, or -EFAULT when it lies past the end of the file
- * or cannot be read (filemap_bad then answers true once). May sleep. */
+ * or cannot be read (filemap_bad then answers true once), or -EDEADLK when
+ * the calling thread holds the file's mount lock. May sleep. */
 int filemap_fill(struct filemap *fm, uint64_t idx);
 
 /* Page idx was written through a shared mapping. */

@@ -7,13 +7,17 @@
 #define UNISHYPER_MUTEX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <unishyper/wait.h>
 
+struct thread;
+
 struct mutex {
 	struct waitq wq;
 	bool locked;
+	struct thread *owner; /* the thread holding it */
 };
 
 struct semaphore {
@@ -26,12 +30,16 @@ struct condvar {
 	uint64_t seq;
 };
 
-#define MUTEX_INIT(name) { WAITQ_INIT((name).wq), false }
+#define MUTEX_INIT(name) { WAITQ_INIT((name).wq), false, NULL }
 
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
+/* Whether the calling thread holds m: code that may run under a lock it
+ * would need (a page fault inside file I/O) refuses instead of waiting
+ * for itself. */
+bool mutex_held(const struct mutex *m);
 
 void semaphore_init(struct semaphore *s, long count);
 /* Takes one unit, sleeping until there is one; 0, or -ETIMEDOUT at the

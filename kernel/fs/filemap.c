@@ -257,16 +257,21 @@ int filemap_fill(struct filemap *fm, uint64_t idx)
 	uint64_t size, phys, off = idx * PAGE_SIZE;
 	int r = 0;
 
+	/* A fault inside file I/O on the same mount (a read into a mapping
+	 * that another thread has just replaced) cannot wait for the lock
+	 * its own thread holds: the copy fails with EFAULT. */
+	if (mutex_held(&v->mount->lock))
+		return -EDEADLK;
 	mutex_lock(&fm->io);
 	if (filemap_peek(fm, idx))
-		goto out;
-	if ((r = grow(fm, idx)))
 		goto out;
 	r = -EFAULT;
 	if (file_attr(v, &size, false) || off >= size) {
 		set_bad(fm, idx);
 		goto out;
 	}
+	if ((r = grow(fm, idx)))
+		goto out;
 	if (!(phys = pmem_alloc(1))) {
 		r = -ENOMEM;
 		goto out;
@@ -318,6 +323,10 @@ int filemap_writeback(struct filemap *fm, bool sync)
 	if ((err = file_attr(v, &size, false)))
 		goto out;
 	for (uint64_t idx = 0; idx < fm->nleaves * LEAF; idx++) {
+		if (!fm->leaves[idx / LEAF]) { /* the table only grows under fm->io */
+			idx += LEAF - 1;
+			continue;
+		}
 		uint64_t phys = take_dirty(fm, idx), off = idx * PAGE_SIZE;
 		if (!phys || off >= size)
 			continue;

@@ -3,8 +3,9 @@
  * files in the folder argv[1] (default /tmp: ramfs; a share or a FAT disk
  * from tests/integration/mmap.sh), agreement with read() and write(),
  * the errors of mmap, SIGBUS past the end of a file, mremap, madvise,
- * mincore, msync, shm_open between threads, memfd_create,
- * huge reserved ranges, and ENOMEM for mappings that cannot exist.
+ * mincore, msync, a page 1 GiB into a sparse file, shm_open between
+ * threads, memfd_create, huge reserved ranges, and ENOMEM for mappings
+ * that cannot exist.
  * Leaves DIR/threads.bin, written by several threads through one shared
  * mapping, for the host to check: byte i is (i * 7 + i / 4096) & 0xff.
  * "sigbus" as argv[2] touches a page past the end of a file without a
@@ -201,6 +202,27 @@ static void sigbus(void)
 	close(fd);
 }
 
+/* A page of a sparse file 1 GiB in: written back by sync() and msync()
+ * as quickly as a page at the start. */
+static void far_page(void)
+{
+	int fd = memfd_create("far", 0);
+	off_t far = (off_t)1 << 30;
+	char c = 0;
+
+	CHECK(fd >= 0 && ftruncate(fd, far + PG) == 0, "a memfd of 1 GiB and a page");
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, far);
+	CHECK(p != MAP_FAILED, "a shared mapping of its last page");
+	if (p == MAP_FAILED)
+		return;
+	p[7] = 'x';
+	sync();
+	CHECK(msync(p, PG, MS_SYNC) == 0 && pread(fd, &c, 1, far + 7) == 1 && c == 'x',
+	      "sync and msync write the far page back");
+	munmap(p, PG);
+	close(fd);
+}
+
 static unsigned char *tmap;
 
 static void *writer(void *arg)
@@ -337,6 +359,7 @@ int main(int argc, char **argv)
 	shared_maps();
 	errors();
 	sigbus();
+	far_page();
 	threads();
 	shm();
 	memfd();
