@@ -12,6 +12,7 @@
  * tests/fuzz/fuzz_cmdline.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_DNS] = "dns",
 	[CMDLINE_IP6] = "ip6",
 	[CMDLINE_HOSTNAME] = "hostname",
+	[CMDLINE_STDIN] = "stdin",
 	[CMDLINE_STDOUT] = "stdout",
 	[CMDLINE_STDERR] = "stderr",
 	[CMDLINE_WINSIZE] = "winsize",
@@ -208,6 +210,41 @@ int cmdline_u64(const char *s, uint64_t *out)
 		v = v * base + (unsigned int)d;
 	}
 	*out = v;
+	return 0;
+}
+
+int cmdline_stream_file(const char *s, uint64_t *offset, int *flags, const char **path)
+{
+	static const char kind[] = "file:";
+	uint64_t off = 0;
+	int f;
+
+	if (strncmp(s, kind, sizeof(kind) - 1))
+		return 1;
+	s += sizeof(kind) - 1;
+	if (*s == ':')
+		return -EINVAL;
+	for (; *s != ':'; s++) {
+		if (*s < '0' || *s > '9' || off > (UINT64_MAX - (unsigned)(*s - '0')) / 10)
+			return -EINVAL;
+		off = off * 10 + (unsigned)(*s - '0');
+	}
+	s++;
+	if (!strncmp(s, "rw", 2))
+		f = O_RDWR, s += 2;
+	else if (*s == 'r')
+		f = O_RDONLY, s++;
+	else if (*s == 'w')
+		f = O_WRONLY, s++;
+	else
+		return -EINVAL;
+	if (*s == 'a')
+		f |= O_APPEND, s++;
+	if (*s != ':' || s[1] != '/')
+		return -EINVAL;
+	*offset = off;
+	*flags = f;
+	*path = s + 1;
 	return 0;
 }
 

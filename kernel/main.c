@@ -274,9 +274,16 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		bad_cmdline(cl.error);
 	if (console_set_mode(cl.opt[CMDLINE_CONSOLE]))
 		bad_cmdline("unishyper.console= takes tty or pipe");
-	if (console_set_output(1, cl.opt[CMDLINE_STDOUT]) ||
-	    console_set_output(2, cl.opt[CMDLINE_STDERR]))
-		bad_cmdline("unishyper.stdout= and unishyper.stderr= take tty, pipe or full");
+	const char *files[3] = { cl.opt[CMDLINE_STDIN] };
+	for (int fd = 1; fd < 3; fd++) {
+		const char *end = cl.opt[fd == 1 ? CMDLINE_STDOUT : CMDLINE_STDERR];
+		if (end && (!strncmp(end, "file:", 5) || !strcmp(end, "stdin") ||
+			    (fd == 2 && !strcmp(end, "stdout"))))
+			files[fd] = end, end = "pipe";
+		if (console_set_output(fd, end))
+			bad_cmdline("unishyper.stdout= and unishyper.stderr= take tty, pipe, full, "
+				    "file:OFFSET:MODE:PATH or an earlier stream");
+	}
 	if (console_set_winsize(cl.opt[CMDLINE_WINSIZE]))
 		bad_cmdline("unishyper.winsize= takes COLSxROWS");
 	if (cl.opt[CMDLINE_UMASK]) {
@@ -326,6 +333,12 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	int cwd_err = cwd ? vfs_chdir(cwd) : 0;
 	if (cwd_err)
 		bad_tree("working directory", cwd, "not a folder of the file tree", cwd_err);
+	int stream, stream_err = streams_open(files, &stream);
+	if (stream_err == -EINVAL)
+		bad_cmdline("unishyper.stdin=, stdout= and stderr= take file:OFFSET:MODE:PATH");
+	if (stream_err)
+		bad_tree(stream == 0 ? "standard input" : stream == 1 ? "standard output" :
+			 "standard error", files[stream], "cannot be opened", stream_err);
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",

@@ -55,6 +55,7 @@ static struct rlimit limits[RLIM_NLIMITS] = {
 _Noreturn void process_exit(int status)
 {
 	vfs_sync(); /* a clean power-off leaves the disks consistent */
+	streams_report();
 	power_off(status);
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <arch/percpu.h>
+#include <unishyper/file.h>
 #include <unishyper/futex.h>
 #include <unishyper/power.h>
 #include <unishyper/process.h>
@@ -101,8 +102,10 @@ static void exit_off_stack(void *arg)
 		__atomic_store_n(copy.clear_tid, 0, __ATOMIC_SEQ_CST);
 		futex_wake((uint32_t *)copy.clear_tid, 1, FUTEX_BITSET_ANY);
 	}
-	if (!sched_exit(copy.stack_base, copy.stack_size))
+	if (!sched_exit(copy.stack_base, copy.stack_size)) {
+		streams_report();
 		power_off(copy.status); /* threads ended together: no one to sync after */
+	}
 	__builtin_unreachable();
 }
 

@@ -18,6 +18,12 @@
  * write fails with EPIPE); a reader gone before QEMU connects closes the
  * connection at once. No byte value is reserved.
  *
+ *   unishyper-supervise --seek FD OFFSET
+ *
+ * moves the offset of descriptor FD, which it shares with its caller, to
+ * OFFSET: unishyper-run's way to leave a file the program was given as
+ * standard input or output where the program left it.
+ *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
  * parent, SIGKILL included. The exit status is QEMU's, 128 + the signal
@@ -159,6 +165,8 @@ int main(int argc, char **argv)
 	unsigned timeout = 0;
 	int i, status;
 
+	if (argc == 4 && !strcmp(argv[1], "--seek"))
+		return lseek(atoi(argv[2]), (off_t)strtoull(argv[3], NULL, 10), SEEK_SET) < 0;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		return 125; /* the parent is already gone */

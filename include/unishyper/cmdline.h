@@ -36,8 +36,9 @@ enum cmdline_opt {
 	CMDLINE_DNS,      /* dns=ADDR,...: name servers for the program's resolver */
 	CMDLINE_IP6,      /* ip6=ADDR/PREFIX|none,...: each interface's static IPv6 address */
 	CMDLINE_HOSTNAME, /* hostname=NAME: uname's nodename, gethostname, DHCP */
-	CMDLINE_STDOUT,   /* stdout=tty|pipe|full: the host end of standard output */
-	CMDLINE_STDERR,   /* stderr=tty|pipe|full: the host end of standard error */
+	CMDLINE_STDIN,    /* stdin=file:...: standard input is a host file */
+	CMDLINE_STDOUT,   /* stdout=tty|pipe|full|file:...|stdin: the host end of standard output */
+	CMDLINE_STDERR,   /* stderr=tty|pipe|full|file:...|stdin|stdout: that of standard error */
 	CMDLINE_WINSIZE,  /* winsize=COLSxROWS: the host terminal's size */
 	CMDLINE_UMASK,    /* umask=OCTAL: the program's file-mode creation mask */
 	CMDLINE_OPT_COUNT
@@ -75,6 +76,19 @@ int cmdline_parse(char *line, char **words, int max_words, struct cmdline *out);
  * when s is empty, holds anything else or overflows.
  */
 int cmdline_u64(const char *s, uint64_t *out);
+
+/*
+ * Parses a standard stream's host end that is a file the program may reach
+ * in its own tree (unishyper.stdin=, stdout=, stderr=):
+ *
+ *     file:OFFSET:MODE:PATH
+ *
+ * OFFSET is decimal, MODE is r, w or rw with an optional a (append), PATH
+ * is absolute. Sets *offset, *flags (O_RDONLY, O_WRONLY or O_RDWR, with
+ * O_APPEND) and *path (pointing into s). Returns 0, 1 when s is not of
+ * this kind (outputs untouched), or -EINVAL (outputs untouched).
+ */
+int cmdline_stream_file(const char *s, uint64_t *offset, int *flags, const char **path);
 
 /*
  * Parses exactly 2n hexadecimal digits (either case) into n bytes. Returns

@@ -114,4 +114,19 @@ int fd_set_cloexec(int fd, bool on);
 /* Opens fds 0, 1 and 2 on the console. */
 void fd_init_console(void);
 
+/*
+ * Standard streams that are host files (posix/streams.c). spec[fd] is the
+ * value of unishyper.stdin=, stdout= or stderr= when it names a file
+ * ("file:OFFSET:MODE:PATH", cmdline.h) or an earlier stream ("stdin",
+ * "stdout": the same open file), else NULL. Opens each such file at its
+ * offset in place of the console; 0, or an error of the first that fails
+ * with *fd set to its stream.
+ */
+int streams_open(const char *const spec[3], int *fd);
+
+/* Writes to the kernel log where each file streams_open() opened has its
+ * offset now ("unishyper: stream FD offset N"), for the host to move its
+ * own: called as the program ends. */
+void streams_report(void);
+
 #endif

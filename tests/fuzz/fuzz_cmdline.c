@@ -6,8 +6,9 @@
  * array. On success the layout is checked (argv, NULL, envp, NULL within
  * max_words; every pointer inside the buffer; environment words are
  * NAME=value; no error message), on failure the error code and message;
- * the number parsers run on every option value. Any violation traps. Built
- * with clang -fsanitize=fuzzer,address,undefined by tests/host/rules.mk.
+ * the number and stream-file parsers run on every option value. Any
+ * violation traps. Built with clang -fsanitize=fuzzer,address,undefined by
+ * tests/host/rules.mk.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -86,6 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(ret == 0 || ret == -EINVAL);
 		ret = cmdline_hex_bytes(cl.opt[i], bytes, sizeof(bytes));
 		CHECK(ret == 0 || ret == -EINVAL);
+		const char *path = NULL;
+		int flags;
+		ret = cmdline_stream_file(cl.opt[i], &v, &flags, &path);
+		CHECK(ret == 0 || ret == 1 || ret == -EINVAL);
+		if (!ret) {
+			check_string(path, buf, len);
+			CHECK(path[-1] == ':' && path[0] == '/');
+		}
 	}
 	free(buf);
 	return 0;

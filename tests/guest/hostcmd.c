@@ -15,6 +15,11 @@
  *                     and fstat, then the result of writing a line to
  *                     standard output (tests/integration/hostcmd.sh runs
  *                     it natively too and compares)
+ *   seek [FILE]       with files as standard input and output: reads 4
+ *                     bytes of input, seeks it to 2 and reads 3, and
+ *                     prints what it read, the types and sizes of both,
+ *                     where output stood, and whether input is FILE
+ *                     (same inode); a line on standard error first
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,12 +51,35 @@ static void streams(void)
 	fprintf(stderr, "write %zd %s\n", r, r < 0 ? strerror(errno) : "ok");
 }
 
+static void seek_streams(const char *name)
+{
+	char b[8] = { 0 };
+	struct stat in, out, named;
+	off_t at = lseek(1, 0, SEEK_CUR);
+	ssize_t n1 = read(0, b, 4);
+	off_t to = lseek(0, 2, SEEK_SET);
+	ssize_t n2 = read(0, b + 4, 3);
+	int same = name && !stat(name, &named) && !fstat(0, &in) && in.st_ino == named.st_ino &&
+		   in.st_dev == named.st_dev;
+
+	if (fstat(0, &in) || fstat(1, &out))
+		return;
+	fprintf(stderr, "seek: standard error\n");
+	printf("read %zd seek %lld read %zd <%s> in %s %lld out %s at %lld same %d\n", n1,
+	       (long long)to, n2, b, S_ISREG(in.st_mode) ? "reg" : "other", (long long)in.st_size,
+	       S_ISREG(out.st_mode) ? "reg" : "other", (long long)at, same);
+}
+
 int main(int argc, char **argv)
 {
 	char buf[4096];
 
 	if (argc == 2 && !strcmp(argv[1], "streams")) {
 		streams();
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "seek")) {
+		seek_streams(argv[2]);
 		return 0;
 	}
 	printf("cwd %s\n", getcwd(buf, sizeof(buf)) ? buf : strerror(errno));

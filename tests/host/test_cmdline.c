@@ -6,6 +6,7 @@
  * catches a read past the NUL.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -433,6 +434,40 @@ static void test_u64(void **state)
 	}
 }
 
+static void test_stream_file(void **state)
+{
+	static const char *const bad[] = {
+		"file:", "file:1", "file:1:", "file::r:/a", "file:x:r:/a", "file:-1:r:/a",
+		"file:1:r:", "file:1:r:a", "file:1:x:/a", "file:1:ra/a", "file:1:rwx:/a",
+		"file:1:aw:/a", "file:18446744073709551616:r:/a", "file:1 :r:/a",
+	};
+	uint64_t off = 7;
+	const char *path = NULL;
+	int flags = -1;
+
+	(void)state;
+	assert_int_equal(cmdline_stream_file("pipe", &off, &flags, &path), 1);
+	assert_int_equal(cmdline_stream_file("stdout", &off, &flags, &path), 1);
+	assert_true(off == 7 && flags == -1 && !path);
+	assert_int_equal(cmdline_stream_file("file:0:r:/in", &off, &flags, &path), 0);
+	assert_true(off == 0 && flags == O_RDONLY);
+	assert_string_equal(path, "/in");
+	assert_int_equal(cmdline_stream_file("file:18446744073709551615:wa:/a:b c", &off,
+					     &flags, &path), 0);
+	assert_true(off == UINT64_MAX && flags == (O_WRONLY | O_APPEND));
+	assert_string_equal(path, "/a:b c");
+	assert_int_equal(cmdline_stream_file("file:42:rw:/", &off, &flags, &path), 0);
+	assert_true(off == 42 && flags == O_RDWR);
+	assert_int_equal(cmdline_stream_file("file:9:rwa:/x", &off, &flags, &path), 0);
+	assert_true(off == 9 && flags == (O_RDWR | O_APPEND));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		off = 7, flags = -1, path = NULL;
+		if (cmdline_stream_file(bad[i], &off, &flags, &path) != -EINVAL)
+			fail_msg("cmdline_stream_file accepted \"%s\"", bad[i]);
+		assert_true(off == 7 && flags == -1 && !path);
+	}
+}
+
 static void test_hex_bytes(void **state)
 {
 	uint8_t out[5];
@@ -485,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_escaped),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_hex_bytes),
+		cmocka_unit_test(test_stream_file),
 	};
 
 	/* Line by line, so a sanitizer abort keeps the finished results. */

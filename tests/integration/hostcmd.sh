@@ -105,7 +105,26 @@ same_streams "at a terminal (script): isatty, TCGETS and its 132x40 size, as nat
 same_streams "at a terminal, output to a pipe: only input and error are terminals" \
 	'script -qec "stty cols 100 rows 30; $PROG streams | cat" /dev/null </dev/null'
 
+# Files as standard streams: the program has the files themselves (seek,
+# size, inode), and the caller's offsets end where the program left them.
+printf '0123456789\n' >"$tmp/data"
+same_file() { # DESCRIPTION SHELL-COMMAND (with PROG and DATA), whose output is $OUT
+	OUT=$tmp/native.out PROG=$tmp/native DATA=$tmp/data bash -c "$2" >/dev/null 2>&1
+	OUT=$tmp/out PROG=./prog DATA=$tmp/data bash -c "$2" >/dev/null 2>&1
+	check "$1" same_output
+}
+same_file "a file as input and output: seekable, sized, the same inode, as natively" \
+	'{ echo before; $PROG seek "$DATA"; echo after; } <"$DATA" >"$OUT"'
+same_file "  the caller reads input on from where the program left it" \
+	'{ $PROG seek >/dev/null; cat; } <"$DATA" >"$OUT"'
+same_file "  output appended (>>), and error sharing its file (2>&1)" \
+	'echo first >"$OUT"; { $PROG seek; $PROG seek; echo last; } <"$DATA" >>"$OUT" 2>&1'
+same_file "  one file as input and output (<>), read and written by both" \
+	'cp "$DATA" "$OUT"; { $PROG seek; echo end; } <>"$OUT" >&0'
 cd "$tmp/jail/inside"
+UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" seek <"$tmp/data" >"$tmp/jail/out" 2>&1
+check "UNISHYPER_ROOT: input from outside it is a stream" \
+	grep -qx "read 4 seek -1 read 3 <0123456> in other 0 out reg at 0 same 0" "$tmp/jail/out"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
 check "UNISHYPER_ROOT: the folder is the root, the current folder inside it" has "cwd /inside"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" cat ../../secret >"$tmp/out" 2>&1 </dev/null
