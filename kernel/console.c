@@ -114,7 +114,7 @@ int console_set_winsize(const char *size)
 	return 0;
 }
 
-/* Whether stream 0, 1 or 2 ends at a terminal on the host. */
+/* What the host has at the end of stream 0, 1 or 2. */
 static enum end stream_end(int stream)
 {
 	if (stream == 0 || out_end[stream] == END_MODE)
