@@ -41,7 +41,7 @@ PORTS_FIGURES=(
 	"lz4, decompress;lz4;lz4-1.9.4/programs/lz4;-dc text.lz4;--version;text"
 	"grep -c a word;grep;grep-3.8/src/grep;-c static text;--version;text"
 	"grep -cE a regex;grep;grep-3.8/src/grep;-cE [a-z]+_[a-z]+\\( text;--version;text"
-	"sqlite speedtest1 --size 10;sqlite3;speedtest1;--size 10 speedtest1.db;--help;-"
+	"sqlite speedtest1 --size 10;sqlite3;sqlite-3.40.1/speedtest1;--size 10 speedtest1.db;--help;-"
 	"lua fib(32), bisect;lua5.4;lua5.4-5.4.4/src/lua5.4;bench.lua;-v;-"
 	"bc, 2000 digits of pi;bc;bc-1.07.1/bc/bc;-l pi.bc;--version;-"
 	"jq, filter a JSON array;jq;jq-1.6/jq;[.[]|select(.n%7==0)|.name]|length data.json;--version;data.json"
