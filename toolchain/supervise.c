@@ -22,7 +22,10 @@
  *
  * moves the offset of descriptor FD, which it shares with its caller, to
  * OFFSET: unishyper-run's way to leave a file the program was given as
- * standard input or output where the program left it.
+ * standard input or output where the program left it. A file open for
+ * writing whose offset is already past OFFSET stays there: other commands
+ * wrote to the same open file while the program ran (a pipeline's, under
+ * one 2>&1), and going back would write over their output.
  *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
@@ -31,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -159,6 +163,18 @@ static void start_qemu(char **argv, pid_t parent)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+static int seek(int fd, off_t to)
+{
+	int flags = fcntl(fd, F_GETFL);
+	off_t now = lseek(fd, 0, SEEK_CUR);
+
+	if (flags < 0 || now < 0)
+		return 1;
+	if ((flags & O_ACCMODE) != O_RDONLY && now > to)
+		return 0;
+	return lseek(fd, to, SEEK_SET) < 0;
+}
+
 int main(int argc, char **argv)
 {
 	pid_t parent = getppid();
@@ -166,7 +182,7 @@ int main(int argc, char **argv)
 	int i, status;
 
 	if (argc == 4 && !strcmp(argv[1], "--seek"))
-		return lseek(atoi(argv[2]), (off_t)strtoull(argv[3], NULL, 10), SEEK_SET) < 0;
+		return seek(atoi(argv[2]), (off_t)strtoull(argv[3], NULL, 10));
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		return 125; /* the parent is already gone */

@@ -125,8 +125,8 @@ void fd_init_console(void);
 int streams_open(const char *const spec[3], int *fd);
 
 /* Writes to the kernel log where each file streams_open() opened has its
- * offset now ("unishyper: stream FD offset N"), for the host to move its
- * own: called as the program ends. */
+ * offset now, when it moved ("unishyper: stream FD offset N"), for the
+ * host to move its own: called as the program ends. */
 void streams_report(void);
 
 #endif

@@ -121,6 +121,8 @@ same_file "  output appended (>>), and error sharing its file (2>&1)" \
 	'echo first >"$OUT"; { $PROG seek; $PROG seek; echo last; } <"$DATA" >>"$OUT" 2>&1'
 same_file "  one file as input and output (<>), read and written by both" \
 	'cp "$DATA" "$OUT"; { $PROG seek; echo end; } <>"$OUT" >&0'
+same_file "  an offset the program never moved stays where others wrote meanwhile" \
+	'{ { sleep 0.2; echo during >&2; } & $PROG alloc 300 >/dev/null; wait; echo after >&2; } 2>"$OUT"'
 cd "$tmp/jail/inside"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" seek <"$tmp/data" >"$tmp/jail/out" 2>&1
 check "UNISHYPER_ROOT: input from outside it is a stream" \
