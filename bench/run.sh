@@ -75,6 +75,7 @@ FILE_COUNT=1000
 FILE_DISK_MIB=512
 SHARE_MIB="${BENCH_SHARE_MIB:-$FILE_MIB}"
 SHARE_RUNS="${BENCH_SHARE_RUNS:-5}" # (h) is quick: a round of its three runs takes ~15 s
+ENTRY_RUNS=500 # (q): launches of the ELF entry alone, in blocks of 50
 # the msize Unishyper's 9p client asks for, which the Linux guest mounts with
 SHARE_MSIZE=$(sed -n 's/^#define MSIZE (\([0-9]*\)u \* 1024).*/\1/p' "$TOP/drivers/virtio/9p.c" 2>/dev/null)
 SHARE_MSIZE=$((${SHARE_MSIZE:-128} * 1024))
@@ -612,6 +613,20 @@ if sec q && have uni; then
 			launch "$c" 0 "$UNI_TIMEOUT" 'hello, world' "" ${QCMD[$k]}
 		done
 	done
+	# The ELF entry alone, without QEMU's noise: the image executed with
+	# UNISHYPER_RUN=/bin/true (it execs that instead of the launcher)
+	# against /bin/true itself, ENTRY_RUNS each, in alternating blocks of
+	# 50; the difference per launch is what the entry adds.
+	entry_ns=0 true_ns=0
+	for i in $(seq 1 $((ENTRY_RUNS / 50))); do
+		t0=${EPOCHREALTIME/./}
+		for j in $(seq 50); do UNISHYPER_RUN=/bin/true "$B/unishyper/hello.img"; done
+		t1=${EPOCHREALTIME/./}
+		for j in $(seq 50); do /bin/true; done
+		t2=${EPOCHREALTIME/./}
+		entry_ns=$((entry_ns + (t1 - t0) * 1000)) true_ns=$((true_ns + (t2 - t1) * 1000))
+	done
+	echo "$((entry_ns / ENTRY_RUNS)) $((true_ns / ENTRY_RUNS))" >"$L/q-entry.txt"
 fi
 
 # ------------------------------------------------- (r) the ports' work
@@ -1161,6 +1176,11 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 		"of which the ELF entry (./hello.img − unishyper-run hello.img --host)" \
 		"$(diff_ms "${QEX[host]:-}" "${QEX[runhost]:-}") ms and the host's files, folder and environment" \
 		"(--host − plain) $(diff_ms "${QEX[runhost]:-}" "${QEX[run]:-}") ms; ÷ native $(ratio "${QEX[host]:-}" "${QEX[native]:-}" 1)"
+	if read -r entry_ns true_ns 2>/dev/null <"$L/q-entry.txt"; then
+		echo "- the ELF entry alone (\`UNISHYPER_RUN=/bin/true ./hello.img\` against \`/bin/true\`, $ENTRY_RUNS" \
+			"launches each in alternating blocks): $(awk -v a="$entry_ns" -v b="$true_ns" 'BEGIN { printf "%.3f", (a - b) / 1e6 }') ms a launch" \
+			"($(awk -v a="$entry_ns" 'BEGIN { printf "%.3f", a / 1e6 }') ms against $(awk -v b="$true_ns" 'BEGIN { printf "%.3f", b / 1e6 }') ms)"
+	fi
 	echo
 
 	ports_report
