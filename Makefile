@@ -1,6 +1,6 @@
 # Unishyper: the one entry point.
 #
-#   make run     install what is missing, build, boot the default image
+#   make run     install what is missing, build, boot the shell over a FAT disk
 #   make test    everything in tests/, ending with "N passed, N failed"
 #   make bench   side-by-side benchmarks into docs/benchmarks.md
 #   make soak    memory that must stay flat over SOAK_MINUTES (10) minutes, also
@@ -21,6 +21,7 @@ SYSROOT := build/sysroot
 GEN := build/gen
 KOBJ := build/kernel
 KERNEL := build/unishyper.o
+KERNEL_SHELL := build/unishyper-shell.o
 MISSING := build/libunishyper-missing.a
 SPECS := build/toolchain/unishyper.specs
 SYSGCC := $(SYSROOT)/lib/gcc/version
@@ -31,6 +32,11 @@ URUN := toolchain/bin/unishyper-run
 ARCH_DIR := kernel/arch/x86_64
 KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c kernel/fs/fat/*.c kernel/fs/9p/*.c \
 	kernel/net/*.c $(ARCH_DIR)/*.c drivers/*.c drivers/virtio/*.c posix/*.c)
+
+# The terminal (kernel/shell/): only in images linked with unishyper-gcc
+# -shell, which links KERNEL_SHELL (the kernel with it) instead.
+SHELL_C := $(wildcard kernel/shell/*.c)
+SHELL_OBJS := $(patsubst %.c,$(KOBJ)/%.o,$(SHELL_C))
 
 # lwIP, from Debian's source package: the core with IPv4, IPv6, TCP, UDP,
 # DHCP and Ethernet, and the tcpip thread (no sequential or socket API of
@@ -66,7 +72,8 @@ NET_EXAMPLES := build/examples/echo.img build/examples/httpd.img build/examples/
 .PHONY: all deps run test soak bench clean distclean docs format compile_commands.json port port-check ports-check
 
 all: $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) build/toolchain/ktest.specs build/examples/hello.img \
-	build/examples/demo.img build/toolchain/unishyper-supervise $(NET_EXAMPLES)
+	build/examples/shell.img build/examples/shell-disk.img build/toolchain/unishyper-supervise \
+	$(NET_EXAMPLES)
 
 deps:
 	@toolchain/deps.sh
@@ -143,9 +150,20 @@ $(KERNEL): $(KERNEL_OBJS) toolchain/kernel.ld build/syscalls-checked
 	ld -r -T toolchain/kernel.ld -o build/unishyper-full.o $(KERNEL_OBJS)
 	objcopy --localize-hidden build/unishyper-full.o $@
 
+# The kernel with the shell, made the same way.
+$(KERNEL_SHELL): $(KERNEL_OBJS) $(SHELL_OBJS) toolchain/kernel.ld build/syscalls-checked
+	ld -r -T toolchain/kernel.ld -o build/unishyper-shell-full.o $(KERNEL_OBJS) $(SHELL_OBJS)
+	objcopy --localize-hidden build/unishyper-shell-full.o $@
+	rm build/unishyper-shell-full.o
+
 # Added after the normal specs: link the -full kernel object instead.
 build/toolchain/ktest.specs: $(SPECS)
 	printf '*lib:\n-lc $(CURDIR)/build/unishyper-full.o $(CURDIR)/$(MISSING)\n\n' > $@
+
+# Added after the normal specs by unishyper-gcc -shell: the kernel with the
+# shell.
+build/toolchain/shell.specs: $(SPECS)
+	printf '*lib:\n-lc $(CURDIR)/$(KERNEL_SHELL) $(CURDIR)/$(MISSING)\n\n' > $@
 
 $(MISSING): $(GEN)/.stamp
 	@rm -rf build/missing && mkdir -p build/missing
@@ -168,6 +186,16 @@ build/examples/%.img: examples/%/main.c $(TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(UCC) -O2 -Wall -o $@ $<
 
+build/examples/shell.img: examples/shell/main.c $(TOOLCHAIN) $(KERNEL_SHELL) build/toolchain/shell.specs
+	@mkdir -p $(@D)
+	$(UCC) -O2 -Wall -shell -o $@ $<
+
+# The disk make run boots the shell over: a README, a nested tree. Made once;
+# what the shell changes on it stays for the next run.
+build/examples/shell-disk.img: $(shell find examples/shell/disk)
+	@mkdir -p $(@D)
+	toolchain/bin/unishyper-mkdisk examples/shell/disk $@
+
 build/examples/native/%: examples/%/main.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -o $@ $<
@@ -189,7 +217,7 @@ ports-check: all
 	ports/catalogue.sh $(PORTS)
 
 run: deps all
-	$(URUN) build/examples/demo.img
+	$(URUN) build/examples/shell.img --shell --disk build/examples/shell-disk.img
 
 test: deps all
 	@tests/run.sh
@@ -202,16 +230,17 @@ bench: all
 	@bench/run.sh
 
 format:
-	clang-format -i $(KERNEL_C) $(wildcard include/unishyper/*.h $(ARCH_DIR)/include/arch/*.h)
+	clang-format -i $(KERNEL_C) $(SHELL_C) $(wildcard include/unishyper/*.h $(ARCH_DIR)/include/arch/*.h)
 
 compile_commands.json:
-	$(MAKE) clean-kernel && bear -- $(MAKE) $(KERNEL)
+	$(MAKE) clean-kernel && bear -- $(MAKE) $(KERNEL) $(KERNEL_SHELL)
 
 clean-kernel:
-	rm -rf $(KOBJ) $(KERNEL)
+	rm -rf $(KOBJ) $(KERNEL) $(KERNEL_SHELL)
 
 clean:
-	rm -rf $(KOBJ) $(KERNEL) $(MISSING) build/missing build/examples build/host build/fuzz build/tests build/toolchain
+	rm -rf $(KOBJ) $(KERNEL) $(KERNEL_SHELL) $(MISSING) build/missing build/examples build/host build/fuzz build/tests \
+		build/toolchain
 
 distclean:
 	rm -rf build

@@ -38,6 +38,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_STDERR] = "stderr",
 	[CMDLINE_WINSIZE] = "winsize",
 	[CMDLINE_UMASK] = "umask",
+	[CMDLINE_SHELL] = "shell",
 };
 
 static bool is_separator(char c)

@@ -43,7 +43,7 @@
 #define EOT 0x04
 #define OUT_PIECE 1024
 
-static bool have_com2, have_debugcon, tty_mode = true, input_ended;
+static bool have_com2, have_debugcon, tty_mode = true, raw, input_ended;
 bool console_panic;
 static unsigned char rx[RX_SIZE];
 static unsigned rx_head, rx_tail;
@@ -127,6 +127,13 @@ bool console_is_tty(void)
 	return tty_mode;
 }
 
+void console_set_raw(bool on)
+{
+	mutex_lock(&reader);
+	raw = on;
+	mutex_unlock(&reader);
+}
+
 static void rx_drain(void)
 {
 	int c;
@@ -192,7 +199,7 @@ static bool input_ready_locked(void)
 	rx_drain();
 	for (unsigned i = rx_tail; !ready && i != rx_head; i++) {
 		unsigned char c = rx[i % RX_SIZE];
-		ready = !tty_mode || c == '\r' || c == '\n' || c == EOT;
+		ready = !tty_mode || raw || c == '\r' || c == '\n' || c == EOT;
 	}
 	return ready;
 }
@@ -200,6 +207,15 @@ static bool input_ready_locked(void)
 struct waitq *console_input_queue(void)
 {
 	return &rx_wq;
+}
+
+bool console_input_ready(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+	bool ready = input_ready_locked();
+
+	spin_unlock_irqrestore(&rx_wq.lock, flags);
+	return ready;
 }
 
 static bool panicking(void)
@@ -293,13 +309,13 @@ static size_t read_locked(char *p, size_t n)
 {
 	size_t got = 0;
 
-	if (!tty_mode) {
+	if (!tty_mode || raw) {
 		if (input_ended)
 			return 0;
 		/* Return what is there, but wait for at least one byte. */
 		do {
 			int c = rx_get();
-			if (c == EOT) {
+			if (c == EOT && !raw) {
 				input_ended = true;
 				break;
 			}
@@ -337,7 +353,7 @@ ssize_t console_read(void *buf, size_t n)
 	mutex_lock(&reader);
 	if (vcon_has(0)) {
 		got = vcon_read(buf, n);
-	} else if (!(tty_mode ? line_ready : input_ended) &&
+	} else if (!(tty_mode && !raw ? line_ready : input_ended) &&
 		   waitq_wait(&rx_wq, rx_waiting, NULL, SCHED_FOREVER, true)) {
 		got = -EINTR; /* a signal before any input: nothing taken */
 	} else if (uaccess_writable(buf, n < BOUNCE ? n : BOUNCE)) {

@@ -35,6 +35,7 @@
 #include <unishyper/program.h>
 #include <unishyper/random.h>
 #include <unishyper/sched.h>
+#include <unishyper/shell.h>
 #include <unishyper/time.h>
 #include <unishyper/vfs.h>
 #include <unishyper/virtio.h>
@@ -301,6 +302,12 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 			bad_cmdline("unishyper.loglevel= takes 0, 1 or 2");
 		printk_level = (int)level;
 	}
+	const char *shell = cl.opt[CMDLINE_SHELL];
+	if (shell && strcmp(shell, "console") && strcmp(shell, "port"))
+		bad_cmdline("unishyper.shell= takes console or port");
+	if (shell && !shell_console)
+		bad_cmdline("unishyper.shell=: this image has no shell "
+			    "(link it with unishyper-gcc -shell)");
 	if (cl.opt[CMDLINE_TSC_KHZ] && cmdline_u64(cl.opt[CMDLINE_TSC_KHZ], &tsc_khz))
 		bad_cmdline("unishyper.tsc_khz= takes a number");
 	if (cl.opt[CMDLINE_SEED]) {
@@ -350,5 +357,13 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	}
 	net_wait_configured();
 	net_publish();
+	if (shell && !strcmp(shell, "console"))
+		shell_console(cl.envp);
+	int shell_err = shell ? shell_port_start(cl.envp) : 0;
+	if (shell_err == -ENOMEM)
+		no_memory_for("start the shell");
+	if (shell_err)
+		bad_tree("shell", "port", "missing: the machine has no virtio-console port named "
+			 "shell", shell_err);
 	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
 }

@@ -2,10 +2,13 @@
  * The kernel log and fatal reports.
  *
  * printk() goes to the kernel-log channel only, so the program's output
- * stays clean. A panic goes to the log and to the program's standard error,
- * ends with a symbolised backtrace, and powers off with status 134.
+ * stays clean, and into a ring of the last LOG_RING bytes that the shell's
+ * dmesg reads (printk_log_copy). A panic goes to the log and to the
+ * program's standard error, ends with a symbolised backtrace, and powers
+ * off with status 134; it leaves the ring alone, as it takes no locks.
  */
 #include <stdarg.h>
+#include <stdint.h>
 
 #include <arch/smp.h>
 
@@ -14,9 +17,37 @@
 #include <unishyper/ksyms.h>
 #include <unishyper/power.h>
 #include <unishyper/printk.h>
+#include <unishyper/spinlock.h>
+
+#define LOG_RING 16384
 
 int printk_level = 1;
 static int panicking;
+static char ring[LOG_RING];
+static uint64_t ring_end; /* bytes ever written; the ring holds the last */
+static spinlock_t ring_lock = SPINLOCK_INIT;
+
+static void ring_put(const char *s, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&ring_lock);
+
+	for (size_t i = 0; i < n; i++)
+		ring[ring_end++ % LOG_RING] = s[i];
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+size_t printk_log_copy(char *buf, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&ring_lock);
+	uint64_t kept = ring_end < LOG_RING ? ring_end : LOG_RING;
+	uint64_t from = ring_end - (kept < n ? kept : n);
+	size_t got = 0;
+
+	while (from < ring_end)
+		buf[got++] = ring[from++ % LOG_RING];
+	spin_unlock_irqrestore(&ring_lock, flags);
+	return got;
+}
 
 static void vlog(int to_stderr, const char *fmt, va_list ap)
 {
@@ -25,6 +56,8 @@ static void vlog(int to_stderr, const char *fmt, va_list ap)
 
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
+	if (!console_panic)
+		ring_put(buf, (size_t)n);
 	console_log(buf, n);
 	if (to_stderr && !console_log_is_stderr())
 		console_write(2, buf, n);

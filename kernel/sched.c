@@ -12,6 +12,12 @@
  * Whenever a thread is about to resume (the end of an interrupt, a
  * switch), signal_on_resume() may turn its registers into the start of a
  * signal handler.
+ *
+ * A thread the shell stops (sched_stop) parks, in state THREAD_STOPPED
+ * and on no queue, only where it is about to run the program's own code:
+ * at the end of an interrupt that came there, or as its outermost system
+ * call returns (sched_stop_point). A stopped thread switched in
+ * elsewhere gets an interrupt of its own CPU to reach such a point.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +25,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <arch/signal.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/printk.h>
 #include <unishyper/sched.h>
@@ -193,8 +200,24 @@ static void prepare_switch(struct cpu *c, struct thread *prev, struct thread *ne
 	arch_set_fs_base(next->fs_base);
 }
 
-/* Switches away from prev, which is already queued, blocked or dead.
- * Lock held and interrupts off on entry; the lock is released. */
+/* Whether t, about to resume f, parks: a stop is asked and f is the
+ * program's own code, outside every system call. */
+static bool parks(const struct thread *t, const struct trap_frame *f)
+{
+	return t->stop && !t->idle && !t->service && !t->sys_depth && arch_frame_is_program(f);
+}
+
+/* next, just made current on c, is to stop: the interrupt this sends to c
+ * comes as soon as next runs with interrupts on, and parks it if that is
+ * in the program's code (sched_interrupt_exit). */
+static void stop_soon(struct cpu *c, struct thread *next)
+{
+	if (__atomic_load_n(&next->stop, __ATOMIC_RELAXED))
+		apic_send_ipi(c->apic_id, TRAP_RESCHED);
+}
+
+/* Switches away from prev, which is already queued, blocked, stopped or
+ * dead. Lock held and interrupts off on entry; the lock is released. */
 static void switch_away(struct cpu *c, struct thread *prev)
 {
 	struct thread *next = pick_next(c);
@@ -206,6 +229,7 @@ static void switch_away(struct cpu *c, struct thread *prev)
 		return;
 	}
 	prepare_switch(c, prev, next);
+	stop_soon(c, next);
 	signal_on_resume(&next->frame);
 	arch_switch(&prev->frame, &next->frame, &prev->on_cpu, c->arch.ist_top);
 }
@@ -561,7 +585,8 @@ int sched_snapshot(struct sched_info *out, int max)
 		if (n == max)
 			break;
 		out[n] = (struct sched_info){ t->tid, t->cpu ? t->cpu->id : 0, t->state,
-					      t->runtime_ns, { 0 } };
+					      t->stop && t->state != THREAD_STOPPED, t->runtime_ns,
+					      { 0 } };
 		memcpy(out[n].name, t->name, SCHED_NAME_MAX);
 		n++;
 	}
@@ -590,18 +615,84 @@ void sched_tick(void)
 	spin_unlock(&c->lock);
 }
 
+struct stop_request {
+	int tid;
+	bool stop;
+	int err;
+};
+
+/* sched_stop() on t, found in the thread table (locked: t stays). */
+static int stop_thread(struct thread *t, void *arg)
+{
+	struct stop_request *r = arg;
+	struct cpu *c, *remote = NULL;
+
+	if (t->tid != r->tid)
+		return 0;
+	if (t == current()) {
+		r->err = -EDEADLK;
+		return 1;
+	}
+	c = t->cpu;
+	spin_lock(&c->lock);
+	t->stop = r->stop;
+	if (!r->stop && t->state == THREAD_STOPPED) {
+		enqueue(c, t);
+		if (c == this_cpu())
+			kick_local(c);
+		else
+			remote = c;
+	} else if (r->stop && t->state == THREAD_RUNNING && c != this_cpu()) {
+		remote = c; /* its interrupt's end parks it */
+	}
+	spin_unlock(&c->lock);
+	if (remote)
+		kick(remote);
+	r->err = 0;
+	return 1;
+}
+
+int sched_stop(int tid, bool stop)
+{
+	struct stop_request r = { tid, stop, -ESRCH };
+
+	sched_each_thread(stop_thread, &r);
+	return r.err;
+}
+
+void sched_stop_point(void)
+{
+	struct thread *t = current();
+
+	if (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED))
+		return;
+	unsigned long flags = irq_save();
+	struct cpu *c = this_cpu();
+	spin_lock(&c->lock);
+	if (t->stop) {
+		t->state = THREAD_STOPPED;
+		switch_away(c, t);
+	} else {
+		spin_unlock(&c->lock);
+	}
+	irq_restore(flags);
+}
+
 struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 {
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current, *next;
+	bool park = parks(prev, f);
 
-	if (!c->need_resched) {
+	if (!c->need_resched && !park) {
 		signal_on_resume(f);
 		return f;
 	}
 	c->need_resched = false;
 	spin_lock(&c->lock);
-	if (!prev->idle)
+	if (park && prev->stop)
+		prev->state = THREAD_STOPPED;
+	else if (!prev->idle)
 		requeue(c, prev);
 	next = pick_next(c);
 	if (next == prev) {
@@ -615,6 +706,7 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 	prepare_switch(c, prev, next);
 	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	*f = next->frame;
+	stop_soon(c, next);
 	signal_on_resume(f);
 	return f;
 }

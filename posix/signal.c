@@ -386,6 +386,8 @@ void signal_syscall_leave(struct thread *t)
 {
 	if (t->sys_depth == 1 && signal_pending_for(t))
 		signal_deliver_pending();
+	if (t->sys_depth == 1)
+		sched_stop_point(); /* the shell's kill TID parks it here */
 	t->sys_depth--;
 }
 

@@ -7,7 +7,7 @@
 # UBSan), the fuzz pass, the libc and system-call-list checks, the guest
 # tests booted on microvm and q35 under TCG, the tool and toolchain tests,
 # the set-up's version policy, programs compared with their native builds,
-# and the ported programs.
+# the shell, and the ported programs.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -161,6 +161,7 @@ part "epoll stress smp 2" guest epollstress microvm --smp 2 -- 50000 </dev/null
 part "epoll fuzz smp 2" guest epollfuzz microvm --smp 2 -- 50000 7 </dev/null
 part crash tests/integration/crash.sh
 part tools tests/integration/tools.sh
+part shell tests/integration/shell.sh
 part "host command" tests/integration/hostcmd.sh
 part toolchain tests/integration/toolchain.sh
 part deps tests/integration/deps.sh

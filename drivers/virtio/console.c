@@ -1,18 +1,20 @@
 /*
  * virtio-console (virtio-serial) with named ports: the program's standard
- * streams when unishyper-run attaches them, at rates a 16550 cannot reach.
+ * streams when unishyper-run attaches them, at rates a 16550 cannot reach,
+ * and the shell's own line (a port named "shell", include/unishyper/vcon.h).
  *
  * The device must offer MULTIPORT: the control queues carry the ports'
  * names and the host's open and close of each port, which is how the end
  * of standard input (the host closed "stdin") and a reader that went away
  * (the host closed "stdout" or "stderr") travel without reserving a byte
- * value. Ports 1 to 3 are used; the port named stdin gets RX_BUFS one-page
- * buffers posted at all times (QEMU fills them in order, a few KiB at a
- * time), and each output port sends a write as up to TX_SLOTS buffers in
- * flight at once. The control handshake (DEVICE_READY, then PORT_READY and
- * our PORT_OPEN for each port) runs at probe time; later control messages
- * are handled in the interrupt hook, which only sets flags, reposts the
- * buffer and wakes the console's readers and writers. Once the host has
+ * value. Ports 1 to 4 are used; each input port (stdin, shell) gets
+ * RX_BUFS one-page buffers posted at all times (QEMU fills them in order,
+ * a few KiB at a time), and each output port (stdout, stderr, shell) sends
+ * a write as up to TX_SLOTS buffers in flight at once. The control
+ * handshake (DEVICE_READY, then PORT_READY and our PORT_OPEN for each
+ * port) runs at probe time; later control messages are handled in the
+ * interrupt hook, which only sets flags, reposts the buffer and wakes the
+ * ports' readers and writers. Once the host has
  * closed a port, its buffers still in flight are given up (QEMU may drop
  * one without returning it) and nothing more is sent on it.
  */
@@ -38,7 +40,7 @@
 #define PORT_OPEN 6
 #define PORT_NAME 7
 
-#define PORTS 4 /* port 0 (the legacy console) unused, 1 to 3 */
+#define PORTS 5 /* port 0 (the legacy console) unused, 1 to 4 */
 #define CTRL_RX 2
 #define CTRL_TX 3
 #define CTRL_BUFS 16
@@ -53,7 +55,7 @@ struct ctrl_msg {
 	uint16_t event, value;
 };
 
-struct port {
+struct vcon_port {
 	char name[NAME_MAX];
 	bool added;
 	bool host_open;
@@ -62,19 +64,23 @@ struct port {
 	uint8_t *tx_buf;
 	uint64_t tx_phys;
 	struct virtq_req tx_req[TX_SLOTS];
+	/* Input: the queue its readers sleep on (the console's for stdin, the
+	 * receive queue's own for the shell) and the buffers, taken in turn
+	 * from rx_next, rx_off bytes of it already read. */
+	struct waitq *rx_wq;
+	uint8_t *rx_buf;
+	uint64_t rx_phys;
+	struct virtq_req rx_req[RX_BUFS];
+	unsigned rx_next, rx_off;
 };
 
 static struct virtio_dev *vcon_dev;
-static struct port vcon_ports[PORTS];
-static struct port *vcon_stream[3];
+static struct vcon_port vcon_ports[PORTS];
+static struct vcon_port *vcon_stream[3], *vcon_shell;
 static uint8_t *ctrl_rx_buf, *ctrl_tx_buf;
 static uint64_t ctrl_rx_phys, ctrl_tx_phys;
 static struct virtq_req ctrl_rx_req[CTRL_BUFS], ctrl_tx_req;
 static unsigned ctrl_next;
-static uint8_t *rx_buf;
-static uint64_t rx_phys;
-static struct virtq_req rx_req[RX_BUFS];
-static unsigned rx_next, rx_off;
 
 static const char *const stream_names[3] = { "stdin", "stdout", "stderr" };
 
@@ -85,11 +91,11 @@ static void ctrl_post(unsigned i)
 	virtq_post(vcon_dev->vqs[CTRL_RX], &b, 1, &ctrl_rx_req[i]);
 }
 
-static void rx_post(unsigned i)
+static void rx_post(struct vcon_port *p, unsigned i)
 {
-	struct virtq_buf b = { rx_phys + (uint64_t)i * PAGE_SIZE, PAGE_SIZE, true };
+	struct virtq_buf b = { p->rx_phys + (uint64_t)i * PAGE_SIZE, PAGE_SIZE, true };
 
-	virtq_post(vcon_stream[0]->rx, &b, 1, &rx_req[i]);
+	virtq_post(p->rx, &b, 1, &p->rx_req[i]);
 }
 
 /* Acts on one control message from the device. */
@@ -102,7 +108,7 @@ static void ctrl_handle(const uint8_t *buf, uint32_t len)
 	memcpy(&m, buf, sizeof(m));
 	if (m.id >= PORTS || m.id == 0)
 		return;
-	struct port *p = &vcon_ports[m.id];
+	struct vcon_port *p = &vcon_ports[m.id];
 	switch (m.event) {
 	case DEVICE_ADD:
 		p->added = true;
@@ -139,9 +145,12 @@ static void vcon_interrupt(struct virtio_dev *d)
 	ctrl_collect();
 	spin_unlock(&q->lock);
 	waitq_wake_all(q);
-	for (int s = 1; s < 3; s++)
-		if (vcon_stream[s])
-			waitq_wake_all(&vcon_stream[s]->tx->wq);
+	for (int i = 1; i < PORTS; i++) {
+		if (vcon_ports[i].tx)
+			waitq_wake_all(&vcon_ports[i].tx->wq);
+		if (vcon_ports[i].rx)
+			waitq_wake_all(&vcon_ports[i].rx->wq);
+	}
 }
 
 /* Sends a control message and waits until the device has taken it (and
@@ -176,7 +185,7 @@ static int queues_init(struct virtio_dev *d)
 	if (!virtio_queue_create(d, CTRL_RX, CTRL_BUFS) || !virtio_queue_create(d, CTRL_TX, 8))
 		return -ENOMEM;
 	for (unsigned i = 1; i < PORTS && i < max; i++) {
-		struct port *p = &vcon_ports[i];
+		struct vcon_port *p = &vcon_ports[i];
 		p->rx = virtio_queue_create(d, 2 * (i + 1), RX_BUFS);
 		p->tx = virtio_queue_create(d, 2 * (i + 1) + 1, TX_SLOTS);
 		if (!p->rx || !p->tx)
@@ -186,34 +195,45 @@ static int queues_init(struct virtio_dev *d)
 	return 0;
 }
 
+/* The port named name, or NULL. */
+static struct vcon_port *named(const char *name)
+{
+	for (int i = 1; i < PORTS; i++)
+		if (vcon_ports[i].added && vcon_ports[i].rx && !strcmp(vcon_ports[i].name, name))
+			return &vcon_ports[i];
+	return NULL;
+}
+
 /* Gives the named ports their roles and buffers, and opens them. */
 static int streams_init(void)
 {
+	struct vcon_port *open[4];
+	int n = 0;
+
 	for (int s = 0; s < 3; s++)
-		for (int i = 1; i < PORTS; i++)
-			if (vcon_ports[i].added && vcon_ports[i].rx &&
-			    !strcmp(vcon_ports[i].name, stream_names[s]))
-				vcon_stream[s] = &vcon_ports[i];
-	if (vcon_stream[0] && !(rx_phys = dma_pages(RX_BUFS)))
-		return -ENOMEM;
-	for (int s = 1; s < 3; s++) {
-		struct port *p = vcon_stream[s];
-		if (!p)
-			continue;
-		if (!(p->tx_phys = dma_pages(TX_SLOTS * TX_BUF / PAGE_SIZE)))
+		if ((vcon_stream[s] = named(stream_names[s])))
+			open[n++] = vcon_stream[s];
+	if ((vcon_shell = named("shell")))
+		open[n++] = vcon_shell;
+	for (int i = 0; i < n; i++) {
+		struct vcon_port *p = open[i];
+		bool in = p == vcon_stream[0] || p == vcon_shell;
+		bool out = p != vcon_stream[0];
+		if (in && !(p->rx_phys = dma_pages(RX_BUFS)))
 			return -ENOMEM;
-		p->tx_buf = phys_to_virt(p->tx_phys);
+		if (out && !(p->tx_phys = dma_pages(TX_SLOTS * TX_BUF / PAGE_SIZE)))
+			return -ENOMEM;
+		p->tx_buf = out ? phys_to_virt(p->tx_phys) : NULL;
+		p->rx_buf = in ? phys_to_virt(p->rx_phys) : NULL;
+		p->rx_wq = p == vcon_stream[0] ? console_input_queue() : &p->rx->wq;
 	}
-	for (int s = 0; s < 3; s++)
-		if (vcon_stream[s])
-			ctrl_send((uint32_t)(vcon_stream[s] - vcon_ports), PORT_OPEN, 1);
+	for (int i = 0; i < n; i++)
+		ctrl_send((uint32_t)(open[i] - vcon_ports), PORT_OPEN, 1);
 	/* Only after our PORT_OPEN: QEMU looks for input to send when
 	 * buffers arrive, and ignores a port the guest has not opened. */
-	if (vcon_stream[0]) {
-		rx_buf = phys_to_virt(rx_phys);
-		for (unsigned i = 0; i < RX_BUFS; i++)
-			rx_post(i);
-	}
+	for (int i = 0; i < n; i++)
+		for (unsigned k = 0; open[i]->rx_buf && k < RX_BUFS; k++)
+			rx_post(open[i], k);
 	return 0;
 }
 
@@ -252,17 +272,18 @@ int virtio_console_probe(struct virtio_dev *d)
 	if (streams_init()) {
 		printk("virtio-console: %s: no memory for the buffers\n", d->where);
 		memset(vcon_stream, 0, sizeof(vcon_stream));
+		vcon_shell = NULL;
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s\n", d->where,
+		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s\n", d->where,
 		       vcon_stream[0] ? "yes" : "no", vcon_stream[1] ? "yes" : "no",
-		       vcon_stream[2] ? "yes" : "no");
+		       vcon_stream[2] ? "yes" : "no", vcon_shell ? "yes" : "no");
 	return 0;
 }
 
 struct tx_wait {
-	struct port *p;
+	struct vcon_port *p;
 	struct virtq_req *req;
 };
 
@@ -279,9 +300,8 @@ bool vcon_has(int stream)
 	return stream >= 0 && stream < 3 && vcon_stream[stream];
 }
 
-long vcon_write(int stream, const void *buf, size_t n)
+long vcon_port_write(struct vcon_port *p, const void *buf, size_t n)
 {
-	struct port *p = vcon_stream[stream];
 	const char *src = buf;
 	size_t done = 0;
 	bool fault = false;
@@ -312,39 +332,69 @@ long vcon_write(int stream, const void *buf, size_t n)
 	return open || (done == n && n) ? (long)n : -EPIPE;
 }
 
+long vcon_write(int stream, const void *buf, size_t n)
+{
+	return vcon_port_write(vcon_stream[stream], buf, n);
+}
+
+bool vcon_port_ready(struct vcon_port *p)
+{
+	bool closed = !__atomic_load_n(&p->host_open, __ATOMIC_ACQUIRE);
+
+	return closed || __atomic_load_n(&p->rx_req[p->rx_next].done, __ATOMIC_ACQUIRE);
+}
+
 bool vcon_input_ready_locked(void)
 {
-	bool closed = !__atomic_load_n(&vcon_stream[0]->host_open, __ATOMIC_ACQUIRE);
-
-	return closed || __atomic_load_n(&rx_req[rx_next].done, __ATOMIC_ACQUIRE);
+	return vcon_port_ready(vcon_stream[0]);
 }
 
 static bool input_ready(void *arg)
 {
-	(void)arg;
-	return vcon_input_ready_locked();
+	return vcon_port_ready(arg);
 }
 
-ssize_t vcon_read(void *buf, size_t n)
+ssize_t vcon_port_read(struct vcon_port *p, void *buf, size_t n)
 {
 	char *dst = buf;
 	size_t got = 0;
 
-	if (waitq_wait(console_input_queue(), input_ready, NULL, SCHED_FOREVER, true))
+	if (waitq_wait(p->rx_wq, input_ready, p, SCHED_FOREVER, true))
 		return -EINTR; /* a signal came first: nothing was taken */
-	while (got < n && __atomic_load_n(&rx_req[rx_next].done, __ATOMIC_ACQUIRE)) {
-		uint32_t len = rx_req[rx_next].len;
-		size_t k = len - rx_off < n - got ? len - rx_off : n - got;
-		/* Input is taken only once it reached the program. */
-		if (uaccess_copy(dst + got, rx_buf + (size_t)rx_next * PAGE_SIZE + rx_off, k))
+	while (got < n && __atomic_load_n(&p->rx_req[p->rx_next].done, __ATOMIC_ACQUIRE)) {
+		struct virtq_req *req = &p->rx_req[p->rx_next];
+		size_t k = req->len - p->rx_off < n - got ? req->len - p->rx_off : n - got;
+		/* Input is taken only once it reached the reader. */
+		const uint8_t *src = p->rx_buf + (size_t)p->rx_next * PAGE_SIZE + p->rx_off;
+		if (uaccess_copy(dst + got, src, k))
 			return got ? (ssize_t)got : -EFAULT;
 		got += k;
-		rx_off += (unsigned)k;
-		if (rx_off >= len) {
-			rx_post(rx_next);
-			rx_next = (rx_next + 1) % RX_BUFS;
-			rx_off = 0;
+		p->rx_off += (unsigned)k;
+		if (p->rx_off >= req->len) {
+			rx_post(p, p->rx_next);
+			p->rx_next = (p->rx_next + 1) % RX_BUFS;
+			p->rx_off = 0;
 		}
 	}
 	return (ssize_t)got;
+}
+
+ssize_t vcon_read(void *buf, size_t n)
+{
+	return vcon_port_read(vcon_stream[0], buf, n);
+}
+
+struct vcon_port *vcon_shell_port(void)
+{
+	return vcon_shell;
+}
+
+static bool connected(void *arg)
+{
+	return __atomic_load_n(&((struct vcon_port *)arg)->host_open, __ATOMIC_ACQUIRE);
+}
+
+void vcon_port_wait_connected(struct vcon_port *p)
+{
+	waitq_wait(p->rx_wq, connected, p, SCHED_FOREVER, false);
 }

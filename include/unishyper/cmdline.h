@@ -41,6 +41,7 @@ enum cmdline_opt {
 	CMDLINE_STDERR,   /* stderr=tty|pipe|full|file:...|stdin|stdout: that of standard error */
 	CMDLINE_WINSIZE,  /* winsize=COLSxROWS: the host terminal's size */
 	CMDLINE_UMASK,    /* umask=OCTAL: the program's file-mode creation mask */
+	CMDLINE_SHELL,    /* shell=console|port: where the shell runs (kernel/shell/) */
 	CMDLINE_OPT_COUNT
 };
 

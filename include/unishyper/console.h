@@ -62,6 +62,13 @@ ssize_t console_write_user(int stream, const void *buf, size_t n);
 /* The queue that input wakes; its lock guards the input. */
 struct waitq *console_input_queue(void);
 
+/* Whether console_read() would return without waiting. */
+bool console_input_ready(void);
+
+/* For the shell, which edits lines itself (kernel/shell/): in tty mode,
+ * input then passes as typed, without echo, editing or ^D as the end. */
+void console_set_raw(bool on);
+
 /* A new open file on the console (file.h) for stream 0, 1 or 2 (0 reads
  * standard input and writes to standard output, as a terminal does):
  * standard input, output and error, /dev/console and /dev/tty. NULL

@@ -14,4 +14,11 @@
  */
 _Noreturn void power_off(int status);
 
+/*
+ * Logs "unishyper: reboot" and resets the machine. unishyper-run starts
+ * QEMU with -no-reboot, so QEMU ends there, and the launcher, finding that
+ * line last in the log, boots the image again.
+ */
+_Noreturn void power_reboot(void);
+
 #endif

@@ -25,6 +25,11 @@ void panic_begin(void);
 void panic_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic_end(unsigned long rip, unsigned long rbp);
 
+/* Copies the last bytes the kernel logged, at most n and at most the
+ * ring's 16 KiB, oldest first (the first line may be cut); returns how
+ * many. */
+size_t printk_log_copy(char *buf, size_t n);
+
 /* Kernel log verbosity: 0 quiet, 1 normal (default), 2 debug. */
 extern int printk_level;
 

@@ -27,7 +27,8 @@
 #define SCHED_SLICE_NS 10000000ull
 #define SCHED_FOREVER UINT64_MAX
 
-enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+/* STOPPED: parked by sched_stop() until sched_stop(tid, false). */
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD, THREAD_STOPPED };
 
 struct cpu;
 
@@ -38,6 +39,7 @@ struct thread {
 	enum thread_state state;
 	bool idle, interruptible;
 	bool service;             /* a kernel service thread (sched_spawn) */
+	bool stop;                /* sched_stop(): park on the way to program code */
 	int wake_reason;          /* what sched_block() returns */
 	struct cpu *cpu;          /* the run queue it belongs to */
 	uint64_t affinity;        /* allowed CPUs, one bit each */
@@ -177,13 +179,30 @@ void sched_tick(void);
 /* The TRAP_RESCHED interrupt: another CPU changed this one's run queue. */
 void sched_resched_ipi(void);
 
-/* Fills the caller's array with a snapshot of the thread table for `ps`. */
+/* Fills the caller's array with a snapshot of the thread table for `ps`;
+ * stop: a stop was asked and the thread has not parked yet. */
 struct sched_info {
 	int tid, cpu;
 	enum thread_state state;
+	bool stop;
 	uint64_t runtime_ns;
 	char name[SCHED_NAME_MAX];
 };
 int sched_snapshot(struct sched_info *out, int max);
+
+/*
+ * Stops the program's thread tid (stop true) or lets it go on (false), for
+ * the shell's kill and run. A stopped thread parks where it would next
+ * resume the program's own code: as an interrupt ends or it is switched
+ * in there, or as its outermost system call returns (sched_stop_point), so
+ * it never parks holding a kernel lock; a thread asleep in a call parks
+ * when the call returns. Signals sent meanwhile wait until it goes on.
+ * Returns 0, -ESRCH (no such thread) or -EDEADLK (the caller itself).
+ */
+int sched_stop(int tid, bool stop);
+
+/* Parks the calling thread while a stop is asked; the system-call layer
+ * calls it as the outermost call returns to the program. */
+void sched_stop_point(void);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * The virtio console's standard streams (drivers/virtio/console.c), used by
- * the console (kernel/console.c) for every stream the device carries;
- * streams it does not carry stay on the UART.
+ * The virtio console's ports (drivers/virtio/console.c): the standard
+ * streams, used by the console (kernel/console.c) for every stream the
+ * device carries (streams it does not carry stay on the UART), and the
+ * shell's own line, a port named "shell" (kernel/shell/) that
+ * unishyper-run --shell-socket connects to a UNIX socket on the host.
  */
 #ifndef UNISHYPER_VCON_H
 #define UNISHYPER_VCON_H
@@ -9,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+struct vcon_port;
 
 /* Whether a port carries stream 0 (stdin), 1 (stdout) or 2 (stderr). */
 bool vcon_has(int stream);
@@ -29,5 +33,24 @@ ssize_t vcon_read(void *buf, size_t n);
 /* Whether vcon_read() would not wait; with the console input queue's lock
  * held. */
 bool vcon_input_ready_locked(void);
+
+/* The port named "shell", or NULL when the device has none. */
+struct vcon_port *vcon_shell_port(void);
+
+/* Sleeps until the host has the port open (a client connected to its
+ * socket). */
+void vcon_port_wait_connected(struct vcon_port *p);
+
+/* Blocks until input or the host's close; returns the bytes read into buf
+ * (the kernel's), 0 while the host has the port closed. One reader at a
+ * time. */
+ssize_t vcon_port_read(struct vcon_port *p, void *buf, size_t n);
+
+/* Whether vcon_port_read() would not wait. */
+bool vcon_port_ready(struct vcon_port *p);
+
+/* Writes n bytes of buf and waits until the host has them: n, or -EPIPE
+ * when the host has the port closed (the bytes are lost). */
+long vcon_port_write(struct vcon_port *p, const void *buf, size_t n);
 
 #endif

@@ -162,8 +162,29 @@ extern const struct fs_type fat_fs_type, ramfs_fs_type, devfs_fs_type, p9_fs_typ
  * without ".", ".." or repeated slashes (out: VFS_PATH_MAX bytes). */
 int vfs_normalize(const char *path, char *out);
 
-/* Mounts a file system of type at path (source: see fs_ops.mount). */
+/* Mounts a file system of type at path (source: see fs_ops.mount);
+ * -ENOSPC when the table is full. */
 int vfs_mount(const char *path, const struct fs_type *type, void *source, bool readonly);
+
+/* A mount, for listings: where, what and from what source (a struct
+ * blockdev for vfat, a struct p9_chan for 9p, NULL otherwise). */
+struct vfs_mount_info {
+	const char *path;
+	const struct fs_type *type;
+	void *source;
+	bool readonly;
+};
+
+/* Fills *out with the i-th mount (0 the first made): 0, or -ENOENT past
+ * the last. */
+int vfs_mount_info(int i, struct vfs_mount_info *out);
+
+/* Unmounts the file system mounted at path after writing it back:
+ * -EINVAL when nothing is mounted there, -EBUSY for the root, a mount with
+ * another inside it, open files or the working directory inside it,
+ * -EOPNOTSUPP for a file system that cannot be unmounted (only vfat
+ * can). */
+int vfs_umount(const char *path);
 
 /* Opens path with open(2)'s flags (O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY,
  * O_APPEND, access mode) and returns a new struct file. */

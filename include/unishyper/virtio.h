@@ -29,8 +29,9 @@
 
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 
-/* A console with its control queues and three ports needs 10. */
-#define VIRTIO_MAX_QUEUES 10
+/* A console with its control queues and four ports (the standard streams
+ * and the shell's) needs 12. */
+#define VIRTIO_MAX_QUEUES 12
 
 struct virtio_dev;
 struct virtqueue;

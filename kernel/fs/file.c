@@ -176,6 +176,7 @@ static void file_close(struct file *f)
 	    !m->type->ops->write_through)
 		v->ops->fsync(v);
 	vfs_put_locked(v);
+	m->files--;
 	mutex_unlock(&m->lock);
 }
 

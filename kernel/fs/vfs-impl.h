@@ -14,10 +14,16 @@ struct mount {
 	char path[VFS_PATH_MAX]; /* normalised, "/" or without a trailing '/' */
 	size_t path_len;
 	const struct fs_type *type;
+	void *source;            /* what fs_ops.mount was given */
 	void *fs;
 	struct vnode *root;
 	bool readonly;
 	struct mutex lock;
+	/* Under lock: the open files of the mount (vfs_umount refuses while
+	 * there are any), and whether it was unmounted (a walk that found it
+	 * before then starts again). */
+	int files;
+	bool gone;
 };
 
 /* The lock around a file's read, write and fsync: the mount lock unless

@@ -32,6 +32,7 @@
 
 static struct mount *mounts[MOUNT_MAX];
 static int nmounts;
+static spinlock_t table_lock = SPINLOCK_INIT;
 static char cwd[VFS_PATH_MAX] = "/";
 static struct mutex cwd_lock = MUTEX_INIT(cwd_lock);
 
@@ -84,18 +85,25 @@ int vfs_normalize(const char *path, char *out)
 	return 0;
 }
 
+/* Whether the absolute normalised path lies in the folder at (len bytes,
+ * normalised). */
+static bool inside(const char *path, const char *at, size_t len)
+{
+	return len == 1 || (!strncmp(path, at, len) && (path[len] == '/' || !path[len]));
+}
+
 /* The mount owning an absolute normalised path, and the rest of it. */
 static struct mount *mount_of(const char *abs, const char **rest)
 {
 	struct mount *best = NULL;
+	unsigned long flags = spin_lock_irqsave(&table_lock);
 
 	for (int i = 0; i < nmounts; i++) {
 		struct mount *m = mounts[i];
-		size_t l = m->path_len;
-		bool match = l == 1 || (!strncmp(abs, m->path, l) && (abs[l] == '/' || !abs[l]));
-		if (match && (!best || l > best->path_len))
+		if (inside(abs, m->path, m->path_len) && (!best || m->path_len > best->path_len))
 			best = m;
 	}
+	spin_unlock_irqrestore(&table_lock, flags);
 	if (best)
 		*rest = abs + (best->path_len == 1 ? 0 : best->path_len);
 	return best;
@@ -252,6 +260,11 @@ static int resolve(const char *path, int flags, struct where *w)
 		if (!(w->m = mount_of(w->abs, &rest)))
 			return -ENOENT;
 		mutex_lock(&w->m->lock);
+		if (w->m->gone) {
+			mutex_unlock(&w->m->lock);
+			hops--;
+			continue;
+		}
 		r = walk(w, rest, flags);
 		if (r <= 0) {
 			if (r)
@@ -292,7 +305,7 @@ int vfs_mount(const char *path, const struct fs_type *type, void *source, bool r
 	struct mount *m;
 	int r;
 
-	if (nmounts == MOUNT_MAX)
+	if (__atomic_load_n(&nmounts, __ATOMIC_RELAXED) == MOUNT_MAX)
 		return -ENOSPC;
 	if (!(m = kzalloc(sizeof(*m))))
 		return -ENOMEM;
@@ -302,6 +315,7 @@ int vfs_mount(const char *path, const struct fs_type *type, void *source, bool r
 	}
 	m->path_len = strlen(m->path);
 	m->type = type;
+	m->source = source;
 	m->readonly = readonly;
 	mutex_init(&m->lock);
 	if ((r = type->ops->mount(source, readonly, &m->root, &m->fs))) {
@@ -309,19 +323,89 @@ int vfs_mount(const char *path, const struct fs_type *type, void *source, bool r
 		return r;
 	}
 	m->root->mount = m;
+	unsigned long flags = spin_lock_irqsave(&table_lock);
 	mounts[nmounts++] = m;
+	spin_unlock_irqrestore(&table_lock, flags);
+	return 0;
+}
+
+int vfs_mount_info(int i, struct vfs_mount_info *out)
+{
+	unsigned long flags = spin_lock_irqsave(&table_lock);
+	int r = i >= 0 && i < nmounts ? 0 : -ENOENT;
+
+	if (!r)
+		*out = (struct vfs_mount_info){ mounts[i]->path, mounts[i]->type, mounts[i]->source,
+						mounts[i]->readonly };
+	spin_unlock_irqrestore(&table_lock, flags);
+	return r;
+}
+
+/* The mounts now, into out (MOUNT_MAX); returns how many. */
+static int snapshot(struct mount **out)
+{
+	unsigned long flags = spin_lock_irqsave(&table_lock);
+	int n = nmounts;
+
+	memcpy(out, mounts, (size_t)n * sizeof(*out));
+	spin_unlock_irqrestore(&table_lock, flags);
+	return n;
+}
+
+int vfs_umount(const char *path)
+{
+	char abs[VFS_PATH_MAX];
+	struct mount *m = NULL;
+	int r, i;
+
+	if ((r = vfs_normalize(path, abs)))
+		return r;
+	unsigned long flags = spin_lock_irqsave(&table_lock);
+	for (i = 0; i < nmounts && !m; i++)
+		if (!strcmp(mounts[i]->path, abs))
+			m = mounts[i];
+	for (int k = 0; m && !r && k < nmounts; k++)
+		if (mounts[k] != m && inside(mounts[k]->path, abs, m->path_len))
+			r = -EBUSY; /* another is mounted inside it */
+	spin_unlock_irqrestore(&table_lock, flags);
+	if (!m)
+		return -EINVAL;
+	if (!r && m->path_len == 1)
+		r = -EBUSY;
+	if (!r && !m->type->ops->unmount)
+		r = -EOPNOTSUPP;
+	mutex_lock(&cwd_lock);
+	if (!r && inside(cwd, abs, m->path_len))
+		r = -EBUSY;
+	mutex_unlock(&cwd_lock);
+	if (r)
+		return r;
+	mutex_lock(&m->lock);
+	if (m->files || m->gone) {
+		mutex_unlock(&m->lock);
+		return -EBUSY;
+	}
+	flags = spin_lock_irqsave(&table_lock);
+	for (i = 0; i < nmounts && mounts[i] != m; i++)
+		;
+	memmove(mounts + i, mounts + i + 1, (size_t)(nmounts - i - 1) * sizeof(*mounts));
+	nmounts--;
+	spin_unlock_irqrestore(&table_lock, flags);
+	m->gone = true;
+	m->type->ops->unmount(m->fs); /* writes everything back first */
+	mutex_unlock(&m->lock);
 	return 0;
 }
 
 int vfs_sync(void)
 {
-	int err = filemap_sync_all();
+	struct mount *m[MOUNT_MAX];
+	int err = filemap_sync_all(), n = snapshot(m);
 
-	for (int i = 0; i < nmounts; i++) {
-		struct mount *m = mounts[i];
-		mutex_lock(&m->lock);
-		int r = m->type->ops->sync ? m->type->ops->sync(m->fs) : 0;
-		mutex_unlock(&m->lock);
+	for (int i = 0; i < n; i++) {
+		mutex_lock(&m[i]->lock);
+		int r = !m[i]->gone && m[i]->type->ops->sync ? m[i]->type->ops->sync(m[i]->fs) : 0;
+		mutex_unlock(&m[i]->lock);
 		if (r && !err)
 			err = r;
 	}
@@ -382,12 +466,14 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
 		kfree(w);
 		return r;
 	}
+	m->files++; /* from here the mount cannot go */
 	mutex_unlock(&m->lock);
 	*out = vfs_file_new(v, flags & ~(O_CREAT | O_EXCL | O_TRUNC), w->abs);
 	kfree(w);
 	if (!*out) {
 		mutex_lock(&m->lock);
 		vfs_put_locked(v);
+		m->files--;
 		mutex_unlock(&m->lock);
 		return -ENOMEM;
 	}

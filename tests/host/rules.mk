@@ -15,7 +15,7 @@ FUZZ_CFLAGS ?= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Itests/host/include
 FUZZ_TIME ?= 10
 
-HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat p9 htab calendar
+HOST_TEST_NAMES := format cmdline pmem kmalloc firmware fat p9 htab calendar shell_parse shell_edit
 HOST_SRCS_format := kernel/lib/format.c
 HOST_SRCS_cmdline := kernel/cmdline.c
 HOST_SRCS_pmem := kernel/mm/pmem.c
@@ -25,13 +25,16 @@ HOST_SRCS_fat := kernel/fs/bcache.c kernel/lib/calendar.c kernel/lib/htab.c kern
 HOST_SRCS_p9 := kernel/fs/9p/proto.c
 HOST_SRCS_htab := kernel/lib/htab.c
 HOST_SRCS_calendar := kernel/lib/calendar.c
+HOST_SRCS_shell_parse := kernel/shell/parse.c
+HOST_SRCS_shell_edit := kernel/shell/edit.c
 HOST_TESTS := $(HOST_TEST_NAMES:%=build/host/test_%) build/host/test_syscall_gen
 
-FUZZ_NAMES := cmdline firmware fat p9
+FUZZ_NAMES := cmdline firmware fat p9 shell
 FUZZ_SRCS_cmdline := kernel/cmdline.c
 FUZZ_SRCS_firmware := drivers/acpi.c drivers/mptable.c
 FUZZ_SRCS_fat := $(HOST_SRCS_fat)
 FUZZ_SRCS_p9 := $(HOST_SRCS_p9)
+FUZZ_SRCS_shell := kernel/shell/parse.c kernel/shell/edit.c
 FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%) build/fuzz/fuzz_net
 
 # The network target: lwIP's core from the kernel's patched copy (the
@@ -44,8 +47,10 @@ FUZZ_NET_HEADERS := tests/fuzz/net/lwipopts.h $(wildcard kernel/net/include/*.h 
 
 HOST_HEADERS := $(wildcard include/unishyper/*.h)
 
-# FAT's private header.
+# Private headers.
 build/host/test_fat build/fuzz/fuzz_fat: kernel/fs/fat/fat.h
+build/host/test_shell_parse build/host/test_shell_edit build/fuzz/fuzz_shell: kernel/shell/parse.h \
+	kernel/shell/edit.h
 
 define host_test_rule
 build/host/test_$(1): tests/host/test_$(1).c $$(HOST_SRCS_$(1)) $$(HOST_HEADERS)
