@@ -539,14 +539,20 @@ static int last_dot(const char *path)
 	return n - i == 2 && path[i] == '.' && path[i + 1] == '.' ? 2 : 0;
 }
 
+/* A mount's root (EBUSY from walk) exists, and is a folder, as Linux
+ * answers for "/" and a mount point. */
 int vfs_mkdir(const char *path, uint32_t mode)
 {
-	return last_dot(path) ? -EEXIST : change(path, do_mkdir, mode, NULL);
+	int r = last_dot(path) ? -EEXIST : change(path, do_mkdir, mode, NULL);
+
+	return r == -EBUSY ? -EEXIST : r;
 }
 
 int vfs_unlink(const char *path)
 {
-	return last_dot(path) ? -EISDIR : change(path, do_unlink, 0, NULL);
+	int r = last_dot(path) ? -EISDIR : change(path, do_unlink, 0, NULL);
+
+	return r == -EBUSY ? -EISDIR : r;
 }
 
 /* As Linux: "." is -EINVAL, ".." is not empty. */

@@ -1,8 +1,10 @@
 /*
  * Directory-entry calls on paths whose last name is "." or "..": rmdir,
  * unlink, mkdir and rename refuse them (the folder is not an entry of
- * itself) and leave the folder in place. The image must print what the
- * native program prints (tests/integration/compare.sh).
+ * itself) and leave the folder in place; mkdir and unlink of the root and
+ * of /tmp (a mount point in an image) fail as for any folder there. The
+ * image must print what the native program prints
+ * (tests/integration/compare.sh).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +45,10 @@ int main(void)
 		show("rename", names[i], rename(at(names[i]), to));
 		show("rename to", names[i], rename(sub, at(names[i])));
 	}
+	show("mkdir", "/", mkdir("/", 0700));
+	show("mkdir", "/tmp", mkdir("/tmp", 0700));
+	show("unlink", "/", unlink("/"));
+	show("unlink", "/tmp", unlink("/tmp"));
 	show("rmdir", "sub", rmdir(sub));
 	show("rmdir", "(the folder)", rmdir(dir));
 	return 0;
