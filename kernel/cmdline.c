@@ -39,6 +39,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_WINSIZE] = "winsize",
 	[CMDLINE_UMASK] = "umask",
 	[CMDLINE_SHELL] = "shell",
+	[CMDLINE_MONOTONIC] = "monotonic",
 };
 
 static bool is_separator(char c)

@@ -254,7 +254,7 @@ static void bad_cmdline(const char *what)
 void kernel_main(uint64_t start_info, uint64_t tsc0)
 {
 	struct cmdline cl;
-	uint64_t tsc_khz = 0;
+	uint64_t tsc_khz = 0, mono_start = 0;
 	uint8_t seed[32];
 	int have_seed = 0;
 
@@ -310,12 +310,14 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 			    "(link it with unishyper-gcc -shell)");
 	if (cl.opt[CMDLINE_TSC_KHZ] && cmdline_u64(cl.opt[CMDLINE_TSC_KHZ], &tsc_khz))
 		bad_cmdline("unishyper.tsc_khz= takes a number");
+	if (cl.opt[CMDLINE_MONOTONIC] && cmdline_u64(cl.opt[CMDLINE_MONOTONIC], &mono_start))
+		bad_cmdline("unishyper.monotonic= takes a number of nanoseconds");
 	if (cl.opt[CMDLINE_SEED]) {
 		if (cmdline_hex_bytes(cl.opt[CMDLINE_SEED], seed, sizeof(seed)))
 			bad_cmdline("unishyper.seed= takes 64 hex digits");
 		have_seed = 1;
 	}
-	if (time_init(tsc_khz))
+	if (time_init(tsc_khz, mono_start))
 		panic("time: cannot find the TSC rate (no PIT); pass unishyper.tsc_khz=");
 	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
 	apic_init();
@@ -349,7 +351,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 
 	if (printk_level > 1)
 		printk("unishyper: %lu MiB free, TSC %lu kHz, started in %lu us\n",
-		       pmem_free_pages() / 256, time_tsc_khz(), time_ns() / 1000);
+		       pmem_free_pages() / 256, time_tsc_khz(), time_since_boot_ns() / 1000);
 	if (!cl.argc) {
 		static char *default_argv[] = { "main", NULL };
 		cl.argc = 1;

@@ -2,7 +2,8 @@
  * Clocks from the TSC.
  *
  * CLOCK_MONOTONIC is the TSC since the PVH entry scaled to nanoseconds
- * with a 32.32 fixed-point factor; CLOCK_REALTIME adds the wall-clock time
+ * with a 32.32 fixed-point factor, from a start the command line may give
+ * (unishyper.monotonic=: a host command's is the host's); CLOCK_REALTIME adds the wall-clock time
  * read from the RTC at boot. A sleeping thread blocks in the scheduler
  * until its deadline, so a CPU with nothing to run halts.
  */
@@ -16,14 +17,14 @@
 #include <unishyper/uaccess.h>
 
 static uint64_t tsc_khz, ns_mult; /* ns = ticks * ns_mult >> 32 */
-static uint64_t realtime_base;
+static uint64_t realtime_base, start_ns;
 
 static uint64_t ticks_to_ns(uint64_t t)
 {
 	return (uint64_t)(((unsigned __int128)t * ns_mult) >> 32);
 }
 
-int time_init(uint64_t khz)
+int time_init(uint64_t khz, uint64_t start)
 {
 	if (!khz)
 		khz = arch_tsc_khz();
@@ -31,6 +32,7 @@ int time_init(uint64_t khz)
 		return -ENODEV;
 	tsc_khz = khz;
 	ns_mult = (1000000ull << 32) / khz;
+	start_ns = start;
 	int64_t rtc = arch_rtc_seconds();
 	uint64_t now = time_ns();
 	realtime_base = rtc > 0 ? (uint64_t)rtc * NSEC_PER_SEC - now : 0;
@@ -42,9 +44,14 @@ uint64_t time_tsc_khz(void)
 	return tsc_khz;
 }
 
-uint64_t time_ns(void)
+uint64_t time_since_boot_ns(void)
 {
 	return ticks_to_ns(rdtsc() - boot_info.tsc0);
+}
+
+uint64_t time_ns(void)
+{
+	return start_ns + time_since_boot_ns();
 }
 
 uint64_t time_realtime_ns(void)

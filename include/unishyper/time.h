@@ -12,11 +12,17 @@
 #define NSEC_PER_SEC 1000000000ull
 
 /* Finds the TSC rate: tsc_khz from the command line (0: ask the CPU or
- * calibrate), and reads the wall clock. Returns 0 or -errno. */
-int time_init(uint64_t tsc_khz);
+ * calibrate), and reads the wall clock; start is what time_ns() reads at
+ * the PVH entry (0; a host command: the host's monotonic clock, so that a
+ * program sees it as natively). Returns 0 or -errno. */
+int time_init(uint64_t tsc_khz, uint64_t start);
+
+/* The monotonic clock in nanoseconds: start plus the time since the PVH
+ * entry. */
+uint64_t time_ns(void);
 
 /* Nanoseconds since the PVH entry. */
-uint64_t time_ns(void);
+uint64_t time_since_boot_ns(void);
 
 /* Nanoseconds since 1970-01-01 UTC. */
 uint64_t time_realtime_ns(void);

@@ -117,7 +117,7 @@ static int cmd_run(struct shell *sh, int argc, char **argv)
 
 static int cmd_uptime(struct shell *sh, int argc, char **argv)
 {
-	uint64_t s = time_ns() / 1000000000ull;
+	uint64_t s = time_since_boot_ns() / 1000000000ull;
 	int cpus = 0, threads = sched_thread_count();
 
 	if (argc > 1)

@@ -20,6 +20,9 @@
  *                     prints what it read, the types and sizes of both,
  *                     where output stood, and whether input is FILE
  *                     (same inode); a line on standard error first
+ *   clock             prints CLOCK_MONOTONIC's seconds, then sleeps until
+ *                     0.2 s later on that clock (TIMER_ABSTIME) and
+ *                     prints whether it woke then
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static void streams(void)
@@ -70,12 +74,32 @@ static void seek_streams(const char *name)
 	       S_ISREG(out.st_mode) ? "reg" : "other", (long long)at, same);
 }
 
+static void clock_check(void)
+{
+	struct timespec start, until, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	until = start;
+	until.tv_nsec += 200000000;
+	if (until.tv_nsec >= 1000000000)
+		until.tv_sec++, until.tv_nsec -= 1000000000;
+	int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+	printf("monotonic %lld\nslept %s\n", (long long)start.tv_sec,
+	       !r && ms >= 200 && ms < 2000 ? "ok" : "wrong");
+}
+
 int main(int argc, char **argv)
 {
 	char buf[4096];
 
 	if (argc == 2 && !strcmp(argv[1], "streams")) {
 		streams();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "clock")) {
+		clock_check();
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "seek")) {

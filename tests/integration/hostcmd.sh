@@ -127,6 +127,18 @@ cd "$tmp/jail/inside"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" seek <"$tmp/data" >"$tmp/jail/out" 2>&1
 check "UNISHYPER_ROOT: input from outside it is a stream" \
 	grep -qx "read 4 seek -1 read 3 <0123456> in other 0 out reg at 0 same 0" "$tmp/jail/out"
+
+# CLOCK_MONOTONIC starts at the host's, as the native program reads it.
+near_clock() {
+	local a b
+	a=$(sed -n 's/^monotonic //p' "$tmp/native.out") b=$(sed -n 's/^monotonic //p' "$tmp/out")
+	[ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) -ge -5 ] && [ $((b - a)) -le 5 ] &&
+		grep -qx "slept ok" "$tmp/out" || { sed 's/^/# /' "$tmp/native.out" "$tmp/out"; return 1; }
+}
+"$tmp/native" clock >"$tmp/native.out" 2>&1 </dev/null
+"$tmp/work/prog" clock >"$tmp/out" 2>&1 </dev/null
+check "CLOCK_MONOTONIC reads as the host's (within 5 s), and an absolute sleep on it wakes in time" near_clock
+
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" show >"$tmp/out" 2>&1 </dev/null
 check "UNISHYPER_ROOT: the folder is the root, the current folder inside it" has "cwd /inside"
 UNISHYPER_ROOT="$tmp/jail" "$tmp/work/prog" cat ../../secret >"$tmp/out" 2>&1 </dev/null
