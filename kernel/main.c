@@ -196,7 +196,8 @@ static void shares_init(const char *list, bool ramfs_root, bool root)
 /* The file tree: the first disk (FAT), a host share or a ramfs as the
  * root, further disks at /mnt/<name>, a ramfs at /tmp (unless the root is
  * a share: the host's /tmp is the program's then), the devices at /dev, a
- * ramfs at /dev/shm and the other host shares. A disk that holds no
+ * ramfs at /dev/shm (and empty /proc/self and /proc/thread-self over a
+ * share root) and the other host shares. A disk that holds no
  * usable FAT file system stops the boot with a message, as does a share
  * that cannot be mounted. */
 static void fs_init(bool mount_disks, const char *shares)
@@ -233,6 +234,14 @@ static void fs_init(bool mount_disks, const char *shares)
 	/* POSIX shared memory and named semaphores live in files there. */
 	if (!r)
 		r = vfs_mount("/dev/shm", &ramfs_fs_type, NULL, false);
+	/* A share of the host's / shows the host's /proc, whose self and
+	 * thread-self are QEMU's: empty folders hide them, so that a program
+	 * reading its own /proc/self/maps finds none (as where /proc is not
+	 * mounted) rather than QEMU's. */
+	if (!r && share_root)
+		r = vfs_mount("/proc/self", &ramfs_fs_type, NULL, true);
+	if (!r && share_root)
+		r = vfs_mount("/proc/thread-self", &ramfs_fs_type, NULL, true);
 	if (r == -ENOMEM)
 		no_memory_for("set up the file tree");
 	if (r)

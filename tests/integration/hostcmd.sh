@@ -32,6 +32,9 @@ check "  the caller's folder is the program's" has "cwd $(pwd -P)"
 check "a file named relative to the caller's folder is read" has "from the host"
 ./prog cat "$tmp/secret" >"$tmp/out" 2>&1 </dev/null
 check "a host file outside that folder is read at its absolute path" has "outside the jail"
+./prog cat /proc/self/maps >"$tmp/out" 2>&1 </dev/null
+check "the host's /proc/self (QEMU's) is hidden: the program reads no maps of QEMU's" \
+	has "cat: No such file or directory"
 ./prog write sub/new.txt "made in the guest" >"$tmp/out" 2>&1 </dev/null
 check "a file the image writes is on the host" grep -qx "made in the guest" sub/new.txt
 
