@@ -192,25 +192,38 @@ static int hex_digit(char c)
 	return -1;
 }
 
+/* Reads the digits of base at *s into *out, up to the first character
+ * that is not one, and moves *s there. 0, or -EINVAL when there is no
+ * digit or the number overflows. */
+static int digits(const char **s, unsigned int base, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+	int d;
+
+	for (; (d = hex_digit(*p)) >= 0 && (unsigned int)d < base; p++) {
+		if (v > (UINT64_MAX - (unsigned int)d) / base)
+			return -EINVAL;
+		v = v * base + (unsigned int)d;
+	}
+	if (p == *s)
+		return -EINVAL;
+	*s = p;
+	*out = v;
+	return 0;
+}
+
 int cmdline_u64(const char *s, uint64_t *out)
 {
 	unsigned int base = 10;
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
 	}
-	if (!*s)
+	if (digits(&s, base, &v) || *s)
 		return -EINVAL;
-	for (; *s; s++) {
-		int d = hex_digit(*s);
-
-		if (d < 0 || (unsigned int)d >= base ||
-		    v > (UINT64_MAX - (unsigned int)d) / base)
-			return -EINVAL;
-		v = v * base + (unsigned int)d;
-	}
 	*out = v;
 	return 0;
 }
@@ -218,20 +231,14 @@ int cmdline_u64(const char *s, uint64_t *out)
 int cmdline_stream_file(const char *s, uint64_t *offset, int *flags, const char **path)
 {
 	static const char kind[] = "file:";
-	uint64_t off = 0;
+	uint64_t off;
 	int f;
 
 	if (strncmp(s, kind, sizeof(kind) - 1))
 		return 1;
 	s += sizeof(kind) - 1;
-	if (*s == ':')
+	if (digits(&s, 10, &off) || *s++ != ':')
 		return -EINVAL;
-	for (; *s != ':'; s++) {
-		if (*s < '0' || *s > '9' || off > (UINT64_MAX - (unsigned)(*s - '0')) / 10)
-			return -EINVAL;
-		off = off * 10 + (unsigned)(*s - '0');
-	}
-	s++;
 	if (!strncmp(s, "rw", 2))
 		f = O_RDWR, s += 2;
 	else if (*s == 'r')
