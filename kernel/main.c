@@ -155,7 +155,8 @@ static bool share_is_root(const char *list)
 /*
  * Mounts the host shares of unishyper.shares=PATH[:ro],... : the n-th entry is the
  * virtio-9p device with mount tag share<n>; only the first may be "/", and
- * it is mounted as the root before everything else. On a ramfs root the
+ * it is mounted as the root before everything else; "-" leaves the share
+ * unmounted (the shell's mount command mounts it). On a ramfs root the
  * mount points are made as directories, so that listings show them.
  */
 static void shares_init(const char *list, bool ramfs_root, bool root)
@@ -174,6 +175,8 @@ static void shares_init(const char *list, bool ramfs_root, bool root)
 			buf[len - 3] = 0;
 		ksnprintf(tag, sizeof(tag), "share%d", i);
 		struct p9_chan *c = p9_chan_find(tag);
+		if (!strcmp(buf, "-"))
+			continue;
 		if (buf[0] != '/' || (!buf[1] && i))
 			bad_tree("share at", buf, "not an absolute path (/ only for the first)", -EINVAL);
 		if (!c)

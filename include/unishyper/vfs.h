@@ -182,7 +182,7 @@ int vfs_mount_info(int i, struct vfs_mount_info *out);
 /* Unmounts the file system mounted at path after writing it back:
  * -EINVAL when nothing is mounted there, -EBUSY for the root, a mount with
  * another inside it, open files or the working directory inside it,
- * -EOPNOTSUPP for a file system that cannot be unmounted (only vfat
+ * -EOPNOTSUPP for a file system that cannot be unmounted (vfat and 9p
  * can). */
 int vfs_umount(const char *path);
 

@@ -138,7 +138,7 @@ static int cmd_umount(struct shell *sh, int argc, char **argv)
 	if (r == -EINVAL)
 		return shell_error(sh, "umount: %s: not a mount point", argv[1]);
 	if (r == -EOPNOTSUPP)
-		return shell_error(sh, "umount: %s: only disks (FAT) can be unmounted", argv[1]);
+		return shell_error(sh, "umount: %s: only disks and host shares can be unmounted", argv[1]);
 	return r ? shell_fail(sh, "umount", argv[1], r) : 0;
 }
 
@@ -156,7 +156,7 @@ const struct shell_command shell_mount_commands[] = {
 	{ "df", "", "show the space of every file system", cmd_df },
 	{ "mount", "[[-r] DISK|SHARE DIR]", "list the file systems, or mount a disk (vdb) or host "
 					    "share (share1) at DIR (-r: read-only)", cmd_mount },
-	{ "umount", "DIR", "unmount the disk mounted at DIR", cmd_umount },
+	{ "umount", "DIR", "unmount the disk or share mounted at DIR", cmd_umount },
 	{ "sync", "", "write everything waiting to the disks", cmd_sync },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -213,11 +213,27 @@ console() {
 	mount vdb /mnt/vdb
 	cat /mnt/vdb/note
 	mount vdb /tmp/again
+	@@ shares
+	cat /host/a.txt
+	umount /host
+	ls /host
+	mount share1 /mnt/h
+	cat /mnt/h/b.txt
+	echo from the shell > /mnt/h/new.txt
+	umount /mnt/h
+	mount share1 /mnt/again
+	ls /mnt/again
+	mount share0 /host
+	cat /host/a.txt
+	mount share0 /other
 	@@ end
 	EOF
 	sed -i 's/^@@ /echo @@ /' $tmp/script
+	mkdir -p $tmp/share-a $tmp/share-b
+	echo in share a >$tmp/share-a/a.txt
+	echo in share b >$tmp/share-b/b.txt
 	$RUN $IMG --shell --disk $tmp/root.img --disk $tmp/second.img --env GREETING=hi --timeout 120 \
-		<$tmp/script >$tmp/out 2>$tmp/err
+		--share $tmp/share-a:/host --share $tmp/share-b:- <$tmp/script >$tmp/out 2>$tmp/err
 	rc=$?
 	check "a script on standard input runs to its end: status 0 (got $rc)" [ $rc = 0 ]
 	check "nothing on standard error" [ ! -s $tmp/err ]
@@ -373,7 +389,7 @@ console() {
 	exit: 300: not 0 to 255
 	mount: nodisk: no such disk or share (disks: vda, vdb, ...; shares: share0, ...)
 	umount: /: Device or resource busy
-	umount: /tmp: only disks (FAT) can be unmounted
+	umount: /tmp: only disks and host shares can be unmounted
 	umount: /made: not a mount point
 	help: nosuch: no such command
 	EOF
@@ -392,6 +408,18 @@ console() {
 	on the second disk
 	mount: vdb: already mounted on /mnt/vdb
 	EOF
+
+	check "a host share: unmounted, mounted elsewhere, one left unmounted at boot mounted" \
+		same shares <<-'EOF'
+	in share a
+	ls: /host: No such file or directory
+	in share b
+	b.txt
+	new.txt
+	in share a
+	mount: share0: already mounted on /host
+	EOF
+	check "the host sees the file the shell wrote on a share" grep -qx 'from the shell' $tmp/share-b/new.txt
 
 	# What the shell left on the disks, read on the host.
 	mtype -i $tmp/root.img ::/made/file >$tmp/got 2>&1

@@ -486,6 +486,15 @@ static int p9_mount(void *source, bool readonly, struct vnode **root, void **out
 	return 0;
 }
 
+/* No file of the mount is open (vfs_umount): only the root holds a fid. */
+static void p9_unmount(void *p)
+{
+	struct p9_fs *fs = p;
+
+	p9_release(&fs->root->v);
+	kfree(fs);
+}
+
 static int p9_statfs(void *p, struct vfs_statfs *out)
 {
 	struct p9_fs *fs = p;
@@ -509,6 +518,7 @@ static int p9_statfs(void *p, struct vfs_statfs *out)
 static const struct fs_ops p9_fs_ops = {
 	.mount = p9_mount,
 	.statfs = p9_statfs,
+	.unmount = p9_unmount,
 	.concurrent_io = true,
 	.write_through = true,
 	.owners = true,
