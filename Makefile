@@ -176,9 +176,9 @@ $(SPECS): toolchain/unishyper.specs.in
 	    -e 's|@MISSING@|$(CURDIR)/$(MISSING)|g' -e 's|@LDSCRIPT@|$(CURDIR)/toolchain/image.ld|g' $< > $@
 
 # The host process between unishyper-run and QEMU.
-build/toolchain/unishyper-supervise: toolchain/supervise.c
+build/toolchain/unishyper-supervise: toolchain/supervise.c toolchain/supervise-hostnet.c toolchain/supervise.h
 	@mkdir -p $(@D)
-	gcc -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+	gcc -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 
 TOOLCHAIN := $(KERNEL) $(MISSING) $(SPECS) $(SYSGCC) $(TOOLBIN) toolchain/image.ld $(UCC)
 

@@ -2,7 +2,7 @@
  * unishyper-supervise: the host process between unishyper-run and QEMU.
  *
  *   unishyper-supervise [--in SOCK] [--out SOCK]... [--err SOCK]...
- *                       [--timeout S] -- qemu-system-x86_64 ...
+ *                       [--hostnet CTL QMP] [--timeout S] -- qemu-system-x86_64 ...
  *
  * It listens on the given Unix sockets (replacing files of those names),
  * starts QEMU (whose chardevs
@@ -27,6 +27,9 @@
  * wrote to the same open file while the program ran (a pipeline's, under
  * one 2>&1), and going back would write over their output.
  *
+ * With --hostnet it also serves the guest's requests for the host's
+ * loopback ports (toolchain/supervise-hostnet.c).
+ *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
  * parent, SIGKILL included. The exit status is QEMU's, 128 + the signal
@@ -47,6 +50,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "supervise.h"
+
 #define BUF_SIZE (256 * 1024)
 #define MAX_STREAMS 8
 
@@ -61,13 +66,13 @@ static int nstreams;
 static volatile sig_atomic_t timed_out;
 static pid_t qemu;
 
-static void die(const char *what)
+void die(const char *what)
 {
 	fprintf(stderr, "unishyper-supervise: %s: %s\n", what, strerror(errno));
 	exit(125);
 }
 
-static int listen_on(const char *path)
+int listen_on(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
 {
 	pid_t parent = getppid();
 	unsigned timeout = 0;
+	const char *hostnet[2] = { NULL, NULL };
 	int i, status;
 
 	if (argc == 4 && !strcmp(argv[1], "--seek"))
@@ -196,12 +202,14 @@ int main(int argc, char **argv)
 			streams[nstreams++] = (struct stream){ v, -1, -1, fd, 0 };
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(argv[i], "--hostnet") && i + 2 < argc)
+			hostnet[0] = v, hostnet[1] = argv[++i + 1];
 		else
 			break;
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--")) {
 		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err SOCK]... "
-				"[--timeout S] -- COMMAND...\n");
+				"[--hostnet CTL QMP] [--timeout S] -- COMMAND...\n");
 		return 125;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed reader is an error from write() */
@@ -209,6 +217,8 @@ int main(int argc, char **argv)
 		streams[s].listen_fd = listen_on(streams[s].path);
 		pthread_create(&streams[s].thread, NULL, pump, &streams[s]);
 	}
+	if (hostnet[0])
+		hostnet_serve(hostnet[0], hostnet[1]);
 	start_qemu(argv + i + 1, getpid());
 	signal(SIGALRM, on_alarm);
 	alarm(timeout);

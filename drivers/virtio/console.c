@@ -1,15 +1,16 @@
 /*
  * virtio-console (virtio-serial) with named ports: the program's standard
  * streams when unishyper-run attaches them, at rates a 16550 cannot reach,
- * and the shell's own line (a port named "shell", include/unishyper/vcon.h).
+ * and lines of the kernel's own: the shell's (a port named "shell") and the
+ * host network's requests (a port named "hostnet", include/unishyper/vcon.h).
  *
  * The device must offer MULTIPORT: the control queues carry the ports'
  * names and the host's open and close of each port, which is how the end
  * of standard input (the host closed "stdin") and a reader that went away
  * (the host closed "stdout" or "stderr") travel without reserving a byte
- * value. Ports 1 to 4 are used; each input port (stdin, shell) gets
+ * value. Ports 1 to 5 are used; each input port (stdin, a line) gets
  * RX_BUFS one-page buffers posted at all times (QEMU fills them in order,
- * a few KiB at a time), and each output port (stdout, stderr, shell) sends
+ * a few KiB at a time), and each output port (stdout, stderr, a line) sends
  * a write as up to TX_SLOTS buffers in flight at once. The control
  * handshake (DEVICE_READY, then PORT_READY and our PORT_OPEN for each
  * port) runs at probe time; later control messages are handled in the
@@ -40,7 +41,7 @@
 #define PORT_OPEN 6
 #define PORT_NAME 7
 
-#define PORTS 5 /* port 0 (the legacy console) unused, 1 to 4 */
+#define PORTS 6 /* port 0 (the legacy console) unused, 1 to 5 */
 #define CTRL_RX 2
 #define CTRL_TX 3
 #define CTRL_BUFS 16
@@ -76,13 +77,14 @@ struct vcon_port {
 
 static struct virtio_dev *vcon_dev;
 static struct vcon_port vcon_ports[PORTS];
-static struct vcon_port *vcon_stream[3], *vcon_shell;
+static struct vcon_port *vcon_stream[3], *vcon_line[2];
 static uint8_t *ctrl_rx_buf, *ctrl_tx_buf;
 static uint64_t ctrl_rx_phys, ctrl_tx_phys;
 static struct virtq_req ctrl_rx_req[CTRL_BUFS], ctrl_tx_req;
 static unsigned ctrl_next;
 
 static const char *const stream_names[3] = { "stdin", "stdout", "stderr" };
+static const char *const line_names[2] = { "shell", "hostnet" };
 
 static void ctrl_post(unsigned i)
 {
@@ -207,17 +209,18 @@ static struct vcon_port *named(const char *name)
 /* Gives the named ports their roles and buffers, and opens them. */
 static int streams_init(void)
 {
-	struct vcon_port *open[4];
+	struct vcon_port *open[PORTS];
 	int n = 0;
 
 	for (int s = 0; s < 3; s++)
 		if ((vcon_stream[s] = named(stream_names[s])))
 			open[n++] = vcon_stream[s];
-	if ((vcon_shell = named("shell")))
-		open[n++] = vcon_shell;
+	for (int l = 0; l < 2; l++)
+		if ((vcon_line[l] = named(line_names[l])))
+			open[n++] = vcon_line[l];
 	for (int i = 0; i < n; i++) {
 		struct vcon_port *p = open[i];
-		bool in = p == vcon_stream[0] || p == vcon_shell;
+		bool in = p != vcon_stream[1] && p != vcon_stream[2];
 		bool out = p != vcon_stream[0];
 		if (in && !(p->rx_phys = dma_pages(RX_BUFS)))
 			return -ENOMEM;
@@ -272,13 +275,14 @@ int virtio_console_probe(struct virtio_dev *d)
 	if (streams_init()) {
 		printk("virtio-console: %s: no memory for the buffers\n", d->where);
 		memset(vcon_stream, 0, sizeof(vcon_stream));
-		vcon_shell = NULL;
+		memset(vcon_line, 0, sizeof(vcon_line));
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s\n", d->where,
-		       vcon_stream[0] ? "yes" : "no", vcon_stream[1] ? "yes" : "no",
-		       vcon_stream[2] ? "yes" : "no", vcon_shell ? "yes" : "no");
+		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s, hostnet %s\n",
+		       d->where, vcon_stream[0] ? "yes" : "no", vcon_stream[1] ? "yes" : "no",
+		       vcon_stream[2] ? "yes" : "no", vcon_line[0] ? "yes" : "no",
+		       vcon_line[1] ? "yes" : "no");
 	return 0;
 }
 
@@ -384,9 +388,12 @@ ssize_t vcon_read(void *buf, size_t n)
 	return vcon_port_read(vcon_stream[0], buf, n);
 }
 
-struct vcon_port *vcon_shell_port(void)
+struct vcon_port *vcon_line_port(const char *name)
 {
-	return vcon_shell;
+	for (int l = 0; l < 2; l++)
+		if (!strcmp(name, line_names[l]))
+			return vcon_line[l];
+	return NULL;
 }
 
 static bool connected(void *arg)

@@ -1,9 +1,11 @@
 /*
  * The virtio console's ports (drivers/virtio/console.c): the standard
  * streams, used by the console (kernel/console.c) for every stream the
- * device carries (streams it does not carry stay on the UART), and the
- * shell's own line, a port named "shell" (kernel/shell/) that
- * unishyper-run --shell-socket connects to a UNIX socket on the host.
+ * device carries (streams it does not carry stay on the UART), and two
+ * lines of the kernel's own: the shell's, a port named "shell"
+ * (kernel/shell/) that unishyper-run --shell-socket connects to a UNIX
+ * socket on the host, and "hostnet", the host network's requests to the
+ * launcher (kernel/net/hostnet.c).
  */
 #ifndef UNISHYPER_VCON_H
 #define UNISHYPER_VCON_H
@@ -34,8 +36,9 @@ ssize_t vcon_read(void *buf, size_t n);
  * held. */
 bool vcon_input_ready_locked(void);
 
-/* The port named "shell", or NULL when the device has none. */
-struct vcon_port *vcon_shell_port(void);
+/* The line port named name ("shell" or "hostnet"), or NULL when the
+ * device has none. */
+struct vcon_port *vcon_line_port(const char *name);
 
 /* Sleeps until the host has the port open (a client connected to its
  * socket). */

@@ -41,6 +41,8 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
+#include "hostnet.h"
+
 #define CHUNK (64 * 1024) /* bytes of a send copied in one go */
 
 enum conn_state { ST_NEW, ST_CONNECTING, ST_CONNECTED, ST_LISTENING, ST_CLOSED };
@@ -68,6 +70,10 @@ struct inet {
 	 * connect(2) after it completed reports its outcome (Linux). */
 	bool connect_pending;
 	bool bound_addr;  /* bind(2) chose a local address (UDP keeps it) */
+	/* Host network (hostnet.h): bound to 127.0.0.1, which became "any";
+	 * the port the host forwards to this listener, 0 for none. */
+	bool loopback_bind;
+	u16_t forwarded;
 	/* TCP: bytes received, not yet read, as lwIP delivered them: pbufs
 	 * linked by hand (a pbuf chain counts its length in 16 bits). */
 	struct pbuf *rx, *rx_tail;
@@ -450,6 +456,7 @@ static int inet_bind(struct socket *s, const struct sockaddr *sa, socklen_t len)
 		return r;
 	if (!addr_is_local(&ip))
 		return -EADDRNOTAVAIL;
+	bool loopback = in->tcp && hostnet_bind(&ip);
 	bind_addr_fix(in, &ip);
 	net_lock();
 	if (in->tcp) {
@@ -460,8 +467,10 @@ static int inet_bind(struct socket *s, const struct sockaddr *sa, socklen_t len)
 	} else {
 		e = in->pcb.udp->local_port ? ERR_VAL : udp_bind(in->pcb.udp, &ip, port);
 	}
-	if (e == ERR_OK)
+	if (e == ERR_OK) {
 		in->bound_addr = !ip_addr_isany(&ip);
+		in->loopback_bind = loopback;
+	}
 	net_unlock();
 	return -errno_of(e);
 }
@@ -503,6 +512,7 @@ static int inet_tcp_connect(struct socket *s, const struct sockaddr *sa, socklen
 	}
 	if (r)
 		return r;
+	hostnet_outgoing(&ip, port);
 	net_lock();
 	switch (in->state) {
 	case ST_CONNECTING:
@@ -601,6 +611,18 @@ static bool group_leave(struct inet *in)
 	return true;
 }
 
+/* Whether the host forwards its loopback to this listener: on a host
+ * network, for a listener on any IPv4 address (or 127.0.0.1). Core
+ * locked. */
+static bool forwardable(const struct inet *in)
+{
+	const ip_addr_t *ip = &in->pcb.tcp->local_ip;
+
+	if (!hostnet_on())
+		return false;
+	return in->loopback_bind || IP_IS_ANY_TYPE_VAL(*ip) || (IP_IS_V4(ip) && ip4_addr_isany(ip_2_ip4(ip)));
+}
+
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet *in = inet_of(s);
@@ -625,6 +647,15 @@ static int inet_listen(struct socket *s, int backlog)
 		addr_any(in, &any);
 		e = tcp_bind(in->pcb.tcp, &any, 0);
 	}
+	if (e == ERR_OK && !in->forwarded && forwardable(in)) {
+		u16_t port = in->pcb.tcp->local_port;
+		net_unlock();
+		int r = hostnet_listen(port);
+		if (r)
+			return r;
+		net_lock();
+		in->forwarded = port;
+	}
 	l = e == ERR_OK ? tcp_listen_with_backlog_and_err(in->pcb.tcp, bl, &e) : NULL;
 	in->backlog = bl;
 	if (!l && e == ERR_USE && (l = group_join(in))) {
@@ -632,7 +663,11 @@ static int inet_listen(struct socket *s, int backlog)
 		return 0;
 	}
 	if (!l) {
+		u16_t port = in->forwarded;
+		in->forwarded = 0;
 		net_unlock();
+		if (port)
+			hostnet_unlisten(port);
 		return -errno_of(e ? e : ERR_MEM);
 	}
 	in->pcb.tcp = l;
@@ -1274,15 +1309,19 @@ static int inet_getname(struct socket *s, struct sockaddr_storage *ss, socklen_t
 	} else if (pcb) {
 		ip_addr_copy(ip, pcb->local_ip);
 		port = in->tcp ? in->pcb.tcp->local_port : in->pcb.udp->local_port;
+		if (in->loopback_bind)
+			ip_addr_set_ip4_u32_val(ip, PP_HTONL(0x7f000001));
 		if (IP_IS_ANY_TYPE_VAL(ip))
 			ip_addr_copy(ip, *IP6_ADDR_ANY);
 	} else {
 		addr_any(in, &ip);
 	}
 	net_unlock();
-	if (!r)
-		addr_out(in, &ip, port, ss, len);
-	return r;
+	if (r)
+		return r;
+	hostnet_shown(&ip);
+	addr_out(in, &ip, port, ss, len);
+	return 0;
 }
 
 static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
@@ -1313,6 +1352,7 @@ static long inet_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 static void inet_release(struct socket *s)
 {
 	struct inet *in = inet_of(s);
+	u16_t forwarded = 0;
 
 	net_lock();
 	if (in->tcp) {
@@ -1320,6 +1360,7 @@ static void inet_release(struct socket *s)
 		if (in->state == ST_LISTENING)
 			group_leave(in);
 		tcp_drop(in, s->linger.l_onoff && !s->linger.l_linger);
+		forwarded = in->forwarded;
 	} else {
 		udp_remove(in->pcb.udp);
 		while (in->dq_head) {
@@ -1331,6 +1372,8 @@ static void inet_release(struct socket *s)
 	}
 	net_unlock();
 	kfree(in);
+	if (forwarded)
+		hostnet_unlisten(forwarded);
 }
 
 static const struct socket_ops inet_tcp_ops = {

@@ -101,7 +101,7 @@ int shell_port_start(char **envp)
 	static struct shell_io io = { port_in, port_ready, port_out, NULL };
 	struct shell *sh;
 
-	if (!(io.priv = vcon_shell_port()))
+	if (!(io.priv = vcon_line_port("shell")))
 		return -ENODEV;
 	if (!(sh = kmalloc(sizeof(*sh))))
 		return -ENOMEM;

@@ -181,3 +181,85 @@ check "UNISHYPER_RUN naming nothing: status 127" test $rc = 127
 check "  and one line that says so" has "unishyper: UNISHYPER_RUN=/nonexistent/unishyper-run: cannot be run"
 
 
+
+# The host's loopback (unishyper-run --host-net, asked for by an image whose
+# program uses sockets): the program's listener reached from the host, its
+# connection to a host server, a port a host program has, and a connection
+# to itself, each compared with the same program built natively.
+net_img=$top/build/tests/hostnet.img
+musl-gcc -static -O2 -o "$tmp/hostnet-native" "$top/tests/guest/hostnet.c"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# host_client PORT: connects once the port listens (20 s at most), says a
+# line, prints the answer.
+host_client() {
+	python3 - "$1" <<-'PY'
+	import socket, sys, time
+	for _ in range(200):
+	    try:
+	        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+	        break
+	    except OSError:
+	        time.sleep(0.1)
+	else:
+	    sys.exit("nothing listens")
+	c.sendall(b"hello from the host\n")
+	print("host got:", c.makefile().readline().strip())
+	PY
+}
+# host_server PORT: answers one client's line, then ends (30 s at most);
+# returns once it listens.
+host_server() {
+	rm -f "$tmp/listening"
+	python3 - "$1" "$tmp/listening" <<-'PY' &
+	import socket, sys
+	s = socket.socket()
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("127.0.0.1", int(sys.argv[1])))
+	s.listen(1)
+	open(sys.argv[2], "w").close()
+	s.settimeout(30)
+	c, _ = s.accept()
+	c.sendall(b"the host read: " + c.makefile("rb").readline())
+	PY
+	for _ in $(seq 100); do
+		[ -e "$tmp/listening" ] && return
+		sleep 0.1
+	done
+}
+for who in native image; do
+	prog=$tmp/hostnet-native
+	[ $who = image ] && { prog=$tmp/work/hostnet; cp "$net_img" "$prog"; }
+	port=$(free_port)
+	"$prog" serve $port >"$tmp/net-$who" 2>&1 </dev/null &
+	host_client $port >>"$tmp/net-$who.client" 2>&1
+	wait $!
+	sed -i "s/:$port\$/:PORT/" "$tmp/net-$who"
+	cat "$tmp/net-$who.client" >>"$tmp/net-$who"
+	port=$(free_port)
+	# The host server answers its client, which may be the program.
+	host_server $port >/dev/null 2>&1
+	"$prog" connect $port 2>&1 </dev/null | sed "s/:$port\$/:PORT/" >>"$tmp/net-$who"
+	wait
+	port=$(free_port)
+	python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' $port &
+	holder=$!
+	sleep 0.5
+	"$prog" busy $port >>"$tmp/net-$who" 2>&1 </dev/null
+	echo "busy status $?" >>"$tmp/net-$who"
+	kill $holder
+	wait $holder 2>/dev/null
+	"$prog" self >>"$tmp/net-$who" 2>&1 </dev/null
+done
+sed 's/^/# /' "$tmp/net-image"
+same_net() { cmp -s "$tmp/net-native" "$tmp/net-image" || { diff "$tmp/net-native" "$tmp/net-image" | sed 's/^/# /'; return 1; }; }
+check "the host's loopback: a listener, a connection, a busy port, a program talking to itself, as natively" same_net
+grep -q '^host got: you said hello from the host$' "$tmp/net-image"
+check "  the host's client reached the image's listener on 127.0.0.1" test $? = 0
+grep -q '^  the answer: the host read: hello from the program$' "$tmp/net-image"
+check "  the image's connection to 127.0.0.1 reached the host's server" test $? = 0
+grep -q '^bind and listen: Address in use$' "$tmp/net-image"
+check "  a port a host program has: EADDRINUSE" test $? = 0
+"$run" "$net_img" --host-net --net user -- self >"$tmp/out" 2>&1 </dev/null
+rc=$?
+check "--host-net with --net: refused (status $rc)" test $rc != 0
+check "  with one line that says so" has "unishyper-run: --host-net: not with --net"

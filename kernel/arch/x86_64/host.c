@@ -5,8 +5,10 @@
  * this: it runs in the host's user mode, with the host's stack (argc,
  * argv, environment), and re-executes the image under Unishyper:
  *
- *   unishyper-run IMAGE --host --stderr-fd N --argv0 ARGV0 -- ARGS...
+ *   unishyper-run IMAGE --host [--host-net] --stderr-fd N --argv0 ARGV0 -- ARGS...
  *
+ * --host-net (the host's loopback as the program's) when the program uses
+ * sockets: when libc's socket() is linked into the image.
  * IMAGE is /proc/self/exe. Standard error is moved to descriptor N and
  * /dev/null takes its place while the launcher's shell starts, which warns
  * there about a locale of the caller's the host lacks (LC_ALL=en_US.UTF-8
@@ -90,6 +92,9 @@ static void host_try_path(const char *list, char **argv, char **envp)
 
 _Noreturn void host_main(uintptr_t *sp);
 
+/* Defined when the program (or the libc it uses) opens sockets. */
+extern int socket(int domain, int type, int protocol) __attribute__((weak));
+
 /* The ELF entry point (image.ld): the stack as Linux's execve left it. */
 __asm__(".text\n"
 	".globl host_entry\n"
@@ -142,7 +147,7 @@ _Noreturn void host_main(uintptr_t *sp)
 	long argc = (long)sp[0];
 	char **argv = (char **)(sp + 1), **envp = argv + argc + 1;
 	char self[PATH_BYTES], err_fd[4];
-	char *args[argc + 8];
+	char *args[argc + 9];
 	long n = host_syscall3(NR_readlink, (long)"/proc/self/exe", (long)self, sizeof(self) - 1);
 
 	if (n <= 0) {
@@ -151,17 +156,20 @@ _Noreturn void host_main(uintptr_t *sp)
 	}
 	self[n] = 0;
 	host_hide_stderr(err_fd);
-	args[1] = self;
-	args[2] = "--host";
-	args[3] = "--stderr-fd";
-	args[4] = err_fd;
-	args[5] = "--argv0";
-	args[6] = argc > 0 ? argv[0] : self;
-	args[7] = "--";
+	int k = 1;
+	args[k++] = self;
+	args[k++] = "--host";
+	if (socket)
+		args[k++] = "--host-net";
+	args[k++] = "--stderr-fd";
+	args[k++] = err_fd;
+	args[k++] = "--argv0";
+	args[k++] = argc > 0 ? argv[0] : self;
+	args[k++] = "--";
 	for (long i = 1; i <= argc; i++)
-		args[7 + i] = argv[i]; /* the last one is argv's NULL */
+		args[k - 1 + i] = argv[i]; /* the last one is argv's NULL */
 	if (argc < 1)
-		args[8] = NULL;
+		args[k] = NULL;
 	const char *run = host_getenv(envp, "UNISHYPER_RUN");
 	if (run && *run) {
 		host_try(run, args, envp);
