@@ -40,6 +40,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_UMASK] = "umask",
 	[CMDLINE_SHELL] = "shell",
 	[CMDLINE_MONOTONIC] = "monotonic",
+	[CMDLINE_PID] = "pid",
 };
 
 static bool is_separator(char c)

@@ -29,6 +29,7 @@
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
 #include <unishyper/power.h>
+#include <unishyper/process.h>
 #include <unishyper/p9.h>
 #include <unishyper/net.h>
 #include <unishyper/printk.h>
@@ -324,6 +325,12 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		bad_cmdline("unishyper.tsc_khz= takes a number");
 	if (cl.opt[CMDLINE_MONOTONIC] && cmdline_u64(cl.opt[CMDLINE_MONOTONIC], &mono_start))
 		bad_cmdline("unishyper.monotonic= takes a number of nanoseconds");
+	if (cl.opt[CMDLINE_PID]) {
+		uint64_t pid;
+		if (cmdline_u64(cl.opt[CMDLINE_PID], &pid) || !pid || pid > PROCESS_PID_MAX)
+			bad_cmdline("unishyper.pid= takes a process id (1 to 4194304)");
+		process_pid = (int)pid;
+	}
 	if (cl.opt[CMDLINE_SEED]) {
 		if (cmdline_hex_bytes(cl.opt[CMDLINE_SEED], seed, sizeof(seed)))
 			bad_cmdline("unishyper.seed= takes 64 hex digits");
@@ -335,7 +342,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	apic_init();
 	boot_cpu.apic_id = apic_id();
 	futex_init();
-	sched_init();
+	sched_init(process_pid);
 	console_init_irq();
 	fd_init_console();
 	apic_timer_calibrate();

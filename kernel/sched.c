@@ -777,11 +777,12 @@ void sched_cpu_setup(struct cpu *c)
 		sched_ncpus = c->id + 1;
 }
 
-void sched_init(void)
+void sched_init(int first_tid)
 {
 	struct cpu *c = this_cpu();
 	struct thread *t;
 
+	next_tid = first_tid;
 	fpu_clean = kmalloc(arch_fpu_size() + 64);
 	if (!fpu_clean)
 		panic("sched: no memory");

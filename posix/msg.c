@@ -11,6 +11,7 @@
 #include <sys/msg.h>
 
 #include <unishyper/kmalloc.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/uaccess.h>
@@ -110,7 +111,7 @@ SYSCALL_DEFINE4(msgsnd, int, id, const void *, msgp, size_t, size, int, flags)
 	q->qnum++;
 	q->cbytes += size;
 	q->stime = ipc_now();
-	q->lspid = 1;
+	q->lspid = process_pid;
 	ipc_wake();
 out:
 	mutex_unlock(&ipc_lock);
@@ -177,7 +178,7 @@ SYSCALL_DEFINE5(msgrcv, int, id, void *, msgp, size_t, size, long, type, int, fl
 	q->qnum--;
 	q->cbytes -= m->len;
 	q->rtime = ipc_now();
-	q->lrpid = 1;
+	q->lrpid = process_pid;
 	ipc_wake();
 	r = (long)n;
 out:

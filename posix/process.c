@@ -64,22 +64,30 @@ SYSCALL_DEFINE1(exit_group, int, status)
 	process_exit(status);
 }
 
-SYSCALL_DEFINE0(getpid) { return 1; }
+int process_pid = 1;
+
+/* Whether pid names this process: its id, or 0 for the caller's own. */
+static bool this_process(int pid)
+{
+	return pid == 0 || pid == process_pid;
+}
+
+SYSCALL_DEFINE0(getpid) { return process_pid; }
 SYSCALL_DEFINE0(getppid) { return 0; }
 SYSCALL_DEFINE0(getuid) { return 0; }
 SYSCALL_DEFINE0(geteuid) { return 0; }
 SYSCALL_DEFINE0(getgid) { return 0; }
 SYSCALL_DEFINE0(getegid) { return 0; }
-SYSCALL_DEFINE0(getpgrp) { return 1; }
+SYSCALL_DEFINE0(getpgrp) { return process_pid; }
 
 SYSCALL_DEFINE1(getpgid, int, pid)
 {
-	return pid == 0 || pid == 1 ? 1 : -ESRCH;
+	return this_process(pid) ? process_pid : -ESRCH;
 }
 
 SYSCALL_DEFINE1(getsid, int, pid)
 {
-	return pid == 0 || pid == 1 ? 1 : -ESRCH;
+	return this_process(pid) ? process_pid : -ESRCH;
 }
 
 static long put_ids(unsigned *a, unsigned *b, unsigned *c)
@@ -142,7 +150,7 @@ SYSCALL_DEFINE1(uname, struct utsname *, u)
 SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 		struct rlimit *, old)
 {
-	if (pid != 0 && pid != 1)
+	if (!this_process(pid))
 		return -ESRCH;
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;

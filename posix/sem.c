@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <unishyper/kmalloc.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/syscall.h>
 #include <unishyper/time.h>
@@ -99,7 +100,7 @@ static int try_ops(struct sem_set *s, const struct sembuf *ops, size_t n, size_t
 		return r;
 	for (i = 0; i < n; i++) {
 		s->sems[ops[i].sem_num].val += ops[i].sem_op;
-		s->sems[ops[i].sem_num].pid = 1;
+		s->sems[ops[i].sem_num].pid = process_pid;
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <arch/mmu.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
+#include <unishyper/process.h>
 #include <unishyper/syscall.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vm.h>
@@ -158,7 +159,7 @@ static long stat_seg(struct shm_seg *s, struct shmid_ds *buf)
 {
 	struct shmid_ds k = { .shm_segsz = s->size, .shm_atime = s->atime,
 			      .shm_dtime = s->dtime, .shm_ctime = s->obj.ctime,
-			      .shm_cpid = 1, .shm_lpid = s->nattch || s->dtime ? 1 : 0,
+			      .shm_cpid = process_pid, .shm_lpid = s->nattch || s->dtime ? process_pid : 0,
 			      .shm_nattch = s->nattch };
 
 	ipc_perm_get(&s->obj, &k.shm_perm);

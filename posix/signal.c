@@ -285,7 +285,7 @@ static void to_siginfo(siginfo_t *si, int sig, const struct signal_info *in)
 		si->si_overrun = in->overrun;
 		si->si_value.sival_ptr = (void *)in->value;
 	} else if (in->code != SI_KERNEL) {
-		si->si_pid = 1; /* the one process; uid 0 */
+		si->si_pid = process_pid; /* the one process; uid 0 */
 		si->si_value.sival_ptr = (void *)in->value;
 	}
 }
@@ -656,7 +656,7 @@ SYSCALL_DEFINE0(rt_sigreturn)
 /* The target of a thread-directed call: tid in the one process. */
 static long thread_of(int tgid, int tid)
 {
-	if (tgid != 1)
+	if (tgid != process_pid)
 		return tgid <= 0 ? -EINVAL : -ESRCH;
 	return tid <= 0 ? -EINVAL : 0;
 }
@@ -671,17 +671,18 @@ SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
 
 SYSCALL_DEFINE2(tkill, int, tid, int, sig)
 {
-	return sys_tgkill(1, tid, sig, 0, 0, 0);
+	return sys_tgkill(process_pid, tid, sig, 0, 0, 0);
 }
 
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
 {
 	struct signal_info info = { .code = SI_USER };
 
-	/* The one process is pid 1; 0 and -1 mean it too. */
+	/* The one process (process_pid), its group (0, -process_pid) and
+	 * every process (-1). */
 	if (sig < 0 || sig > SIGNAL_MAX)
 		return -EINVAL;
-	if (pid != 1 && pid != 0 && pid != -1)
+	if (pid != process_pid && pid != 0 && pid != -1 && pid != -process_pid)
 		return -ESRCH;
 	return signal_post(0, sig, &info);
 }
@@ -708,7 +709,7 @@ SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig, const siginfo_t *, uinfo)
 		return -EINVAL;
 	if ((r = queued_info(uinfo, &in)))
 		return r;
-	if (pid != 1)
+	if (pid != process_pid)
 		return -ESRCH;
 	return signal_post(0, sig, &in);
 }

@@ -43,6 +43,7 @@ enum cmdline_opt {
 	CMDLINE_UMASK,    /* umask=OCTAL: the program's file-mode creation mask */
 	CMDLINE_SHELL,    /* shell=console|port: where the shell runs (kernel/shell/) */
 	CMDLINE_MONOTONIC, /* monotonic=NS: CLOCK_MONOTONIC at the start (time.h) */
+	CMDLINE_PID,      /* pid=N: the process id (process.h) */
 	CMDLINE_OPT_COUNT
 };
 

@@ -7,6 +7,12 @@
 
 #include <stdint.h>
 
+/* The process id: 1, or the host command's own (unishyper.pid=), so that
+ * a program that names files or checks logs by it sees the id its caller
+ * knows. The main thread's id is the same, as on Linux. */
+#define PROCESS_PID_MAX 4194304
+extern int process_pid;
+
 /* The main thread's stack: RLIMIT_STACK's soft limit at start. */
 #define PROCESS_STACK_SIZE (8ul << 20)
 

@@ -96,9 +96,10 @@ static inline struct thread *current(void)
 /* Fills in the generic part of a CPU's struct (id set) and registers it. */
 void sched_cpu_setup(struct cpu *c);
 
-/* Makes the running boot code the first thread (tid 1) and gives the boot
- * CPU its idle thread; needs the allocators. */
-void sched_init(void);
+/* Makes the running boot code the first thread, with id first_tid (the
+ * process id; later threads count up from it), and gives the boot CPU
+ * its idle thread; needs the allocators. */
+void sched_init(int first_tid);
 
 /* Brings a CPU into the scheduler; runs its idle loop (never returns). */
 _Noreturn void sched_cpu_start(struct cpu *c);

@@ -10,6 +10,8 @@
  *   kill SIG          raises signal SIG (a number)
  *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
  *   umask             prints the file-mode creation mask it started with
+ *   pid               prints getpid(), whether the main thread's id is the
+ *                     same, and what kill(getpid(), 0) returns
  *   streams           prints, on standard error, what each of descriptors
  *                     0, 1 and 2 answers to isatty, tcgetattr, TIOCGWINSZ
  *                     and fstat, then the result of writing a line to
@@ -24,6 +26,7 @@
  *                     0.2 s later on that clock (TIMER_ABSTIME) and
  *                     prints whether it woke then
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -132,6 +135,10 @@ int main(int argc, char **argv)
 	} else if (argc >= 2 && !strcmp(argv[1], "umask")) {
 		mode_t m = umask(0);
 		printf("umask %03o\n", (unsigned)m);
+	} else if (argc >= 2 && !strcmp(argv[1], "pid")) {
+		pid_t pid = getpid();
+		printf("pid %d, main thread %s, kill(pid, 0) %d\n", (int)pid,
+		       gettid() == pid ? "the same" : "another", kill(pid, 0));
 	} else if (argc >= 3 && !strcmp(argv[1], "alloc")) {
 		size_t n = (size_t)atoi(argv[2]) << 20;
 		char *p = malloc(n);

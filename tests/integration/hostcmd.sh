@@ -55,6 +55,11 @@ check "unishyper-run without --host keeps status 139 for it ($got)" test "$got" 
 (umask 027 && ./prog umask) >"$tmp/out" 2>&1 </dev/null
 check "the caller's umask is the program's" has "umask 027"
 
+./prog pid >"$tmp/out" 2>&1 </dev/null &
+wait $!
+check "getpid() is the host command's process id, as is the main thread's" \
+	has "pid $!, main thread the same, kill(pid, 0) 0"
+
 ./prog alloc 600 >"$tmp/out" 2>&1 </dev/null
 check "a host command has 1024 MiB: 600 MiB allocated and filled" has "alloc ok 2"
 UNISHYPER_MEM=64 ./prog alloc 100 >"$tmp/out" 2>&1 </dev/null
