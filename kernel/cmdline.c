@@ -41,6 +41,7 @@ static const char *const opt_names[CMDLINE_OPT_COUNT] = {
 	[CMDLINE_SHELL] = "shell",
 	[CMDLINE_MONOTONIC] = "monotonic",
 	[CMDLINE_PID] = "pid",
+	[CMDLINE_REALTIME] = "realtime",
 };
 
 static bool is_separator(char c)

@@ -267,7 +267,7 @@ static void bad_cmdline(const char *what)
 void kernel_main(uint64_t start_info, uint64_t tsc0)
 {
 	struct cmdline cl;
-	uint64_t tsc_khz = 0, mono_start = 0;
+	uint64_t tsc_khz = 0, mono_start = 0, realtime = 0;
 	uint8_t seed[32];
 	int have_seed = 0;
 
@@ -336,7 +336,9 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 			bad_cmdline("unishyper.seed= takes 64 hex digits");
 		have_seed = 1;
 	}
-	if (time_init(tsc_khz, mono_start))
+	if (cl.opt[CMDLINE_REALTIME] && cmdline_u64(cl.opt[CMDLINE_REALTIME], &realtime))
+		bad_cmdline("unishyper.realtime= takes a number of nanoseconds");
+	if (time_init(tsc_khz, mono_start, realtime))
 		panic("time: cannot find the TSC rate (no PIT); pass unishyper.tsc_khz=");
 	random_init(have_seed ? seed : NULL, have_seed ? sizeof(seed) : 0);
 	apic_init();

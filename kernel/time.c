@@ -4,7 +4,8 @@
  * CLOCK_MONOTONIC is the TSC since the PVH entry scaled to nanoseconds
  * with a 32.32 fixed-point factor, from a start the command line may give
  * (unishyper.monotonic=: a host command's is the host's); CLOCK_REALTIME adds the wall-clock time
- * read from the RTC at boot. A sleeping thread blocks in the scheduler
+ * at boot: the host's, to the microsecond, when the command line gives it
+ * (unishyper.realtime=), else the RTC's whole seconds. A sleeping thread blocks in the scheduler
  * until its deadline, so a CPU with nothing to run halts.
  */
 #include <errno.h>
@@ -24,7 +25,7 @@ static uint64_t ticks_to_ns(uint64_t t)
 	return (uint64_t)(((unsigned __int128)t * ns_mult) >> 32);
 }
 
-int time_init(uint64_t khz, uint64_t start)
+int time_init(uint64_t khz, uint64_t start, uint64_t realtime)
 {
 	if (!khz)
 		khz = arch_tsc_khz();
@@ -33,9 +34,13 @@ int time_init(uint64_t khz, uint64_t start)
 	tsc_khz = khz;
 	ns_mult = (1000000ull << 32) / khz;
 	start_ns = start;
-	int64_t rtc = arch_rtc_seconds();
 	uint64_t now = time_ns();
-	realtime_base = rtc > 0 ? (uint64_t)rtc * NSEC_PER_SEC - now : 0;
+	if (realtime) {
+		realtime_base = realtime - now;
+	} else {
+		int64_t rtc = arch_rtc_seconds();
+		realtime_base = rtc > 0 ? (uint64_t)rtc * NSEC_PER_SEC - now : 0;
+	}
 	return 0;
 }
 

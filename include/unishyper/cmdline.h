@@ -44,6 +44,7 @@ enum cmdline_opt {
 	CMDLINE_SHELL,    /* shell=console|port: where the shell runs (kernel/shell/) */
 	CMDLINE_MONOTONIC, /* monotonic=NS: CLOCK_MONOTONIC at the start (time.h) */
 	CMDLINE_PID,      /* pid=N: the process id (process.h) */
+	CMDLINE_REALTIME, /* realtime=NS: CLOCK_REALTIME at the start (time.h) */
 	CMDLINE_OPT_COUNT
 };
 

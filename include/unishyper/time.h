@@ -12,10 +12,12 @@
 #define NSEC_PER_SEC 1000000000ull
 
 /* Finds the TSC rate: tsc_khz from the command line (0: ask the CPU or
- * calibrate), and reads the wall clock; start is what time_ns() reads at
- * the PVH entry (0; a host command: the host's monotonic clock, so that a
- * program sees it as natively). Returns 0 or -errno. */
-int time_init(uint64_t tsc_khz, uint64_t start);
+ * calibrate), and sets the wall clock to realtime (nanoseconds since 1970,
+ * the host's as the launcher started; 0: the RTC's); start is what
+ * time_ns() reads at the PVH entry (0; a host command: the host's
+ * monotonic clock, so that a program sees it as natively). Returns 0 or
+ * -errno. */
+int time_init(uint64_t tsc_khz, uint64_t start, uint64_t realtime);
 
 /* The monotonic clock in nanoseconds: start plus the time since the PVH
  * entry. */

@@ -10,6 +10,7 @@
  *   kill SIG          raises signal SIG (a number)
  *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
  *   umask             prints the file-mode creation mask it started with
+ *   realtime          prints CLOCK_REALTIME in microseconds
  *   pid               prints getpid(), whether the main thread's id is the
  *                     same, and what kill(getpid(), 0) returns
  *   streams           prints, on standard error, what each of descriptors
@@ -135,6 +136,10 @@ int main(int argc, char **argv)
 	} else if (argc >= 2 && !strcmp(argv[1], "umask")) {
 		mode_t m = umask(0);
 		printf("umask %03o\n", (unsigned)m);
+	} else if (argc >= 2 && !strcmp(argv[1], "realtime")) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("realtime %lld\n", (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	} else if (argc >= 2 && !strcmp(argv[1], "pid")) {
 		pid_t pid = getpid();
 		printf("pid %d, main thread %s, kill(pid, 0) %d\n", (int)pid,

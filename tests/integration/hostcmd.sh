@@ -55,6 +55,13 @@ check "unishyper-run without --host keeps status 139 for it ($got)" test "$got" 
 (umask 027 && ./prog umask) >"$tmp/out" 2>&1 </dev/null
 check "the caller's umask is the program's" has "umask 027"
 
+before=${EPOCHREALTIME//[!0-9]/}
+./prog realtime >"$tmp/out" 2>&1 </dev/null
+after=${EPOCHREALTIME//[!0-9]/}
+got=$(sed -n 's/^realtime //p' "$tmp/out")
+check "CLOCK_REALTIME is the host's to the microsecond: between the host's before and after the run" \
+	test "${got:-0}" -ge "$before" -a "${got:-0}" -le "$after"
+
 ./prog pid >"$tmp/out" 2>&1 </dev/null &
 wait $!
 check "getpid() is the host command's process id, as is the main thread's" \
