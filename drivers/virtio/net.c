@@ -358,6 +358,9 @@ static bool tx_some_done(void *arg)
 static void tx_wait(struct vnet *net)
 {
 	virtq_quiet(net->tx, false);
+	/* Frames the device sent while it was told not to interrupt raise
+	 * nothing now: collected here, or the wait could outlast them all. */
+	virtq_collect(net->tx);
 	waitq_wait(&net->tx_wait, tx_some_done, net, SCHED_FOREVER, false);
 	virtq_quiet(net->tx, true);
 	tx_reap(net);

@@ -2,8 +2,9 @@
 # Tests the redis port: builds it with ports/redis/build.sh (a finished
 # build is reused), boots the image for what needs no network, and runs
 # ports/redis/test-net.sh against the native build on the host's loopback,
-# which checks the serving checks themselves. Prints TAP; exits 0 only when
-# every check passes.
+# which checks the serving checks themselves, then against the image run as
+# a host command on the host's loopback. Prints TAP; exits 0 only when
+# every check passes (ports/redis/suite.sh runs redis's own suite).
 #
 # usage: ports/redis/test.sh [OUTDIR]   (default build/ports/redis)
 set -u
@@ -19,7 +20,7 @@ port=redis guest_timeout=60
 
 version='^Redis server v=7\.0\.15 sha=00000000:0 malloc=libc bits=64 build=[0-9a-f]*$'
 
-echo "1..5"
+echo "1..6"
 
 start=$(date +%s)
 if ! "$top/ports/redis/build.sh" "$out" >"$tmp/build.err" 2>&1; then
@@ -70,6 +71,26 @@ ok=0
 [ "$rc" = 0 ] || ok=1
 sed 's/^/# /' "$tmp/net"
 check $ok "test-net.sh against the native build on 127.0.0.1:$port (status $rc)"
+kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+pid=
+
+# The image run as a host command serves the same way on the host's
+# loopback (it asks unishyper-run for --host-net, as it uses sockets).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$img" "$top/ports/redis/redis.conf" --bind 127.0.0.1 --port "$port" --dir "$tmp" \
+	</dev/null >"$tmp/image.log" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 600 ] && [ "$(redis-cli -p "$port" PING 2>/dev/null)" != PONG ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$top/ports/redis/test-net.sh" 127.0.0.1 "$port" >"$tmp/net" 2>&1
+rc=$?
+ok=0
+[ "$rc" = 0 ] || { ok=1; sed 's/^/# log: /' "$tmp/image.log" | tail -n 20; }
+sed 's/^/# /' "$tmp/net"
+check $ok "the image as a host command serves on the host's 127.0.0.1:$port: test-net.sh (status $rc)"
 kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 pid=
 
