@@ -210,6 +210,7 @@ port-check: all
 	@[ -n "$(NAME)" ] && [ -x ports/$(NAME)/test.sh ] || \
 		{ echo "usage: make port-check NAME=<one of: $$(ls -d ports/*/ | cut -d/ -f2 | tr '\n' ' ')>" >&2; exit 2; }
 	ports/$(NAME)/test.sh
+	@[ ! -x ports/$(NAME)/suite.sh ] || ports/$(NAME)/suite.sh
 
 # Every port's checks and suite, in dependency order (PORTS="a b": those
 # alone); long (not in make test). Writes the table of docs/ports.md.
