@@ -388,5 +388,6 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	if (shell_err)
 		bad_tree("shell", "port", "missing: the machine has no virtio-console port named "
 			 "shell", shell_err);
+	hostsignal_start();
 	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
 }

@@ -2,7 +2,8 @@
  * unishyper-supervise: the host process between unishyper-run and QEMU.
  *
  *   unishyper-supervise [--in SOCK] [--out SOCK]... [--err SOCK]...
- *                       [--hostnet CTL QMP] [--timeout S] -- qemu-system-x86_64 ...
+ *                       [--hostnet CTL QMP] [--signal SOCK] [--timeout S]
+ *                       -- qemu-system-x86_64 ...
  *
  * It listens on the given Unix sockets (replacing files of those names),
  * starts QEMU (whose chardevs
@@ -28,7 +29,12 @@
  * one 2>&1), and going back would write over their output.
  *
  * With --hostnet it also serves the guest's requests for the host's
- * loopback ports (toolchain/supervise-hostnet.c).
+ * loopback ports (toolchain/supervise-hostnet.c). With --signal it
+ * forwards the signals it gets (TERM, INT, HUP, QUIT, USR1, USR2: its
+ * caller passes on those sent to it) to the guest as lines "SIG\n" on that
+ * socket (kernel/hostsignal.c), and takes itself and QEMU out of the
+ * terminal's process group, so that a Ctrl-C reaches the program once,
+ * through the caller, and QEMU never.
  *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
@@ -41,6 +47,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +71,9 @@ struct stream {
 static struct stream streams[MAX_STREAMS];
 static int nstreams;
 static volatile sig_atomic_t timed_out;
+static volatile sig_atomic_t signal_fd = -1;
 static pid_t qemu;
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 void die(const char *what)
 {
@@ -152,6 +161,40 @@ static void on_alarm(int sig)
 	kill(qemu, SIGKILL);
 }
 
+/* Writes "SIG\n" to the guest's signal port. */
+static void forward(int sig)
+{
+	char line[4] = { (char)('0' + sig / 10), (char)('0' + sig % 10), '\n' };
+	int fd = signal_fd;
+
+	if (fd >= 0 && write(fd, sig < 10 ? line + 1 : line, sig < 10 ? 2 : 3) < 0)
+		return;
+}
+
+static void *signal_accept(void *arg)
+{
+	int fd;
+
+	while ((fd = accept4((int)(intptr_t)arg, NULL, NULL, SOCK_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	signal_fd = fd;
+	return NULL;
+}
+
+/* Forwards the signals of forwarded[] to the guest from now on. */
+static void signals_forward(const char *path)
+{
+	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+	pthread_t t;
+
+	setpgid(0, 0);
+	if (pthread_create(&t, NULL, signal_accept, (void *)(intptr_t)listen_on(path)))
+		die("signal thread");
+	pthread_detach(t);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
 static void start_qemu(char **argv, pid_t parent)
 {
 	qemu = fork();
@@ -184,7 +227,7 @@ int main(int argc, char **argv)
 {
 	pid_t parent = getppid();
 	unsigned timeout = 0;
-	const char *hostnet[2] = { NULL, NULL };
+	const char *hostnet[2] = { NULL, NULL }, *signals = NULL;
 	int i, status;
 
 	if (argc == 4 && !strcmp(argv[1], "--seek"))
@@ -202,6 +245,8 @@ int main(int argc, char **argv)
 			streams[nstreams++] = (struct stream){ v, -1, -1, fd, 0 };
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(argv[i], "--signal"))
+			signals = v;
 		else if (!strcmp(argv[i], "--hostnet") && i + 2 < argc)
 			hostnet[0] = v, hostnet[1] = argv[++i + 1];
 		else
@@ -209,7 +254,7 @@ int main(int argc, char **argv)
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--")) {
 		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err SOCK]... "
-				"[--hostnet CTL QMP] [--timeout S] -- COMMAND...\n");
+				"[--hostnet CTL QMP] [--signal SOCK] [--timeout S] -- COMMAND...\n");
 		return 125;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed reader is an error from write() */
@@ -219,6 +264,8 @@ int main(int argc, char **argv)
 	}
 	if (hostnet[0])
 		hostnet_serve(hostnet[0], hostnet[1]);
+	if (signals)
+		signals_forward(signals);
 	start_qemu(argv + i + 1, getpid());
 	signal(SIGALRM, on_alarm);
 	alarm(timeout);

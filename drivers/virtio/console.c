@@ -1,14 +1,15 @@
 /*
  * virtio-console (virtio-serial) with named ports: the program's standard
  * streams when unishyper-run attaches them, at rates a 16550 cannot reach,
- * and lines of the kernel's own: the shell's (a port named "shell") and the
- * host network's requests (a port named "hostnet", include/unishyper/vcon.h).
+ * and lines of the kernel's own: the shell's (a port named "shell"), the
+ * host network's requests ("hostnet") and the signals sent to a host
+ * command ("signal"; include/unishyper/vcon.h).
  *
  * The device must offer MULTIPORT: the control queues carry the ports'
  * names and the host's open and close of each port, which is how the end
  * of standard input (the host closed "stdin") and a reader that went away
  * (the host closed "stdout" or "stderr") travel without reserving a byte
- * value. Ports 1 to 5 are used; each input port (stdin, a line) gets
+ * value. Ports 1 to 6 are used; each input port (stdin, a line) gets
  * RX_BUFS one-page buffers posted at all times (QEMU fills them in order,
  * a few KiB at a time), and each output port (stdout, stderr, a line) sends
  * a write as up to TX_SLOTS buffers in flight at once. The control
@@ -41,7 +42,7 @@
 #define PORT_OPEN 6
 #define PORT_NAME 7
 
-#define PORTS 6 /* port 0 (the legacy console) unused, 1 to 5 */
+#define PORTS 7 /* port 0 (the legacy console) unused, 1 to 6 */
 #define CTRL_RX 2
 #define CTRL_TX 3
 #define CTRL_BUFS 16
@@ -77,14 +78,14 @@ struct vcon_port {
 
 static struct virtio_dev *vcon_dev;
 static struct vcon_port vcon_ports[PORTS];
-static struct vcon_port *vcon_stream[3], *vcon_line[2];
+static struct vcon_port *vcon_stream[3], *vcon_line[3];
 static uint8_t *ctrl_rx_buf, *ctrl_tx_buf;
 static uint64_t ctrl_rx_phys, ctrl_tx_phys;
 static struct virtq_req ctrl_rx_req[CTRL_BUFS], ctrl_tx_req;
 static unsigned ctrl_next;
 
 static const char *const stream_names[3] = { "stdin", "stdout", "stderr" };
-static const char *const line_names[2] = { "shell", "hostnet" };
+static const char *const line_names[3] = { "shell", "hostnet", "signal" };
 
 static void ctrl_post(unsigned i)
 {
@@ -215,7 +216,7 @@ static int streams_init(void)
 	for (int s = 0; s < 3; s++)
 		if ((vcon_stream[s] = named(stream_names[s])))
 			open[n++] = vcon_stream[s];
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < 3; l++)
 		if ((vcon_line[l] = named(line_names[l])))
 			open[n++] = vcon_line[l];
 	for (int i = 0; i < n; i++) {
@@ -279,10 +280,11 @@ int virtio_console_probe(struct virtio_dev *d)
 		return -ENOMEM;
 	}
 	if (printk_level > 1)
-		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s, hostnet %s\n",
+		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s, hostnet %s, "
+		       "signal %s\n",
 		       d->where, vcon_stream[0] ? "yes" : "no", vcon_stream[1] ? "yes" : "no",
 		       vcon_stream[2] ? "yes" : "no", vcon_line[0] ? "yes" : "no",
-		       vcon_line[1] ? "yes" : "no");
+		       vcon_line[1] ? "yes" : "no", vcon_line[2] ? "yes" : "no");
 	return 0;
 }
 
@@ -390,7 +392,7 @@ ssize_t vcon_read(void *buf, size_t n)
 
 struct vcon_port *vcon_line_port(const char *name)
 {
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < 3; l++)
 		if (!strcmp(name, line_names[l]))
 			return vcon_line[l];
 	return NULL;

@@ -1,11 +1,12 @@
 /*
  * The virtio console's ports (drivers/virtio/console.c): the standard
  * streams, used by the console (kernel/console.c) for every stream the
- * device carries (streams it does not carry stay on the UART), and two
+ * device carries (streams it does not carry stay on the UART), and three
  * lines of the kernel's own: the shell's, a port named "shell"
  * (kernel/shell/) that unishyper-run --shell-socket connects to a UNIX
- * socket on the host, and "hostnet", the host network's requests to the
- * launcher (kernel/net/hostnet.c).
+ * socket on the host, "hostnet", the host network's requests to the
+ * launcher (kernel/net/hostnet.c), and "signal", the signals sent to a
+ * host command (kernel/hostsignal.c).
  */
 #ifndef UNISHYPER_VCON_H
 #define UNISHYPER_VCON_H
@@ -36,8 +37,8 @@ ssize_t vcon_read(void *buf, size_t n);
  * held. */
 bool vcon_input_ready_locked(void);
 
-/* The line port named name ("shell" or "hostnet"), or NULL when the
- * device has none. */
+/* The line port named name ("shell", "hostnet" or "signal"), or NULL when
+ * the device has none. */
 struct vcon_port *vcon_line_port(const char *name);
 
 /* Sleeps until the host has the port open (a client connected to its

@@ -29,9 +29,9 @@
 
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 
-/* A console with its control queues and four ports (the standard streams
- * and the shell's) needs 12. */
-#define VIRTIO_MAX_QUEUES 12
+/* A console with its control queues and six ports (the standard streams,
+ * the shell's, the host network's and the signals') needs 16. */
+#define VIRTIO_MAX_QUEUES 16
 
 struct virtio_dev;
 struct virtqueue;

@@ -11,6 +11,9 @@
  *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
  *   umask             prints the file-mode creation mask it started with
  *   realtime          prints CLOCK_REALTIME in microseconds
+ *   wait [catch]      prints "ready", then waits 30 s for a signal (with
+ *                     catch: a handler for SIGTERM and SIGUSR1), prints
+ *                     the one that came and exits with status 3
  *   pid               prints getpid(), whether the main thread's id is the
  *                     same, and what kill(getpid(), 0) returns
  *   streams           prints, on standard error, what each of descriptors
@@ -94,6 +97,13 @@ static void clock_check(void)
 	       !r && ms >= 200 && ms < 2000 ? "ok" : "wrong");
 }
 
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
 int main(int argc, char **argv)
 {
 	char buf[4096];
@@ -136,6 +146,17 @@ int main(int argc, char **argv)
 	} else if (argc >= 2 && !strcmp(argv[1], "umask")) {
 		mode_t m = umask(0);
 		printf("umask %03o\n", (unsigned)m);
+	} else if (argc >= 2 && !strcmp(argv[1], "wait")) {
+		if (argc >= 3 && !strcmp(argv[2], "catch")) {
+			signal(SIGTERM, on_signal);
+			signal(SIGUSR1, on_signal);
+		}
+		printf("ready\n");
+		fflush(stdout);
+		for (int i = 0; i < 300 && !caught; i++)
+			usleep(100000);
+		printf("caught %d\n", (int)caught);
+		return 3;
 	} else if (argc >= 2 && !strcmp(argv[1], "realtime")) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

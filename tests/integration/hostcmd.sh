@@ -62,6 +62,31 @@ got=$(sed -n 's/^realtime //p' "$tmp/out")
 check "CLOCK_REALTIME is the host's to the microsecond: between the host's before and after the run" \
 	test "${got:-0}" -ge "$before" -a "${got:-0}" -le "$after"
 
+# Signals sent to the host command reach the program: a handler runs, or
+# the default action ends it, as for the native program.
+signalled() { # WHO SIG ARGS...: output and status, in $tmp/sig-WHO
+	local who=$1 sig=$2 prog=./prog p
+	shift 2
+	[ $who = native ] && prog=$tmp/native-signals
+	[ -x "$tmp/native-signals" ] || musl-gcc -static -O2 -o "$tmp/native-signals" "$top/tests/guest/hostcmd.c"
+	rm -f "$tmp/sig-$who"
+	"$prog" "$@" >"$tmp/sig-$who" 2>&1 </dev/null &
+	p=$!
+	for _ in $(seq 200); do grep -q ready "$tmp/sig-$who" 2>/dev/null && break; sleep 0.1; done
+	kill -s $sig $p
+	wait $p
+	echo "status $?" >>"$tmp/sig-$who"
+	grep -v -e '^cwd' -e '^argv' -e '^HOSTCMD_VAR' "$tmp/sig-$who" >"$tmp/sig-$who.x"
+}
+same_signalled() {
+	signalled native "$@" && signalled image "$@" && cmp -s "$tmp/sig-native.x" "$tmp/sig-image.x" ||
+		{ diff "$tmp/sig-native.x" "$tmp/sig-image.x" | sed 's/^/# /'; return 1; }
+}
+check "kill -TERM to a host command runs the program's handler (as natively)" same_signalled TERM wait catch
+check "kill -USR1 likewise" same_signalled USR1 wait catch
+check "kill -TERM to a program without a handler ends it by SIGTERM (as natively)" same_signalled TERM wait
+check "  status 143" grep -qx "status 143" "$tmp/sig-image.x"
+
 ./prog pid >"$tmp/out" 2>&1 </dev/null &
 wait $!
 check "getpid() is the host command's process id, as is the main thread's" \
