@@ -68,8 +68,10 @@ suite() {
 		log=$logs/$2-$(echo "$u" | tr / -).log
 		(cd "$1" && timeout 1800 ./runtest --single "$u" --clients 1 --timeout 600) \
 			</dev/null >"$log" 2>&1
+		# Without colours and timings: "ok UNIT: NAME".
 		sed 's/\x1b\[[0-9;]*m//g' "$log" |
-			sed -n "s|^\[\(ok\|err\|exception\)\]: \(.*\)|\1 $u: \2|p" >>"$logs/$2.results"
+			sed -n "s#^\[\(ok\|err\|exception\)\]: \(.*\)#\1 $u: \2#p" |
+			sed 's/ ([0-9]* ms)$//' >>"$logs/$2.results"
 		grep -q 'The End' "$log" ||
 			echo "exception $u: the unit did not run to its end" >>"$logs/$2.results"
 	done
