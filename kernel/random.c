@@ -26,14 +26,12 @@ static spinlock_t random_lock = SPINLOCK_INIT; /* key and counter */
 		c += d, b ^= c, b = ROTL(b, 7);                                \
 	} while (0)
 
-static void chacha_block_with(const uint32_t k[8], uint64_t ctr, uint32_t out[16])
+void random_keyed_block(const uint32_t k[8], const uint32_t in[4], uint32_t out[16])
 {
 	uint32_t s[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 }, x[16];
 
 	memcpy(s + 4, k, 32);
-	s[12] = (uint32_t)ctr;
-	s[13] = (uint32_t)(ctr >> 32);
-	s[14] = s[15] = 0;
+	memcpy(s + 12, in, 16);
 	memcpy(x, s, sizeof(x));
 	for (int i = 0; i < 10; i++) {
 		QR(x[0], x[4], x[8], x[12]);
@@ -47,6 +45,13 @@ static void chacha_block_with(const uint32_t k[8], uint64_t ctr, uint32_t out[16
 	}
 	for (int i = 0; i < 16; i++)
 		out[i] = x[i] + s[i];
+}
+
+static void chacha_block_with(const uint32_t k[8], uint64_t ctr, uint32_t out[16])
+{
+	const uint32_t in[4] = { (uint32_t)ctr, (uint32_t)(ctr >> 32), 0, 0 };
+
+	random_keyed_block(k, in, out);
 }
 
 static void chacha_block(uint32_t out[16])

@@ -121,6 +121,7 @@ part "limits microvm" guest limits microvm </dev/null
 part "spawn microvm" guest spawn microvm </dev/null
 part "kernel sync smp 1" guest ksync microvm --smp 1 </dev/null
 part "kernel sync smp 4" guest ksync microvm --smp 4 </dev/null
+part "kernel isn" guest kisn microvm </dev/null
 blk_disks() { # fresh disks for the kernel block test
 	rm -f "$out/blk0.img" "$out/blk1.img"
 	truncate -s 8M "$out/blk0.img" "$out/blk1.img"

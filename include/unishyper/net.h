@@ -74,6 +74,13 @@ bool net_csum_bad(const uint8_t *frame, size_t len);
  * resets). */
 bool net_frame_carries_data(const uint8_t *frame, size_t len);
 
+/* TCP's initial sequence number (RFC 6528; kernel/net/isn.c) for a
+ * connection between the addresses local and remote (one word each, IPv6
+ * folded) and their ports at time now_ns: a keyed function of them under
+ * key, plus now_ns in 4-microsecond steps. */
+uint32_t net_isn(const uint32_t key[8], uint32_t local, uint16_t local_port, uint32_t remote,
+		 uint16_t remote_port, uint64_t now_ns);
+
 /* Below this many free pages a driver drops frames that carry data: the
  * peers send them again later, and what frees memory still gets in. */
 #define NET_LOW_MEMORY_PAGES 4096

@@ -18,6 +18,9 @@
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 1
 #define LWIP_TIMERS 1
 #define TCPIP_THREAD_NAME "tcpip"
+/* Initial sequence numbers an outsider cannot predict (kernel/net/isn.c). */
+#define LWIP_HOOK_FILENAME "net_hooks.h"
+#define LWIP_HOOK_TCP_ISN net_tcp_isn
 #define TCPIP_THREAD_STACKSIZE (64 * 1024)
 #define TCPIP_THREAD_PRIO 0
 #define TCPIP_MBOX_SIZE 1024

@@ -30,6 +30,7 @@
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 0
 
 #define FUZZ_NET_ISN 0x01000000u
+#undef LWIP_HOOK_TCP_ISN
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) FUZZ_NET_ISN
 
 #endif
