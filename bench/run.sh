@@ -38,7 +38,9 @@
 # hello launched as a host command (./hello.img) against unishyper-run
 # hello.img and the native program, (r) one work figure per port of the
 # catalogue, native, as a host command and in the Linux microVM
-# (bench/ports.sh; the ports built with make port NAME=...).
+# (bench/ports.sh; the ports built with make port NAME=...), (s) a server
+# on the host's loopback: redis-server natively and as a host command under
+# redis-benchmark (bench/hostnet.sh).
 #
 # Without the Unishyper tools its rows read "not yet built" and the rest
 # still runs.  Build outputs and raw logs: build/bench/.
@@ -48,7 +50,7 @@
 # every guest, 256), BENCH_FILE_MIB (size of (g)'s large file, 256),
 # BENCH_SHARE_MIB (size of (h)'s large file, BENCH_FILE_MIB),
 # BENCH_SHARE_RUNS (runs per column of (h), 5), BENCH_SECTIONS (the
-# letters of the sections to run, default all: "bcdefghijklmnopqr"; (a) comes from the
+# letters of the sections to run, default all: "bcdefghijklmnopqrs"; (a) comes from the
 # build and is always there; a run of fewer sections writes only those, to
 # build/bench/benchmarks-partial.md), BENCH_OUT (docs/benchmarks.md), QEMU
 # (qemu-system-x86_64), UNISHYPER_GCC, UNISHYPER_RUN (toolchain/bin/...).
@@ -57,7 +59,7 @@ set -eu
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
 B="$TOP/build/bench"
 L="$B/logs"
-ALL_SECTIONS=bcdefghijklmnopqr
+ALL_SECTIONS=bcdefghijklmnopqrs
 SECTIONS="${BENCH_SECTIONS:-$ALL_SECTIONS}"
 [[ "$SECTIONS" =~ ^[$ALL_SECTIONS]+$ ]] || { echo "bench: BENCH_SECTIONS: letters of $ALL_SECTIONS, not '$SECTIONS'" >&2; exit 2; }
 OUT_PARTIAL=1
@@ -635,6 +637,12 @@ if sec r; then
 	ports_run
 fi
 
+# ------------------------------------- (s) a server on the host's loopback
+. "$TOP/bench/hostnet.sh"
+if sec s; then
+	hostnet_run
+fi
+
 # ------------------------------------------------- (b) smallest memory
 # mem_ok GUEST MIB K: K boots of hello with -m MIB all print the marker and
 # exit as expected.  bisect GUEST K: the smallest such MIB in 1..MEM,
@@ -1184,6 +1192,7 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo
 
 	ports_report
+	sec s && hostnet_report
 
 	echo "## Command lines"
 	echo

@@ -25,6 +25,7 @@
 #include <unishyper/file.h>
 #include <unishyper/format.h>
 #include <unishyper/futex.h>
+#include <unishyper/hostline.h>
 #include <unishyper/image.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/pmem.h>
@@ -388,6 +389,6 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 	if (shell_err)
 		bad_tree("shell", "port", "missing: the machine has no virtio-console port named "
 			 "shell", shell_err);
-	hostsignal_start();
+	hostline_start();
 	program_start(cl.argc, cl.argv, cl.envc, cl.envp);
 }

@@ -59,6 +59,11 @@ uint64_t time_ns(void)
 	return start_ns + time_since_boot_ns();
 }
 
+void time_set_realtime(uint64_t ns)
+{
+	__atomic_store_n(&realtime_base, ns - time_ns(), __ATOMIC_RELAXED);
+}
+
 uint64_t time_realtime_ns(void)
 {
 	return realtime_base + time_ns();

@@ -2,7 +2,7 @@
  * unishyper-supervise: the host process between unishyper-run and QEMU.
  *
  *   unishyper-supervise [--in SOCK] [--out SOCK]... [--err SOCK]...
- *                       [--hostnet CTL QMP] [--signal SOCK] [--timeout S]
+ *                       [--hostnet CTL QMP] [--host SOCK] [--timeout S]
  *                       -- qemu-system-x86_64 ...
  *
  * It listens on the given Unix sockets (replacing files of those names),
@@ -29,12 +29,13 @@
  * one 2>&1), and going back would write over their output.
  *
  * With --hostnet it also serves the guest's requests for the host's
- * loopback ports (toolchain/supervise-hostnet.c). With --signal it
- * forwards the signals it gets (TERM, INT, HUP, QUIT, USR1, USR2: its
- * caller passes on those sent to it) to the guest as lines "SIG\n" on that
- * socket (kernel/hostsignal.c), and takes itself and QEMU out of the
- * terminal's process group, so that a Ctrl-C reaches the program once,
- * through the caller, and QEMU never.
+ * loopback ports (toolchain/supervise-hostnet.c). With --host it serves a
+ * host command's line (kernel/hostline.c): it answers the guest's "time"
+ * with the host's wall clock, forwards the signals it gets (TERM, INT,
+ * HUP, QUIT, USR1, USR2: its caller passes on those sent to it) as lines
+ * "SIG\n", and takes itself and QEMU out of the terminal's process group,
+ * so that a Ctrl-C reaches the program once, through the caller, and QEMU
+ * never.
  *
  * QEMU never outlives this process, nor this process its parent: both
  * carry PR_SET_PDEATHSIG(SIGKILL), which holds whatever signal ends the
@@ -55,6 +56,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "supervise.h"
@@ -71,7 +73,8 @@ struct stream {
 static struct stream streams[MAX_STREAMS];
 static int nstreams;
 static volatile sig_atomic_t timed_out;
-static volatile sig_atomic_t signal_fd = -1;
+static int signal_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t guest_on_line; /* the guest asked on the host line */
 static pid_t qemu;
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
@@ -161,35 +164,88 @@ static void on_alarm(int sig)
 	kill(qemu, SIGKILL);
 }
 
-/* Writes "SIG\n" to the guest's signal port. */
+/* A forwarded signal: its number, for the host line's thread. A guest
+ * that has not asked on the line (still booting, or a kernel without it)
+ * cannot take it: QEMU is stopped and this process ends by the signal, as
+ * without a line. */
 static void forward(int sig)
 {
-	char line[4] = { (char)('0' + sig / 10), (char)('0' + sig % 10), '\n' };
-	int fd = signal_fd;
+	unsigned char b = (unsigned char)sig;
 
-	if (fd >= 0 && write(fd, sig < 10 ? line + 1 : line, sig < 10 ? 2 : 3) < 0)
+	if (!guest_on_line) {
+		if (qemu > 0)
+			kill(qemu, SIGKILL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	if (write(signal_pipe[1], &b, 1) < 0)
 		return;
 }
 
-static void *signal_accept(void *arg)
+/* The host line (kernel/hostline.c): answers "time" and writes the
+ * signals that came as lines. */
+static void *host_line(void *arg)
 {
-	int fd;
+	int fd, listen_fd = (int)(intptr_t)arg;
+	char in[64], out[40];
+	size_t have = 0;
 
-	while ((fd = accept4((int)(intptr_t)arg, NULL, NULL, SOCK_CLOEXEC)) < 0 && errno == EINTR)
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 && errno == EINTR)
 		;
-	signal_fd = fd;
-	return NULL;
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { signal_pipe[0], POLLIN, 0 } };
+		if (fd < 0 || poll(p, 2, -1) < 0) {
+			if (fd >= 0 && errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (p[1].revents & POLLIN) {
+			unsigned char sig;
+			if (read(signal_pipe[0], &sig, 1) == 1) {
+				int n = snprintf(out, sizeof(out), "%u\n", sig);
+				if (write_all(fd, out, n))
+					return NULL;
+			}
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		ssize_t n = read(fd, in + have, sizeof(in) - have);
+		if (n <= 0)
+			return NULL;
+		have += (size_t)n;
+		char *nl;
+		while ((nl = memchr(in, '\n', have))) {
+			size_t len = (size_t)(nl - in) + 1;
+			guest_on_line = 1;
+			if (len == 5 && !memcmp(in, "time", 4)) {
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				int k = snprintf(out, sizeof(out), "time %llu\n",
+						 (unsigned long long)ts.tv_sec * 1000000000ull +
+							 (unsigned long long)ts.tv_nsec);
+				if (write_all(fd, out, k))
+					return NULL;
+			}
+			have -= len;
+			memmove(in, in + len, have);
+		}
+		if (have == sizeof(in))
+			have = 0; /* a line longer than any request */
+	}
 }
 
-/* Forwards the signals of forwarded[] to the guest from now on. */
-static void signals_forward(const char *path)
+/* Serves the host line at path, forwarding the signals of forwarded[]
+ * from now on. */
+static void host_line_serve(const char *path)
 {
 	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
 	pthread_t t;
 
 	setpgid(0, 0);
-	if (pthread_create(&t, NULL, signal_accept, (void *)(intptr_t)listen_on(path)))
-		die("signal thread");
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK))
+		die("pipe");
+	if (pthread_create(&t, NULL, host_line, (void *)(intptr_t)listen_on(path)))
+		die("host line thread");
 	pthread_detach(t);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaction(forwarded[i], &sa, NULL);
@@ -227,7 +283,7 @@ int main(int argc, char **argv)
 {
 	pid_t parent = getppid();
 	unsigned timeout = 0;
-	const char *hostnet[2] = { NULL, NULL }, *signals = NULL;
+	const char *hostnet[2] = { NULL, NULL }, *host = NULL;
 	int i, status;
 
 	if (argc == 4 && !strcmp(argv[1], "--seek"))
@@ -245,8 +301,8 @@ int main(int argc, char **argv)
 			streams[nstreams++] = (struct stream){ v, -1, -1, fd, 0 };
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = (unsigned)strtoul(v, NULL, 10);
-		else if (!strcmp(argv[i], "--signal"))
-			signals = v;
+		else if (!strcmp(argv[i], "--host"))
+			host = v;
 		else if (!strcmp(argv[i], "--hostnet") && i + 2 < argc)
 			hostnet[0] = v, hostnet[1] = argv[++i + 1];
 		else
@@ -254,7 +310,7 @@ int main(int argc, char **argv)
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--")) {
 		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err SOCK]... "
-				"[--hostnet CTL QMP] [--signal SOCK] [--timeout S] -- COMMAND...\n");
+				"[--hostnet CTL QMP] [--host SOCK] [--timeout S] -- COMMAND...\n");
 		return 125;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed reader is an error from write() */
@@ -264,8 +320,8 @@ int main(int argc, char **argv)
 	}
 	if (hostnet[0])
 		hostnet_serve(hostnet[0], hostnet[1]);
-	if (signals)
-		signals_forward(signals);
+	if (host)
+		host_line_serve(host);
 	start_qemu(argv + i + 1, getpid());
 	signal(SIGALRM, on_alarm);
 	alarm(timeout);

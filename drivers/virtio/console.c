@@ -2,8 +2,8 @@
  * virtio-console (virtio-serial) with named ports: the program's standard
  * streams when unishyper-run attaches them, at rates a 16550 cannot reach,
  * and lines of the kernel's own: the shell's (a port named "shell"), the
- * host network's requests ("hostnet") and the signals sent to a host
- * command ("signal"; include/unishyper/vcon.h).
+ * host network's requests ("hostnet") and a host command's line to its
+ * launcher ("host"; include/unishyper/vcon.h).
  *
  * The device must offer MULTIPORT: the control queues carry the ports'
  * names and the host's open and close of each port, which is how the end
@@ -85,7 +85,7 @@ static struct virtq_req ctrl_rx_req[CTRL_BUFS], ctrl_tx_req;
 static unsigned ctrl_next;
 
 static const char *const stream_names[3] = { "stdin", "stdout", "stderr" };
-static const char *const line_names[3] = { "shell", "hostnet", "signal" };
+static const char *const line_names[3] = { "shell", "hostnet", "host" };
 
 static void ctrl_post(unsigned i)
 {
@@ -281,7 +281,7 @@ int virtio_console_probe(struct virtio_dev *d)
 	}
 	if (printk_level > 1)
 		printk("virtio-console: %s: stdin %s, stdout %s, stderr %s, shell %s, hostnet %s, "
-		       "signal %s\n",
+		       "host %s\n",
 		       d->where, vcon_stream[0] ? "yes" : "no", vcon_stream[1] ? "yes" : "no",
 		       vcon_stream[2] ? "yes" : "no", vcon_line[0] ? "yes" : "no",
 		       vcon_line[1] ? "yes" : "no", vcon_line[2] ? "yes" : "no");

@@ -34,10 +34,6 @@ struct signal_set {
  * context, interrupts included. 0, -EINVAL (bad sig) or -ESRCH. */
 int signal_post(int tid, int sig, const struct signal_info *info);
 
-/* Starts posting the signals the launcher forwards on the virtio-console
- * port "signal", when there is one (kernel/hostsignal.c). */
-void hostsignal_start(void);
-
 /* Sends sig to t as the kernel's own doing (SIGPIPE): si_code SI_KERNEL. */
 int signal_send(struct thread *t, int sig);
 

@@ -19,6 +19,9 @@
  * -errno. */
 int time_init(uint64_t tsc_khz, uint64_t start, uint64_t realtime);
 
+/* Sets the wall clock: CLOCK_REALTIME reads ns now. */
+void time_set_realtime(uint64_t ns);
+
 /* The monotonic clock in nanoseconds: start plus the time since the PVH
  * entry. */
 uint64_t time_ns(void);

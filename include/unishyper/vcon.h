@@ -5,8 +5,8 @@
  * lines of the kernel's own: the shell's, a port named "shell"
  * (kernel/shell/) that unishyper-run --shell-socket connects to a UNIX
  * socket on the host, "hostnet", the host network's requests to the
- * launcher (kernel/net/hostnet.c), and "signal", the signals sent to a
- * host command (kernel/hostsignal.c).
+ * launcher (kernel/net/hostnet.c), and "host", a host command's line to
+ * its launcher (kernel/hostline.c).
  */
 #ifndef UNISHYPER_VCON_H
 #define UNISHYPER_VCON_H
@@ -37,7 +37,7 @@ ssize_t vcon_read(void *buf, size_t n);
  * held. */
 bool vcon_input_ready_locked(void);
 
-/* The line port named name ("shell", "hostnet" or "signal"), or NULL when
+/* The line port named name ("shell", "hostnet" or "host"), or NULL when
  * the device has none. */
 struct vcon_port *vcon_line_port(const char *name);
 

@@ -4,7 +4,7 @@
 # src/redis-server is the image and runs as a host command, its listeners on
 # the host's loopback as the suite expects (unishyper-run --host-net). Each
 # unit runs on its own (runtest ends a whole run at a unit's exception), one
-# client at a time, each test stopped after 10 minutes and each unit after
+# client at a time, each test stopped after 3 minutes and each unit after
 # 30. The clients the suite calls (src/redis-cli, src/redis-benchmark) are
 # Debian's redis-tools, the same for both; src/redis-check-aof and
 # src/redis-check-rdb are redis-server under those names, as in a full
@@ -66,7 +66,7 @@ suite() {
 	: >"$logs/$2.results"
 	for u in $units; do
 		log=$logs/$2-$(echo "$u" | tr / -).log
-		(cd "$1" && timeout 1800 ./runtest --single "$u" --clients 1 --timeout 600) \
+		(cd "$1" && timeout 1800 ./runtest --single "$u" --clients 1 --timeout 180) \
 			</dev/null >"$log" 2>&1
 		# Without colours and timings: "ok UNIT: NAME".
 		sed 's/\x1b\[[0-9;]*m//g' "$log" |

@@ -55,43 +55,32 @@ ok=0
 grep -q "$version" "$tmp/out" && [ "$rc" = 0 ] || ok=1
 check $ok "native redis-server --version prints the same version (status $rc)"
 
-# The native build serves on a free loopback port with ports/redis/redis.conf.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$native" "$top/ports/redis/redis.conf" --bind 127.0.0.1 --port "$port" --dir "$tmp" \
-	</dev/null >"$tmp/native.log" 2>&1 &
-pid=$!
-i=0
-while [ $i -lt 50 ] && [ "$(redis-cli -p "$port" PING 2>/dev/null)" != PONG ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-"$top/ports/redis/test-net.sh" 127.0.0.1 "$port" >"$tmp/net" 2>&1
-rc=$?
-ok=0
-[ "$rc" = 0 ] || ok=1
-sed 's/^/# /' "$tmp/net"
-check $ok "test-net.sh against the native build on 127.0.0.1:$port (status $rc)"
-kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-pid=
-
-# The image run as a host command serves the same way on the host's
-# loopback (it asks unishyper-run for --host-net, as it uses sockets).
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$img" "$top/ports/redis/redis.conf" --bind 127.0.0.1 --port "$port" --dir "$tmp" \
-	</dev/null >"$tmp/image.log" 2>&1 &
-pid=$!
-i=0
-while [ $i -lt 600 ] && [ "$(redis-cli -p "$port" PING 2>/dev/null)" != PONG ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-"$top/ports/redis/test-net.sh" 127.0.0.1 "$port" >"$tmp/net" 2>&1
-rc=$?
-ok=0
-[ "$rc" = 0 ] || { ok=1; sed 's/^/# log: /' "$tmp/image.log" | tail -n 20; }
-sed 's/^/# /' "$tmp/net"
-check $ok "the image as a host command serves on the host's 127.0.0.1:$port: test-net.sh (status $rc)"
-kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-pid=
+# serves WHAT PROGRAM ...: the program (the native build, or the image run
+# as a host command, which asks unishyper-run for --host-net as it uses
+# sockets) serves on a free port of the host's loopback with
+# ports/redis/redis.conf, and test-net.sh passes against it.
+serves() {
+	what=$1
+	shift
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$@" "$top/ports/redis/redis.conf" --bind 127.0.0.1 --port "$port" --dir "$tmp" \
+		</dev/null >"$tmp/server.log" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && [ "$(redis-cli -p "$port" PING 2>/dev/null)" != PONG ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$top/ports/redis/test-net.sh" 127.0.0.1 "$port" >"$tmp/net" 2>&1
+	rc=$?
+	ok=0
+	[ "$rc" = 0 ] || { ok=1; sed 's/^/# log: /' "$tmp/server.log" | tail -n 20; }
+	sed 's/^/# /' "$tmp/net"
+	check $ok "test-net.sh against $what on 127.0.0.1:$port (status $rc)"
+	kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	pid=
+}
+serves "the native build" "$native"
+serves "the image as a host command" "$img"
 
 [ "$failed" = 0 ]

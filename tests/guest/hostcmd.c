@@ -11,6 +11,10 @@
  *   alloc MIB         allocates and fills MIB MiB, then prints "alloc ok 2"
  *   umask             prints the file-mode creation mask it started with
  *   realtime          prints CLOCK_REALTIME in microseconds
+ *   mtime FILE        creates FILE between two readings of CLOCK_REALTIME
+ *                     and prints whether its modification time (the
+ *                     host's clock) lies between them, give or take the
+ *                     10 ms of a host's coarse file times
  *   wait [catch]      prints "ready", then waits 30 s for a signal (with
  *                     catch: a handler for SIGTERM and SIGUSR1), prints
  *                     the one that came and exits with status 3
@@ -157,6 +161,23 @@ int main(int argc, char **argv)
 			usleep(100000);
 		printf("caught %d\n", (int)caught);
 		return 3;
+	} else if (argc >= 3 && !strcmp(argv[1], "mtime")) {
+		struct timespec t1, t2;
+		struct stat st;
+		clock_gettime(CLOCK_REALTIME, &t1);
+		FILE *f = fopen(argv[2], "w");
+		if (!f || fclose(f) || stat(argv[2], &st)) {
+			printf("mtime: %s\n", strerror(errno));
+			return 1;
+		}
+		clock_gettime(CLOCK_REALTIME, &t2);
+		long long a = t1.tv_sec * 1000000000ll + t1.tv_nsec, b = t2.tv_sec * 1000000000ll + t2.tv_nsec;
+		long long m = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec, slack = 10000000;
+		if (m >= a - slack && m <= b + slack)
+			printf("mtime: between the clock's readings\n");
+		else
+			printf("mtime: %lld ms from the clock's readings\n",
+			       (m < a ? m - a : m - b) / 1000000);
 	} else if (argc >= 2 && !strcmp(argv[1], "realtime")) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

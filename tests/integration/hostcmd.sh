@@ -61,6 +61,9 @@ after=${EPOCHREALTIME//[!0-9]/}
 got=$(sed -n 's/^realtime //p' "$tmp/out")
 check "CLOCK_REALTIME is the host's to the microsecond: between the host's before and after the run" \
 	test "${got:-0}" -ge "$before" -a "${got:-0}" -le "$after"
+./prog mtime made-now >"$tmp/out" 2>&1 </dev/null
+check "  and agrees with the host's time of a file the program makes (within 10 ms)" \
+	has "mtime: between the clock's readings"
 
 # Signals sent to the host command reach the program: a handler runs, or
 # the default action ends it, as for the native program.

@@ -1,0 +1,93 @@
+/*
+ * A host command's line to its launcher: the virtio-console port named
+ * "host", which unishyper-run gives an image it runs as a host command
+ * (unishyper-supervise serves it). Lines, both ways:
+ *
+ *   guest: "time\n"      host: "time NS\n"   the host's CLOCK_REALTIME
+ *   host:  "SIG\n"                           a signal sent to the host
+ *                                            command (kill PID)
+ *
+ * At start the kernel asks for the time once and sets the wall clock to it
+ * (the launcher's reading on the command line is older by QEMU's start,
+ * tens of milliseconds), then a service thread posts each signal to the
+ * process as kill(2) would (SI_USER): the program's handler runs, or its
+ * default action ends it, and the host command with it, as natively.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include <unishyper/hostline.h>
+#include <unishyper/printk.h>
+#include <unishyper/sched.h>
+#include <unishyper/signal.h>
+#include <unishyper/time.h>
+#include <unishyper/vcon.h>
+
+#define STACK (16 * 1024)
+
+/* The next line into buf (without its '\n'); false once the host closed
+ * the port. */
+static bool read_line(struct vcon_port *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	char c;
+
+	for (;;) {
+		if (vcon_port_read(p, &c, 1) <= 0)
+			return false;
+		if (c == '\n')
+			break;
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+	buf[n] = 0;
+	return true;
+}
+
+/* The decimal number that is all of s, or -1. */
+static long long number(const char *s)
+{
+	long long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (1ll << 58))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static void signal_loop(void *arg)
+{
+	struct vcon_port *p = arg;
+	char line[32];
+
+	for (;;) {
+		if (!read_line(p, line, sizeof(line))) {
+			vcon_port_wait_connected(p);
+			continue;
+		}
+		long long sig = number(line);
+		if (sig >= 1 && sig <= SIGNAL_MAX) {
+			struct signal_info info = { .code = SI_USER };
+			signal_post(0, (int)sig, &info);
+		}
+	}
+}
+
+void hostline_start(void)
+{
+	struct vcon_port *p = vcon_line_port("host");
+	char line[48];
+
+	if (!p)
+		return;
+	if (vcon_port_write(p, "time\n", 5) == 5 && read_line(p, line, sizeof(line)) &&
+	    !strncmp(line, "time ", 5) && number(line + 5) > 0)
+		time_set_realtime((uint64_t)number(line + 5));
+	if (!sched_spawn("host", signal_loop, p, STACK))
+		printk("unishyper: no memory for the host line's thread: signals to the host "
+		       "command stop the machine\n");
+}
