@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <unishyper/cmdline.h>
 #include <unishyper/hostline.h>
 #include <unishyper/printk.h>
 #include <unishyper/sched.h>
@@ -44,21 +45,6 @@ static bool read_line(struct vcon_port *p, char *buf, size_t size)
 	return true;
 }
 
-/* The decimal number that is all of s, or -1. */
-static long long number(const char *s)
-{
-	long long v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (1ll << 58))
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 static void signal_loop(void *arg)
 {
 	struct vcon_port *p = arg;
@@ -69,8 +55,8 @@ static void signal_loop(void *arg)
 			vcon_port_wait_connected(p);
 			continue;
 		}
-		long long sig = number(line);
-		if (sig >= 1 && sig <= SIGNAL_MAX) {
+		uint64_t sig;
+		if (!cmdline_u64(line, &sig) && sig >= 1 && sig <= SIGNAL_MAX) {
 			struct signal_info info = { .code = SI_USER };
 			signal_post(0, (int)sig, &info);
 		}
@@ -81,12 +67,13 @@ void hostline_start(void)
 {
 	struct vcon_port *p = vcon_line_port("host");
 	char line[48];
+	uint64_t ns;
 
 	if (!p)
 		return;
 	if (vcon_port_write(p, "time\n", 5) == 5 && read_line(p, line, sizeof(line)) &&
-	    !strncmp(line, "time ", 5) && number(line + 5) > 0)
-		time_set_realtime((uint64_t)number(line + 5));
+	    !strncmp(line, "time ", 5) && !cmdline_u64(line + 5, &ns) && ns)
+		time_set_realtime(ns);
 	if (!sched_spawn("host", signal_loop, p, STACK))
 		printk("unishyper: no memory for the host line's thread: signals to the host "
 		       "command stop the machine\n");

@@ -80,23 +80,9 @@ static int read_line(struct line_reader *r, char *out, size_t size)
 	}
 }
 
-static int send_all_n(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, s, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		s += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int send_all(int fd, const char *s)
 {
-	return send_all_n(fd, s, strlen(s));
+	return write_all(fd, s, (ssize_t)strlen(s));
 }
 
 /* Sends a QMP command and reads its answer's line (events skipped). */
@@ -206,7 +192,7 @@ static void *relay(void *arg)
 				ssize_t n = read(fd[i], buf, RELAY_BUF);
 				if (n < 0 && errno == EINTR)
 					continue;
-				if (n <= 0 || send_all_n(fd[1 - i], buf, (size_t)n)) {
+				if (n <= 0 || write_all(fd[1 - i], buf, n)) {
 					open[i] = false;
 					shutdown(fd[1 - i], SHUT_WR);
 				}

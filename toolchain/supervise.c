@@ -98,7 +98,7 @@ int listen_on(const char *path)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, ssize_t n)
+int write_all(int fd, const char *p, ssize_t n)
 {
 	while (n > 0) {
 		ssize_t k = write(fd, p, (size_t)n);

@@ -5,6 +5,9 @@
 /* Prints "unishyper-supervise: what: errno's message" and exits 125. */
 _Noreturn void die(const char *what);
 
+/* Writes all n bytes of p (retrying after EINTR); 0, or -1. */
+int write_all(int fd, const char *p, ssize_t n);
+
 /* Listens on the Unix socket path (replacing a file of that name). */
 int listen_on(const char *path);
 
