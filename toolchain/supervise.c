@@ -2,7 +2,7 @@
  * unishyper-supervise: the host process between unishyper-run and QEMU.
  *
  *   unishyper-supervise [--in SOCK] [--out SOCK]... [--err SOCK]...
- *                       [--hostnet CTL QMP] [--host SOCK] [--timeout S]
+ *                       [--log SOCK]... [--hostnet CTL QMP] [--host SOCK] [--timeout S]
  *                       -- qemu-system-x86_64 ...
  *
  * It listens on the given Unix sockets (replacing files of those names),
@@ -11,7 +11,9 @@
  * and every --out and --err to its standard output and error, a thread
  * each, so that no stream ever waits for another. Everything QEMU writes
  * to the caller's streams goes through this process's own descriptors, so
- * a file shared by both streams (2>&1) is written at one offset. The ends of the streams become
+ * a file shared by both streams (2>&1) is written at one offset. A --log
+ * stream (the kernel log, written a byte at a time) goes to standard error
+ * in whole lines, so that none is cut by the program's own output. The ends of the streams become
  * connection events that QEMU turns into port open/close messages for the
  * guest: when standard input ends, the --in connection is shut down (the
  * guest reads end of file); when writing standard output or error fails
@@ -67,6 +69,7 @@
 struct stream {
 	const char *path;
 	int listen_fd, conn_fd, host_fd; /* host_fd 0: copied to the socket */
+	int lines;			 /* written in whole lines (--log) */
 	pthread_t thread;
 };
 
@@ -112,11 +115,11 @@ int write_all(int fd, const char *p, ssize_t n)
 	return 0;
 }
 
-static ssize_t read_some(int fd, char *buf)
+static ssize_t read_some(int fd, char *buf, size_t size)
 {
 	ssize_t n;
 
-	while ((n = read(fd, buf, BUF_SIZE)) < 0 && errno == EINTR)
+	while ((n = read(fd, buf, size)) < 0 && errno == EINTR)
 		;
 	return n;
 }
@@ -137,7 +140,7 @@ static void *pump(void *arg)
 	struct stream *s = arg;
 	char *buf = malloc(BUF_SIZE);
 	int from, to;
-	ssize_t n;
+	ssize_t n, held = 0;
 
 	while ((s->conn_fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
 	       errno == EINTR)
@@ -147,9 +150,22 @@ static void *pump(void *arg)
 		return NULL;
 	from = s->host_fd ? s->conn_fd : 0;
 	to = s->host_fd ? s->host_fd : s->conn_fd;
-	while (!(s->host_fd && reader_gone(to)) && (n = read_some(from, buf)) > 0)
-		if (write_all(to, buf, n))
+	while (!(s->host_fd && reader_gone(to)) &&
+	       (n = read_some(from, buf + held, BUF_SIZE - held)) > 0) {
+		n += held;
+		held = 0;
+		if (s->lines && n < BUF_SIZE) { /* keep a line's start for its end */
+			char *nl = memrchr(buf, '\n', (size_t)n);
+			held = nl ? buf + n - (nl + 1) : n;
+		}
+		if (write_all(to, buf, n - held)) {
+			held = 0;
 			break;
+		}
+		memmove(buf, buf + n - held, (size_t)held);
+	}
+	if (held) /* the source ended inside a line */
+		write_all(to, buf, held);
 	/* Input ended: QEMU reads end of file. Output failed: QEMU's next
 	 * write fails, or it reads end of file, and closes the port. */
 	shutdown(s->conn_fd, s->host_fd ? SHUT_RDWR : SHUT_WR);
@@ -296,9 +312,10 @@ int main(int argc, char **argv)
 		if (!v)
 			break;
 		int fd = !strcmp(argv[i], "--in") ? 0 : !strcmp(argv[i], "--out") ? 1 :
-			 !strcmp(argv[i], "--err") ? 2 : -1;
+			 !strcmp(argv[i], "--err") || !strcmp(argv[i], "--log") ? 2 : -1;
 		if (fd >= 0 && nstreams < MAX_STREAMS)
-			streams[nstreams++] = (struct stream){ v, -1, -1, fd, 0 };
+			streams[nstreams++] = (struct stream){ v, -1, -1, fd,
+							       !strcmp(argv[i], "--log"), 0 };
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(argv[i], "--host"))
@@ -309,7 +326,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--")) {
-		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err SOCK]... "
+		fprintf(stderr, "usage: unishyper-supervise [--in|--out|--err|--log SOCK]... "
 				"[--hostnet CTL QMP] [--host SOCK] [--timeout S] -- COMMAND...\n");
 		return 125;
 	}
