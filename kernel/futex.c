@@ -12,12 +12,16 @@
  * FUTEX_WAITERS is always found by the owner's FUTEX_UNLOCK_PI, which
  * hands the lock to the first sleeper by writing its tid. There is one
  * scheduling class, so no priority is actually lent.
+ *
+ * A futex is an address of one process: a fork child's wake-ups never
+ * reach the threads of its waiting parent.
  */
 #include <errno.h>
 #include <stdbool.h>
 
 #include <unishyper/futex.h>
 #include <unishyper/list.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/uaccess.h>
@@ -32,6 +36,7 @@ struct bucket {
 struct futex_waiter {
 	struct list_node link;
 	uint32_t *addr;
+	int pid;     /* the process of addr */
 	uint32_t bitset;
 	struct thread *thread;
 	struct bucket *bucket;
@@ -77,7 +82,8 @@ static int futex_load(const uint32_t *addr, uint32_t *val)
 
 int futex_wait(uint32_t *addr, uint32_t val, uint32_t bitset, uint64_t deadline)
 {
-	struct futex_waiter w = { .addr = addr, .bitset = bitset, .thread = current() };
+	struct futex_waiter w = { .addr = addr, .pid = process_pid, .bitset = bitset,
+				  .thread = current() };
 	struct bucket *b = bucket_of(addr);
 
 	uint32_t now;
@@ -116,7 +122,7 @@ static int wake_locked(struct bucket *b, uint32_t *addr, int n, uint32_t bitset)
 		struct futex_waiter *w = list_entry(l, struct futex_waiter, link);
 		if (woken >= n)
 			break;
-		if (w->addr != addr || !(w->bitset & bitset))
+		if (w->addr != addr || w->pid != process_pid || !(w->bitset & bitset))
 			continue;
 		struct thread *t = w->thread;
 		list_remove(&w->link); /* w may vanish once t runs */
@@ -160,7 +166,7 @@ int futex_requeue(uint32_t *addr, int n_wake, uint32_t *addr2, int n_move, int c
 		struct futex_waiter *w = list_entry(l, struct futex_waiter, link);
 		if (moved >= n_move)
 			break;
-		if (w->addr != addr || w->pi) /* PI sleepers stay with their word */
+		if (w->addr != addr || w->pid != process_pid || w->pi) /* PI sleepers stay */
 			continue;
 		list_remove(&w->link);
 		w->addr = addr2;
@@ -183,7 +189,7 @@ static struct futex_waiter *pi_waiter(struct bucket *b, uint32_t *addr,
 
 	list_for_each(l, &b->waiters) {
 		struct futex_waiter *w = list_entry(l, struct futex_waiter, link);
-		if (w->addr == addr && w->pi && w != skip)
+		if (w->addr == addr && w->pid == process_pid && w->pi && w != skip)
 			return w;
 	}
 	return NULL;
@@ -232,7 +238,7 @@ static int pi_try_locked(struct bucket *b, uint32_t *addr, struct futex_waiter *
 
 int futex_lock_pi(uint32_t *addr, uint64_t deadline, bool try)
 {
-	struct futex_waiter w = { .addr = addr, .bitset = FUTEX_BITSET_ANY,
+	struct futex_waiter w = { .addr = addr, .pid = process_pid, .bitset = FUTEX_BITSET_ANY,
 				  .thread = current(), .pi = true };
 	struct bucket *b = bucket_of(addr);
 	uint32_t now;

@@ -19,6 +19,7 @@
 #include <unishyper/cmdline.h>
 #include <unishyper/hostline.h>
 #include <unishyper/printk.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/time.h>
@@ -57,8 +58,9 @@ static void signal_loop(void *arg)
 		}
 		uint64_t sig;
 		if (!cmdline_u64(line, &sig) && sig >= 1 && sig <= SIGNAL_MAX) {
+			/* For the host command: the first process. */
 			struct signal_info info = { .code = SI_USER };
-			signal_post(0, (int)sig, &info);
+			signal_post_pid(process_pgid, (int)sig, &info);
 		}
 	}
 }

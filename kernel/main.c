@@ -330,7 +330,7 @@ void kernel_main(uint64_t start_info, uint64_t tsc0)
 		uint64_t pid;
 		if (cmdline_u64(cl.opt[CMDLINE_PID], &pid) || !pid || pid > PROCESS_PID_MAX)
 			bad_cmdline("unishyper.pid= takes a process id (1 to 4194304)");
-		process_pid = (int)pid;
+		process_pid = process_pgid = (int)pid;
 	}
 	if (cl.opt[CMDLINE_SEED]) {
 		if (cmdline_hex_bytes(cl.opt[CMDLINE_SEED], seed, sizeof(seed)))

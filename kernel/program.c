@@ -28,7 +28,7 @@ const char *program_path(void)
 _Noreturn void program_start(int argc, char **argv, int envc, char **envp)
 {
 	const Elf64_Ehdr *eh = (const void *)__image_start;
-	uintptr_t top = vm_stack(PROCESS_STACK_SIZE), sp = top;
+	uintptr_t top = vm_stack(PROCESS_STACK_SIZE, true), sp = top;
 	uint64_t random[2];
 	char *str_argv[argc + 1], *str_envp[envc + 1];
 

@@ -204,7 +204,7 @@ static void prepare_switch(struct cpu *c, struct thread *prev, struct thread *ne
  * program's own code, outside every system call. */
 static bool parks(const struct thread *t, const struct trap_frame *f)
 {
-	return t->stop && !t->idle && !t->service && !t->sys_depth && arch_frame_is_program(f);
+	return (t->stop || t->frozen) && !t->idle && !t->service && !t->sys_depth && arch_frame_is_program(f);
 }
 
 /* next, just made current on c, is to stop: the interrupt this sends to c
@@ -212,7 +212,8 @@ static bool parks(const struct thread *t, const struct trap_frame *f)
  * in the program's code (sched_interrupt_exit). */
 static void stop_soon(struct cpu *c, struct thread *next)
 {
-	if (__atomic_load_n(&next->stop, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&next->stop, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&next->frozen, __ATOMIC_RELAXED))
 		apic_send_ipi(c->apic_id, TRAP_RESCHED);
 }
 
@@ -330,10 +331,14 @@ static bool wake_locked(struct thread *t, int reason, struct cpu **remote)
 	struct cpu *c = t->cpu;
 
 	*remote = NULL;
-	if (t->state != THREAD_BLOCKED)
+	if (t->state != THREAD_BLOCKED || t->wake_held)
 		return false;
 	timer_remove(t);
 	t->wake_reason = reason;
+	if (t->held) {
+		t->wake_held = true; /* runs at sched_thaw() */
+		return true;
+	}
 	enqueue(c, t);
 	if (c == this_cpu())
 		kick_local(c);
@@ -472,7 +477,7 @@ struct thread *sched_create(const struct trap_frame *frame, uint64_t fs_base, co
 struct thread *sched_spawn(const char *name, void (*fn)(void *), void *arg, size_t stack)
 {
 	struct trap_frame f;
-	uintptr_t top = vm_stack(stack);
+	uintptr_t top = vm_stack(stack, false);
 	struct thread *t;
 
 	if (!top)
@@ -664,12 +669,13 @@ void sched_stop_point(void)
 {
 	struct thread *t = current();
 
-	if (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&t->frozen, __ATOMIC_RELAXED))
 		return;
 	unsigned long flags = irq_save();
 	struct cpu *c = this_cpu();
 	spin_lock(&c->lock);
-	if (t->stop) {
+	if (t->stop || t->frozen) {
 		t->state = THREAD_STOPPED;
 		switch_away(c, t);
 	} else {
@@ -690,7 +696,7 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 	}
 	c->need_resched = false;
 	spin_lock(&c->lock);
-	if (park && prev->stop)
+	if (park && (prev->stop || prev->frozen))
 		prev->state = THREAD_STOPPED;
 	else if (!prev->idle)
 		requeue(c, prev);
@@ -709,6 +715,130 @@ struct trap_frame *sched_interrupt_exit(struct trap_frame *f)
 	stop_soon(c, next);
 	signal_on_resume(f);
 	return f;
+}
+
+/* The program threads other than the caller: fork's freeze works on them. */
+static bool other_program_thread(const struct thread *t)
+{
+	return t != current() && !t->idle && !t->service && t->state != THREAD_DEAD;
+}
+
+static int ask_freeze(struct thread *t, void *arg)
+{
+	(void)arg;
+	if (other_program_thread(t)) {
+		struct cpu *c = t->cpu;
+		unsigned long flags = spin_lock_irqsave(&c->lock);
+		t->frozen = true;
+		bool running = t->state == THREAD_RUNNING && c != this_cpu();
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (running)
+			kick(c); /* its interrupt's end parks it */
+	}
+	return 0;
+}
+
+/* Holds t if it is parked, or asleep where a signal could wake it (there
+ * it holds no kernel lock), and off its CPU; counts it in *arg otherwise:
+ * an uninterruptible sleep ends soon, and the thread parks after it. */
+static int try_hold(struct thread *t, void *arg)
+{
+	if (other_program_thread(t) && !t->held) {
+		struct cpu *c = t->cpu;
+		unsigned long flags = spin_lock_irqsave(&c->lock);
+		if ((t->state == THREAD_STOPPED ||
+		     (t->state == THREAD_BLOCKED && t->interruptible)) &&
+		    !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+			t->held = true;
+		else
+			++*(int *)arg;
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	return 0;
+}
+
+static int release(struct thread *t, void *arg)
+{
+	bool all = *(bool *)arg;
+
+	if (!t->frozen)
+		return 0;
+	struct cpu *c = t->cpu, *remote = NULL;
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	t->held = false;
+	t->frozen = !all && t->frozen;
+	if (t->wake_held) {
+		t->wake_held = false;
+		enqueue(c, t);
+		remote = c;
+	} else if (all && t->state == THREAD_STOPPED && !t->stop) {
+		enqueue(c, t);
+		remote = c;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (remote == this_cpu())
+		kick_local(remote);
+	else if (remote)
+		kick(remote);
+	return 0;
+}
+
+int sched_freeze(bool (*idle)(void))
+{
+	uint64_t give_up = time_ns() + 1000000000ull;
+	bool all = false;
+
+	sched_each_thread(ask_freeze, NULL);
+	for (;;) {
+		int busy = 0;
+		sched_each_thread(try_hold, &busy);
+		if (!busy && idle())
+			return 0;
+		sched_each_thread(release, &all); /* held ones may finish a wait */
+		if (time_ns() > give_up)
+			break;
+		time_sleep_until(time_ns() + 1000000, false);
+	}
+	all = true;
+	sched_each_thread(release, &all);
+	return -EAGAIN;
+}
+
+void sched_thaw(void)
+{
+	bool all = true;
+
+	sched_each_thread(release, &all);
+}
+
+struct frozen_call {
+	void (*fn)(struct thread *t, void *arg);
+	void *arg;
+};
+
+static int call_frozen(struct thread *t, void *arg)
+{
+	struct frozen_call *c = arg;
+
+	if (t->frozen)
+		c->fn(t, c->arg);
+	return 0;
+}
+
+void sched_frozen(void (*fn)(struct thread *t, void *arg), void *arg)
+{
+	struct frozen_call c = { fn, arg };
+
+	sched_each_thread(call_frozen, &c);
+}
+
+int sched_new_tid(void)
+{
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	int tid = next_tid++;
+
+	spin_unlock_irqrestore(&threads_lock, flags);
+	return tid;
 }
 
 /* Whether another CPU has threads waiting that this one might take. */
@@ -795,7 +925,7 @@ void sched_init(int first_tid)
 	t->on_cpu = 1;
 	t->cpu = c;
 	c->current = t;
-	uintptr_t top = vm_stack(IDLE_STACK_SIZE);
+	uintptr_t top = vm_stack(IDLE_STACK_SIZE, false);
 	if (!top)
 		panic("sched: no memory for the idle stack");
 	/* Touch the stack now: an idle thread must never fault. */

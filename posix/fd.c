@@ -1,15 +1,18 @@
 /*
- * The file-descriptor table: one per process, and there is one process.
- * A lock guards the table; each struct file counts the descriptors (and
+ * The file-descriptor table: one per process. A fork child runs while its
+ * parent waits (posix/fork.c), so the table of the running process is the
+ * one here, and the parent's waits aside. A lock guards the table; each struct file counts the descriptors (and
  * calls in progress) that hold it and is closed when the last goes
  * (kernel/file.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include <unishyper/console.h>
 #include <unishyper/file.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/process.h>
 #include <unishyper/spinlock.h>
 
@@ -130,4 +133,29 @@ int fd_set_cloexec(int fd, bool on)
 	}
 	spin_unlock_irqrestore(&fd_lock, flags);
 	return r;
+}
+
+struct fd_entry *fd_fork(void)
+{
+	struct fd_entry *parent = kmalloc(sizeof(fd_table));
+
+	if (!parent)
+		return NULL;
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	memcpy(parent, fd_table, sizeof(fd_table));
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (fd_table[fd].file)
+			file_get(fd_table[fd].file);
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return parent;
+}
+
+void fd_fork_end(struct fd_entry *parent)
+{
+	for (int fd = 0; fd < FD_MAX; fd++)
+		fd_close(fd);
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	memcpy(fd_table, parent, sizeof(fd_table));
+	spin_unlock_irqrestore(&fd_lock, flags);
+	kfree(parent);
 }

@@ -49,7 +49,8 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags, int, 
 	}
 	if (!(flags & MAP_ANONYMOUS))
 		return map_file(addr, len, prot, flags, fd, (uint64_t)off);
-	return vm_map(addr, len, (unsigned)prot, flags & (MAP_FIXED | MAP_FIXED_NOREPLACE));
+	return vm_map(addr, len, (unsigned)prot | (type == MAP_PRIVATE ? 0 : VM_SHARED),
+		      flags & (MAP_FIXED | MAP_FIXED_NOREPLACE));
 }
 
 SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)

@@ -236,6 +236,11 @@ void program_set_umask(unsigned mask)
 	umask_bits = mask & 0777;
 }
 
+unsigned program_umask(void)
+{
+	return umask_bits;
+}
+
 SYSCALL_DEFINE1(umask, uint32_t, mask)
 {
 	uint32_t old = umask_bits;

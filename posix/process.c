@@ -1,13 +1,14 @@
 /*
- * Process system calls of the one process: exit, identities (pid 1, root),
- * uname, resource limits, sysinfo, and the thread-setup calls musl makes at
- * start (arch_prctl, set_tid_address). exit_group ends the machine; the
- * exit of one thread is in thread.c.
+ * Process system calls: exit, identities (root), uname, resource limits,
+ * sysinfo, and the thread-setup calls musl makes at start (arch_prctl,
+ * set_tid_address). exit_group of the first process ends the machine, a
+ * fork child's returns to its parent (fork.c); the exit of one thread is
+ * in thread.c.
  *
  * Limits are enforced where they apply: RLIMIT_NOFILE by the descriptor
  * table, RLIMIT_AS and RLIMIT_DATA by the address space (vm_set_limits),
- * RLIMIT_STACK is the size of the main thread's stack. The calls of a
- * second process (fork, vfork, execve, wait4, waitid) fail cleanly.
+ * RLIMIT_STACK is the size of the main thread's stack. Starting another
+ * program (execve) fails cleanly: an image has no program loader.
  */
 #include <errno.h>
 #include <string.h>
@@ -33,7 +34,7 @@
 #define ARCH_GET_FS 0x1003
 
 
-static struct rlimit limits[RLIM_NLIMITS] = {
+struct rlimit process_limits[RLIM_NLIMITS] = {
 	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
@@ -54,9 +55,18 @@ static struct rlimit limits[RLIM_NLIMITS] = {
 
 _Noreturn void process_exit(int status)
 {
+	if (process_is_child())
+		fork_child_end((status & 0xff) << 8);
 	vfs_sync(); /* a clean power-off leaves the disks consistent */
 	streams_report();
 	power_off(status);
+}
+
+_Noreturn void process_killed(int sig)
+{
+	if (process_is_child())
+		fork_child_end(sig);
+	process_exit(128 + sig);
 }
 
 SYSCALL_DEFINE1(exit_group, int, status)
@@ -64,30 +74,31 @@ SYSCALL_DEFINE1(exit_group, int, status)
 	process_exit(status);
 }
 
-int process_pid = 1;
+int process_pid = 1, process_pgid = 1, process_ppid;
 
-/* Whether pid names this process: its id, or 0 for the caller's own. */
+/* Whether pid names the running process: its id, or 0 for the caller's
+ * own. */
 static bool this_process(int pid)
 {
 	return pid == 0 || pid == process_pid;
 }
 
 SYSCALL_DEFINE0(getpid) { return process_pid; }
-SYSCALL_DEFINE0(getppid) { return 0; }
+SYSCALL_DEFINE0(getppid) { return process_ppid; }
 SYSCALL_DEFINE0(getuid) { return 0; }
 SYSCALL_DEFINE0(geteuid) { return 0; }
 SYSCALL_DEFINE0(getgid) { return 0; }
 SYSCALL_DEFINE0(getegid) { return 0; }
-SYSCALL_DEFINE0(getpgrp) { return process_pid; }
+SYSCALL_DEFINE0(getpgrp) { return process_pgid; }
 
 SYSCALL_DEFINE1(getpgid, int, pid)
 {
-	return this_process(pid) ? process_pid : -ESRCH;
+	return this_process(pid) ? process_pgid : -ESRCH;
 }
 
 SYSCALL_DEFINE1(getsid, int, pid)
 {
-	return this_process(pid) ? process_pid : -ESRCH;
+	return this_process(pid) ? process_pgid : -ESRCH;
 }
 
 static long put_ids(unsigned *a, unsigned *b, unsigned *c)
@@ -158,7 +169,7 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 
 	if (new && uaccess_get(k, new))
 		return -EFAULT;
-	if (old && uaccess_put(old, limits[res]))
+	if (old && uaccess_put(old, process_limits[res]))
 		return -EFAULT;
 	new = new ? &k : NULL;
 	if (!new)
@@ -169,15 +180,16 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, const struct rlimit *, new,
 	 * than the descriptor table reaches (Linux's nr_open). */
 	if (res == RLIMIT_NOFILE && new->rlim_max > FD_MAX)
 		return -EPERM;
-	limits[res] = *new;
+	process_limits[res] = *new;
 	if (res == RLIMIT_AS || res == RLIMIT_DATA)
-		vm_set_limits(limits[RLIMIT_AS].rlim_cur, limits[RLIMIT_DATA].rlim_cur);
+		vm_set_limits(process_limits[RLIMIT_AS].rlim_cur,
+			      process_limits[RLIMIT_DATA].rlim_cur);
 	return 0;
 }
 
 uint64_t process_rlimit(int res)
 {
-	return __atomic_load_n(&limits[res].rlim_cur, __ATOMIC_RELAXED);
+	return __atomic_load_n(&process_limits[res].rlim_cur, __ATOMIC_RELAXED);
 }
 
 long process_refuse(const char *call, long err)
@@ -194,19 +206,9 @@ long process_refuse(const char *call, long err)
 		logged[i] = call;
 	spin_unlock_irqrestore(&lock, flags);
 	if (first)
-		printk("unishyper: %s: there is one process; no other can be created or waited for\n",
+		printk("unishyper: %s: an image has no program loader; no other program can start\n",
 		       call);
 	return err;
-}
-
-SYSCALL_DEFINE0(fork)
-{
-	return process_refuse("fork", -ENOSYS);
-}
-
-SYSCALL_DEFINE0(vfork)
-{
-	return process_refuse("vfork", -ENOSYS);
 }
 
 SYSCALL_DEFINE3(execve, const char *, path, char *const *, argv, char *const *, envp)
@@ -220,22 +222,11 @@ SYSCALL_DEFINE5(execveat, int, dirfd, const char *, path, char *const *, argv,
 	return process_refuse("execveat", -ENOSYS);
 }
 
-/* No child was ever created, so there is none to wait for. */
-SYSCALL_DEFINE4(wait4, int, pid, int *, status, int, options, void *, usage)
-{
-	return process_refuse("wait4", -ECHILD);
-}
-
-SYSCALL_DEFINE5(waitid, int, type, int, id, void *, info, int, options, void *, usage)
-{
-	return process_refuse("waitid", -ECHILD);
-}
-
 SYSCALL_DEFINE2(getrlimit, unsigned, res, struct rlimit *, old)
 {
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;
-	return uaccess_put(old, limits[res]);
+	return uaccess_put(old, process_limits[res]);
 }
 
 SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit *, new)

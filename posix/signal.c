@@ -37,6 +37,7 @@
 
 #include <arch/percpu.h>
 #include <arch/signal.h>
+#include <unishyper/kmalloc.h>
 #include <unishyper/ksyms.h>
 #include <unishyper/printk.h>
 #include <unishyper/process.h>
@@ -102,7 +103,10 @@ const char *signal_name(int sig)
  * others, and where the program stopped for abort() and SIGQUIT. */
 _Noreturn void signal_terminate(int sig)
 {
-	if (sig == SIGPIPE || sig == SIGINT) {
+	if (process_is_child()) {
+		printk("unishyper: process %d terminated by signal %d (%s)\n", process_pid, sig,
+		       signal_name(sig));
+	} else if (sig == SIGPIPE || sig == SIGINT) {
 		printk("unishyper: program terminated by signal %d (%s)\n", sig, signal_name(sig));
 	} else {
 		panic_printf("unishyper: program terminated by signal %d (%s)\n", sig,
@@ -111,7 +115,7 @@ _Noreturn void signal_terminate(int sig)
 			ksyms_backtrace((uintptr_t)__builtin_return_address(0),
 					(uintptr_t)__builtin_frame_address(0));
 	}
-	process_exit(128 + sig);
+	process_killed(sig);
 }
 
 /* Lock held. */
@@ -173,7 +177,7 @@ static int post_process(struct thread *t, void *arg)
 {
 	struct post *p = arg;
 
-	if (t->sig_blocked & BIT(p->sig))
+	if ((t->sig_blocked & BIT(p->sig)) || t->frozen) /* frozen: a waiting parent's */
 		return 0;
 	post_to(t, &shared, p->sig, p->info);
 	return 1;
@@ -202,6 +206,13 @@ int signal_post(int tid, int sig, const struct signal_info *info)
 		waitq_wake_all(&signal_posted);
 	}
 	return 0;
+}
+
+int signal_post_pid(int pid, int sig, const struct signal_info *info)
+{
+	if (sig < 0 || sig > SIGNAL_MAX)
+		return -EINVAL;
+	return pid == process_pid ? signal_post(0, sig, info) : fork_post_parent(pid, sig, info);
 }
 
 int signal_send(struct thread *t, int sig)
@@ -278,14 +289,17 @@ static void to_siginfo(siginfo_t *si, int sig, const struct signal_info *in)
 	memset(si, 0, sizeof(*si));
 	si->si_signo = sig;
 	si->si_code = in->code;
-	if (in->code > 0 && in->code != SI_KERNEL) {
+	if (sig == SIGCHLD && in->code >= CLD_EXITED && in->code <= CLD_CONTINUED) {
+		si->si_pid = in->pid;
+		si->si_status = (int)in->value;
+	} else if (in->code > 0 && in->code != SI_KERNEL) {
 		si->si_addr = (void *)in->value; /* a fault */
 	} else if (in->code == SI_TIMER) {
 		si->si_timerid = in->timerid;
 		si->si_overrun = in->overrun;
 		si->si_value.sival_ptr = (void *)in->value;
 	} else if (in->code != SI_KERNEL) {
-		si->si_pid = process_pid; /* the one process; uid 0 */
+		si->si_pid = in->pid ? in->pid : process_pid; /* uid 0 */
 		si->si_value.sival_ptr = (void *)in->value;
 	}
 }
@@ -378,7 +392,8 @@ struct thread *signal_syscall_enter(void)
 {
 	struct thread *t = current();
 
-	t->sys_depth++;
+	if (!t->sys_depth++) /* the frames above are the program's */
+		t->sys_sp = (uintptr_t)__builtin_frame_address(0);
 	return t;
 }
 
@@ -676,15 +691,18 @@ SYSCALL_DEFINE2(tkill, int, tid, int, sig)
 
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
 {
-	struct signal_info info = { .code = SI_USER };
+	struct signal_info info = { .code = SI_USER, .pid = process_pid };
 
-	/* The one process (process_pid), its group (0, -process_pid) and
-	 * every process (-1). */
+	/* A process, or the one group every process is in (0, -pgid), or
+	 * every process (-1): the running one and the parents waiting for
+	 * their fork children. */
 	if (sig < 0 || sig > SIGNAL_MAX)
 		return -EINVAL;
-	if (pid != process_pid && pid != 0 && pid != -1 && pid != -process_pid)
-		return -ESRCH;
-	return signal_post(0, sig, &info);
+	if (pid == 0 || pid == -1 || pid == -process_pgid) {
+		fork_post_parents(sig, &info);
+		return signal_post(0, sig, &info);
+	}
+	return pid > 0 ? signal_post_pid(pid, sig, &info) : -ESRCH;
 }
 
 /* The info a program queues with a signal: si_code and si_value. Linux
@@ -696,7 +714,8 @@ static long queued_info(const siginfo_t *uinfo, struct signal_info *in)
 
 	if (uaccess_get(k, uinfo))
 		return -EFAULT;
-	*in = (struct signal_info){ .code = k.si_code, .value = (uintptr_t)k.si_value.sival_ptr };
+	*in = (struct signal_info){ .code = k.si_code, .value = (uintptr_t)k.si_value.sival_ptr,
+				    .pid = process_pid };
 	return 0;
 }
 
@@ -709,9 +728,7 @@ SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig, const siginfo_t *, uinfo)
 		return -EINVAL;
 	if ((r = queued_info(uinfo, &in)))
 		return r;
-	if (pid != process_pid)
-		return -ESRCH;
-	return signal_post(0, sig, &in);
+	return signal_post_pid(pid, sig, &in);
 }
 
 SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig, const siginfo_t *, uinfo)
@@ -724,4 +741,84 @@ SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig, const siginfo_
 	if ((r = queued_info(uinfo, &in)))
 		return r;
 	return signal_post(tid, sig, &in);
+}
+
+struct signal_state {
+	struct ksigaction actions[SIGNAL_MAX + 1];
+	struct signal_set shared, pending; /* the process's, the thread's */
+	uint64_t blocked;
+	uintptr_t sig_uc, altstack_sp;
+	size_t altstack_size;
+	int sig_depth;
+};
+
+#define SWAP(a, b)                                                             \
+	do {                                                                   \
+		__typeof__(a) swap_ = (a);                                     \
+		(a) = (b);                                                     \
+		(b) = swap_;                                                   \
+	} while (0)
+
+/* Exchanges the running process's signal state, and the calling
+ * thread's, with s. */
+static void exchange(struct signal_state *s)
+{
+	struct thread *t = current();
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+
+	for (int sig = 0; sig <= SIGNAL_MAX; sig++)
+		SWAP(actions[sig], s->actions[sig]);
+	SWAP(shared, s->shared);
+	SWAP(t->sig_pending, s->pending);
+	SWAP(t->sig_blocked, s->blocked);
+	SWAP(t->sig_uc, s->sig_uc);
+	SWAP(t->sig_depth, s->sig_depth);
+	SWAP(t->altstack_sp, s->altstack_sp);
+	SWAP(t->altstack_size, s->altstack_size);
+	spin_unlock_irqrestore(&signal_lock, flags);
+}
+
+struct signal_state *signal_fork(void)
+{
+	struct signal_state *s = kmalloc(sizeof(*s));
+	struct thread *t = current();
+
+	if (!s)
+		return NULL;
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+	memcpy(s->actions, actions, sizeof(actions));
+	s->shared.bits = s->pending.bits = 0;
+	s->blocked = t->sig_blocked;
+	s->sig_uc = t->sig_uc;
+	s->sig_depth = t->sig_depth;
+	s->altstack_sp = t->altstack_sp;
+	s->altstack_size = t->altstack_size;
+	spin_unlock_irqrestore(&signal_lock, flags);
+	exchange(s); /* the child's state is the parent's, nothing pending */
+	return s;
+}
+
+void signal_state_post(struct signal_state *s, int sig, const struct signal_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+	void *h = s->actions[sig].handler;
+
+	if (sig && h != SIG_IGN && (h != SIG_DFL || !(BIT(sig) & DEFAULT_IGNORED)))
+		enqueue(&s->shared, sig, info);
+	spin_unlock_irqrestore(&signal_lock, flags);
+}
+
+void signal_fork_end(struct signal_state *s)
+{
+	exchange(s);
+	kfree(s);
+}
+
+bool signal_child_reaped(void)
+{
+	unsigned long flags = spin_lock_irqsave(&signal_lock);
+	bool r = actions[SIGCHLD].handler == SIG_IGN || (actions[SIGCHLD].flags & SA_NOCLDWAIT);
+
+	spin_unlock_irqrestore(&signal_lock, flags);
+	return r;
 }

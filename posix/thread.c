@@ -54,6 +54,8 @@ SYSCALL_DEFINE6(clone, unsigned long, flags, uintptr_t, stack, int *, ptid, int 
 
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
 		return process_refuse("clone of a new process", -ENOSYS);
+	if (process_is_child())
+		return -EAGAIN; /* a fork child runs alone (fork.c) */
 	if (flags & ~(unsigned long)CLONE_KNOWN)
 		return -EINVAL;
 	if (!stack || !vm_check((void *)(stack - 16), 16, VM_WRITE) ||
@@ -116,7 +118,7 @@ _Noreturn void thread_exit(int status, uintptr_t stack_base, size_t stack_size)
 	struct thread *t = current();
 	struct exit_args a = { status, NULL, stack_base, stack_size };
 
-	if (sched_thread_count() == 1)
+	if (sched_thread_count() == 1 || process_is_child())
 		process_exit(status);
 	robust_list_release(t);
 	if (t->clear_child_tid && vm_check(t->clear_child_tid, 4, VM_WRITE)) {

@@ -16,15 +16,20 @@
  *
  * SIGEV_THREAD is musl's: its helper thread waits in sigwaitinfo() for
  * the signal of a SIGEV_THREAD_ID timer aimed at it.
+ *
+ * Every timer belongs to the process that set it, which gets its signal
+ * even while it waits for a fork child; a child has timers of its own.
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include <unishyper/kmalloc.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
@@ -49,6 +54,7 @@ struct ktimer {
 	spinlock_t lock;
 	int id;                    /* -1 for an interval timer */
 	clockid_t clock;
+	int pid;                   /* the process it belongs to */
 	int sig, tid, code;        /* tid 0: the process */
 	bool none;                 /* SIGEV_NONE: no signal */
 	uint64_t value;            /* si_value */
@@ -58,11 +64,17 @@ struct ktimer {
 static spinlock_t timers_lock = SPINLOCK_INIT; /* the table, before a timer's lock */
 static struct ktimer *timers[TIMER_MAX];
 static int overruns[TIMER_MAX];
-static struct ktimer itimers[3] = {
+static const struct ktimer itimers_unset[3] = {
 	[ITIMER_REAL] = { .id = -1, .sig = SIGALRM, .code = SI_KERNEL },
 	[ITIMER_VIRTUAL] = { .id = -1, .sig = SIGVTALRM, .code = SI_KERNEL },
 	[ITIMER_PROF] = { .id = -1, .sig = SIGPROF, .code = SI_KERNEL },
 };
+static struct ktimer first_itimers[3] = {
+	[ITIMER_REAL] = { .id = -1, .sig = SIGALRM, .code = SI_KERNEL },
+	[ITIMER_VIRTUAL] = { .id = -1, .sig = SIGVTALRM, .code = SI_KERNEL },
+	[ITIMER_PROF] = { .id = -1, .sig = SIGPROF, .code = SI_KERNEL },
+};
+static struct ktimer *itimers = first_itimers; /* the running process's */
 
 void timer_note_overrun(int id, int overrun)
 {
@@ -89,8 +101,10 @@ static void fire(struct sched_timer *st)
 	if (k->expiry) /* periodic, or set again meanwhile */
 		sched_timer_arm(&k->st, k->expiry);
 	spin_unlock(&k->lock);
-	if (send && !k->none)
+	if (send && !k->none && k->tid)
 		signal_post(k->tid, k->sig, &in);
+	else if (send && !k->none)
+		signal_post_pid(k->pid, k->sig, &in);
 }
 
 /* Time left and period of k, as nanoseconds. Lock held. */
@@ -148,6 +162,7 @@ static long itimer_set(int which, uint64_t value, uint64_t period, uint64_t *lef
 	struct ktimer *k = &itimers[which];
 	unsigned long flags = spin_lock_irqsave(&k->lock);
 
+	k->pid = process_pid;
 	set(k, deadline_in(value), period, left, old_period);
 	spin_unlock_irqrestore(&k->lock, flags);
 	return 0;
@@ -236,6 +251,7 @@ SYSCALL_DEFINE3(timer_create, clockid_t, clk, const struct ksigevent *, sev, int
 		return -EAGAIN;
 	k->lock = (spinlock_t)SPINLOCK_INIT;
 	k->clock = clk;
+	k->pid = process_pid;
 	k->code = SI_TIMER;
 	k->st.fn = fire;
 	unsigned long flags = spin_lock_irqsave(&timers_lock);
@@ -259,12 +275,12 @@ SYSCALL_DEFINE3(timer_create, clockid_t, clk, const struct ksigevent *, sev, int
 	return 0;
 }
 
-/* The timer id, with the table locked (flags saved); NULL, unlocked, when
- * there is none. */
+/* The running process's timer id, with the table locked (flags saved);
+ * NULL, unlocked, when it has none. */
 static struct ktimer *timer_lock(int id, unsigned long *flags)
 {
 	*flags = spin_lock_irqsave(&timers_lock);
-	if (id >= 0 && id < TIMER_MAX && timers[id])
+	if (id >= 0 && id < TIMER_MAX && timers[id] && timers[id]->pid == process_pid)
 		return timers[id];
 	spin_unlock_irqrestore(&timers_lock, *flags);
 	return NULL;
@@ -330,6 +346,19 @@ SYSCALL_DEFINE1(timer_getoverrun, int, id)
 	return n;
 }
 
+/* Takes t, found by timer_lock(), out of the table, unlocks the table
+ * and frees t once its callout cannot run any more. */
+static void delete_unlock(struct ktimer *t, unsigned long irq)
+{
+	timers[t->id] = NULL;
+	spin_lock(&t->lock);
+	t->expiry = 0;
+	spin_unlock(&t->lock);
+	spin_unlock_irqrestore(&timers_lock, irq);
+	sched_timer_cancel(&t->st, true);
+	kfree(t);
+}
+
 SYSCALL_DEFINE1(timer_delete, int, id)
 {
 	unsigned long irq;
@@ -337,12 +366,39 @@ SYSCALL_DEFINE1(timer_delete, int, id)
 
 	if (!(t = timer_lock(id, &irq)))
 		return -EINVAL;
-	timers[id] = NULL;
-	spin_lock(&t->lock);
-	t->expiry = 0;
-	spin_unlock(&t->lock);
-	spin_unlock_irqrestore(&timers_lock, irq);
-	sched_timer_cancel(&t->st, true);
-	kfree(t);
+	delete_unlock(t, irq);
 	return 0;
+}
+
+struct ktimer *timer_fork(void)
+{
+	struct ktimer *child = kmalloc(sizeof(itimers_unset)), *parent = itimers;
+
+	if (!child)
+		return NULL;
+	memcpy(child, itimers_unset, sizeof(itimers_unset));
+	for (int i = 0; i < 3; i++)
+		child[i].lock = (spinlock_t)SPINLOCK_INIT;
+	itimers = child;
+	return parent;
+}
+
+void timer_fork_end(struct ktimer *parent)
+{
+	struct ktimer *child = itimers;
+
+	for (int i = 0; i < 3; i++) {
+		unsigned long flags = spin_lock_irqsave(&child[i].lock);
+		child[i].expiry = 0;
+		spin_unlock_irqrestore(&child[i].lock, flags);
+		sched_timer_cancel(&child[i].st, true);
+	}
+	itimers = parent;
+	kfree(child);
+	for (int id = 0; id < TIMER_MAX; id++) {
+		unsigned long irq;
+		struct ktimer *t = timer_lock(id, &irq);
+		if (t)
+			delete_unlock(t, irq);
+	}
 }

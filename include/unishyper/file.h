@@ -113,6 +113,15 @@ int fd_set_cloexec(int fd, bool on);
 
 /* Opens fds 0, 1 and 2 on the console. */
 void fd_init_console(void);
+/*
+ * A fork child's descriptors (posix/fork.c): fd_fork() gives the child the
+ * parent's descriptors, each file with a reference of its own, and returns
+ * the parent's table (NULL without memory). fd_fork_end() closes what the
+ * child still has open and gives the parent its table back.
+ */
+struct fd_entry;
+struct fd_entry *fd_fork(void);
+void fd_fork_end(struct fd_entry *parent);
 
 /*
  * Standard streams that are host files (posix/streams.c). spec[fd] is the

@@ -40,6 +40,9 @@ struct thread {
 	bool idle, interruptible;
 	bool service;             /* a kernel service thread (sched_spawn) */
 	bool stop;                /* sched_stop(): park on the way to program code */
+	bool frozen;              /* sched_freeze(): park likewise */
+	bool held;                /* frozen, asleep or parked: wake-ups wait */
+	bool wake_held;           /* woken while held: runs at sched_thaw() */
 	int wake_reason;          /* what sched_block() returns */
 	struct cpu *cpu;          /* the run queue it belongs to */
 	uint64_t affinity;        /* allowed CPUs, one bit each */
@@ -54,6 +57,7 @@ struct thread {
 	struct signal_set sig_pending; /* sent to this thread */
 	uint64_t sig_blocked;
 	int sys_depth;            /* system calls in progress (syscall.h) */
+	uintptr_t sys_sp;         /* the stack at the outermost call's entry */
 	/* A signal from the moment its frame is decided until its handler
 	 * starts (posix/signal.c): the registers, the action, the info. */
 	struct trap_frame sig_frame;
@@ -169,6 +173,22 @@ int sched_thread_count(void);
 
 /* The thread with this tid, or NULL. */
 struct thread *sched_find(int tid);
+
+/*
+ * A fork child runs alone (posix/fork.c). sched_freeze() stops every
+ * program thread but the caller: each parks where sched_stop() parks it,
+ * or stays asleep in a system call, and from then on runs no code at all
+ * (a wake-up of a sleeping one waits for sched_thaw()); idle() must be
+ * true meanwhile (no device moving data into program memory). Returns 0,
+ * or -EAGAIN when they did not all stop within a second; then nothing
+ * stays frozen. sched_thaw() lets them run again. sched_frozen() calls fn
+ * for each frozen thread.
+ */
+int sched_freeze(bool (*idle)(void));
+void sched_thaw(void);
+void sched_frozen(void (*fn)(struct thread *t, void *arg), void *arg);
+/* A new thread id, for a fork child (its process id). */
+int sched_new_tid(void);
 
 /* Called at the end of every interrupt: returns the frame to resume, which
  * is another thread's when the interrupted one is preempted. */

@@ -20,7 +20,8 @@ struct trap_frame;
 struct signal_info {
 	int code;
 	int timerid, overrun;
-	uint64_t value;
+	uint64_t value; /* SIGCHLD: the child's exit status or signal */
+	int pid;        /* the sender (SI_USER, SI_QUEUE), the child (SIGCHLD) */
 };
 
 /* Signals waiting for a thread, or for the process (any thread). */
@@ -34,6 +35,9 @@ struct signal_set {
  * context, interrupts included. 0, -EINVAL (bad sig) or -ESRCH. */
 int signal_post(int tid, int sig, const struct signal_info *info);
 
+/* Sends sig to the process pid: the running one, or a parent waiting for
+ * its fork child (posix/fork.c). 0, -EINVAL or -ESRCH. */
+int signal_post_pid(int pid, int sig, const struct signal_info *info);
 /* Sends sig to t as the kernel's own doing (SIGPIPE): si_code SI_KERNEL. */
 int signal_send(struct thread *t, int sig);
 
@@ -69,11 +73,27 @@ enum signal_outcome signal_deliver_pending(void);
  * handler that ran had SA_RESTART. */
 bool signal_restart(bool sa_restart);
 
+/*
+ * A fork child's signal state (posix/fork.c). signal_fork() keeps the
+ * process's and the calling thread's (dispositions, pending signals, mask,
+ * alternate stack) and gives the child the same dispositions, mask and
+ * alternate stack with nothing pending; NULL without memory.
+ * signal_state_post() makes a signal pending for the waiting parent, unless
+ * it ignores it; signal_fork_end() gives the parent its state back.
+ * signal_child_reaped() says whether the process's SIGCHLD disposition
+ * (SIG_IGN, SA_NOCLDWAIT) leaves no zombie for wait4.
+ */
+struct signal_state;
+struct signal_state *signal_fork(void);
+void signal_state_post(struct signal_state *s, int sig, const struct signal_info *info);
+void signal_fork_end(struct signal_state *s);
+bool signal_child_reaped(void);
 /* "SIGSEGV" and the like; "signal" for numbers without a name. */
 const char *signal_name(int sig);
 
-/* Ends the run as the default action of sig would: one line on standard
- * error with the caller's backtrace, then status 128 + sig. */
+/* Ends the process as the default action of sig would: for the run, one
+ * line on standard error with the caller's backtrace, then status 128 +
+ * sig; a fork child ends silently, as its parent's wait4 reports it. */
 _Noreturn void signal_terminate(int sig);
 
 /*

@@ -221,6 +221,9 @@ int vfs_chdir(const char *path);
 int vfs_fchdir(struct file *f);
 /* Copies the working directory; returns its length with the NUL. */
 int vfs_getcwd(char *buf, size_t n);
+/* Makes dir, which vfs_getcwd() gave, the working directory again, as it
+ * is (a fork child's parent gets its own back). */
+void vfs_setcwd(const char *dir);
 bool vfs_is_readonly(const char *path);
 /* Writes everything dirty of every mount through to its device. */
 int vfs_sync(void);

@@ -16,6 +16,9 @@
 #define VM_READ 1u
 #define VM_WRITE 2u
 #define VM_EXEC 4u
+/* With vm_map()'s prot: shared memory (MAP_SHARED), whose pages a fork
+ * child shares with its parent; in file areas, writes reach the file. */
+#define VM_SHARED 0x800u
 
 /* Registers the image's sections and sets the brk start after the image. */
 void vm_init(void);
@@ -63,10 +66,34 @@ void vm_set_limits(uint64_t as, uint64_t data);
 /* brk(2): sets the program break (0: query) and returns the break. */
 uintptr_t vm_brk(uintptr_t brk);
 
-/* Allocates a stack of size bytes with an unmapped guard region below it;
- * returns its top, or 0. */
-uintptr_t vm_stack(size_t size);
+/* Allocates a stack of size bytes with an unmapped guard region below it,
+ * for the program or for a thread of the kernel's own; returns its top, or
+ * 0. */
+uintptr_t vm_stack(size_t size, bool program);
 
+/*
+ * A fork child's memory (posix/fork.c). vm_snapshot() keeps the program's
+ * areas and a copy of every page of them a child could change: not the
+ * kernel's memory, not the image's read-only sections, not shared memory
+ * (MAP_SHARED mappings, SysV segments), whose changes the parent sees, as
+ * on Linux. NULL when memory runs out. Only the caller may run meanwhile.
+ *
+ * vm_restore() gives the program its areas, pages and break back from s
+ * when the child ends: the child's pages are freed, except shared memory
+ * and the image's read-only pages, which stay as they are; the bytes in
+ * the ranges keep[0..nkeep) (the kernel's frames of the parent's other
+ * threads, asleep in system calls) keep what they hold now. It runs on a
+ * stack that is not the program's, with interrupts off; it returns how
+ * many saved pages it could not map again (memory ran out). s is then
+ * left for vm_snapshot_free(), which also frees a snapshot never used.
+ */
+struct vm_snapshot;
+struct vm_range {
+	uintptr_t start, end;
+};
+struct vm_snapshot *vm_snapshot(void);
+int vm_restore(struct vm_snapshot *s, const struct vm_range *keep, int nkeep);
+void vm_snapshot_free(struct vm_snapshot *s);
 /* The page-fault handler: maps the page if the access is allowed. The
  * other results say why not: no area there (or a guard), an area that
  * forbids the access, or no memory left to back the page. */
@@ -130,6 +157,8 @@ struct vm_run {
 };
 int vm_dma_map(void *p, size_t len, bool write, struct vm_run *runs, int max, size_t *covered);
 void vm_dma_done(void);
+/* Whether no vm_dma_map() is waiting for its vm_dma_done(). */
+bool vm_dma_idle(void);
 
 /* A short description of what lies at addr ("stack guard page", ...). */
 const char *vm_describe(uintptr_t addr);

@@ -868,6 +868,13 @@ int vfs_fchdir(struct file *f)
 	return dir ? vfs_chdir(dir) : -ENOTDIR;
 }
 
+void vfs_setcwd(const char *dir)
+{
+	mutex_lock(&cwd_lock);
+	strcpy(cwd, dir);
+	mutex_unlock(&cwd_lock);
+}
+
 int vfs_getcwd(char *buf, size_t n)
 {
 	mutex_lock(&cwd_lock);

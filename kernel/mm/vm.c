@@ -47,9 +47,9 @@
 #define VM_LAZY 0x100u  /* pages allocated on first touch */
 #define VM_GUARD 0x200u /* a guard page: never accessible */
 #define VM_FILE 0x400u  /* pages of a file (fm, pgoff) */
-#define VM_SHARED 0x800u /* VM_FILE: writes reach the file */
 #define VM_STACK 0x1000u  /* a stack: not data for RLIMIT_DATA */
 #define VM_FRAMES 0x2000u /* frames owned elsewhere, mapped from the start */
+#define VM_KERNEL 0x4000u /* the kernel's own: its data, its threads' stacks */
 #define BRK_MAX (1ul << 30)
 /* Below every stack: 1 MiB of address space, no memory. A page would do
  * for small frames, but one frame larger than the gap could step over it. */
@@ -65,7 +65,7 @@ struct vm_area {
 };
 
 extern char __image_start[], __text_start[], __text_end[], __rodata_end[];
-extern char __data_end[];
+extern char __data_end[], __program_data_start[], __program_data_end[];
 extern char __boot_stack_guard[], __ist_stack_guard[];
 
 static spinlock_t vm_lock = SPINLOCK_INIT; /* the areas and the page tables */
@@ -217,34 +217,47 @@ static uint64_t unmap_page(const struct vm_area *a, uintptr_t va)
 	return phys && phys != filemap_peek(a->fm, file_page(a, va)) ? phys : 0;
 }
 
-/* Unmaps the pages of [start, end) within area a and frees their frames,
- * in batches: other CPUs must have flushed their TLBs before a frame is
- * reused. Only mapped pages cost time. */
+/* Frames unmapped and not yet freed: other CPUs must have flushed their
+ * TLBs before a frame is reused, so they go in batches. */
+struct batch {
+	uint64_t phys[64];
+	int n;
+	bool owed; /* a shootdown, for pages unmapped but kept */
+};
+
+static void flush_batch(struct batch *b)
+{
+	if (b->n || b->owed)
+		mmu_shootdown();
+	while (b->n)
+		release_frame(b->phys[--b->n]);
+	b->owed = false;
+}
+
+/* Unmaps page va of area a; its frame, if a's own, goes in b. */
+static void drop_page(struct batch *b, const struct vm_area *a, uintptr_t va)
+{
+	uint64_t phys = unmap_page(a, va);
+
+	b->owed = true;
+	if (!phys)
+		return;
+	b->phys[b->n++] = phys;
+	resident--;
+	if (b->n == 64)
+		flush_batch(b);
+}
+
+/* Unmaps the pages of [start, end) within area a and frees their frames.
+ * Only mapped pages cost time. */
 static void free_pages(const struct vm_area *a, uintptr_t start, uintptr_t end)
 {
-	uint64_t batch[64];
-	int n = 0;
-	bool owed = false; /* a shootdown, for pages unmapped but kept */
+	struct batch b = { .n = 0 };
 
 	for (uintptr_t va = mmu_next_mapped(start, end); va < end;
-	     va = mmu_next_mapped(va + PAGE_SIZE, end)) {
-		uint64_t phys = unmap_page(a, va);
-		owed = true;
-		if (!phys)
-			continue;
-		batch[n++] = phys;
-		resident--;
-		if (n == 64) {
-			mmu_shootdown();
-			while (n)
-				release_frame(batch[--n]);
-		}
-	}
-	if (n || owed) {
-		mmu_shootdown();
-		while (n)
-			release_frame(batch[--n]);
-	}
+	     va = mmu_next_mapped(va + PAGE_SIZE, end))
+		drop_page(&b, a, va);
+	flush_batch(&b);
 	free_tables(start, end);
 }
 
@@ -326,15 +339,20 @@ void vm_init(void)
 	insert((uintptr_t)__image_start, (uintptr_t)__text_start, VM_READ, "image headers");
 	insert((uintptr_t)__text_start, (uintptr_t)__text_end, VM_READ | VM_EXEC, "text");
 	insert((uintptr_t)__text_end, (uintptr_t)__rodata_end, VM_READ, "rodata");
-	insert((uintptr_t)__rodata_end, (uintptr_t)__boot_stack_guard, VM_READ | VM_WRITE, "data");
+	insert((uintptr_t)__rodata_end, (uintptr_t)__program_data_start,
+	       VM_READ | VM_WRITE | VM_KERNEL, "kernel data");
+	insert((uintptr_t)__program_data_start, (uintptr_t)__program_data_end,
+	       VM_READ | VM_WRITE, "data");
+	insert((uintptr_t)__program_data_end, (uintptr_t)__boot_stack_guard,
+	       VM_READ | VM_WRITE | VM_KERNEL, "kernel data");
 	insert((uintptr_t)__boot_stack_guard, (uintptr_t)__boot_stack_guard + PAGE_SIZE,
-	       VM_GUARD, "kernel stack guard page");
+	       VM_GUARD | VM_KERNEL, "kernel stack guard page");
 	insert((uintptr_t)__boot_stack_guard + PAGE_SIZE, (uintptr_t)__ist_stack_guard,
-	       VM_READ | VM_WRITE, "kernel stack");
+	       VM_READ | VM_WRITE | VM_KERNEL, "kernel stack");
 	insert((uintptr_t)__ist_stack_guard, (uintptr_t)__ist_stack_guard + PAGE_SIZE,
-	       VM_GUARD, "interrupt stack guard page");
+	       VM_GUARD | VM_KERNEL, "interrupt stack guard page");
 	insert((uintptr_t)__ist_stack_guard + PAGE_SIZE, (uintptr_t)__data_end,
-	       VM_READ | VM_WRITE, "interrupt stack");
+	       VM_READ | VM_WRITE | VM_KERNEL, "interrupt stack");
 	insert((uintptr_t)__data_end, image_end(), VM_READ, "symbols");
 	brk_start = brk_cur = (image_end() + (2ul << 20) - 1) & ~((2ul << 20) - 1);
 }
@@ -375,8 +393,9 @@ static int unmap_locked(uintptr_t addr, size_t len)
 	if ((addr & (PAGE_SIZE - 1)) || !len || end < addr)
 		return -EINVAL;
 	for (struct vm_area *a = areas; a; a = a->next)
-		if (a->start < end && addr < a->end && !(a->flags & (VM_LAZY | VM_FRAMES)))
-			return -EINVAL; /* the image and guard pages stay */
+		if (a->start < end && addr < a->end &&
+		    (!(a->flags & (VM_LAZY | VM_FRAMES)) || (a->flags & VM_KERNEL)))
+			return -EINVAL; /* the image, guard pages and kernel stacks stay */
 	if (split(addr) || split(end))
 		return -ENOMEM;
 	remove_range(addr, end, true);
@@ -451,6 +470,7 @@ static long remap_locked(uintptr_t old, size_t old_len, size_t new_len, bool may
 	if (to < 0)
 		return to;
 	struct vm_area *b = find((uintptr_t)to);
+	b->flags |= a->flags & VM_SHARED;
 	if (a->flags & VM_FILE) {
 		b->flags |= a->flags & (VM_FILE | VM_SHARED);
 		b->fm = a->fm;
@@ -512,14 +532,15 @@ static uintptr_t brk_locked(uintptr_t brk)
 	return brk_cur;
 }
 
-static uintptr_t stack_locked(size_t size)
+static uintptr_t stack_locked(size_t size, bool program)
 {
+	unsigned owner = program ? 0 : VM_KERNEL;
 	size = PAGE_ROUND_UP(size);
 	uintptr_t base = find_gap(size + STACK_GUARD);
 
-	if (!base || !insert(base, base + STACK_GUARD, VM_GUARD, "stack guard page") ||
+	if (!base || !insert(base, base + STACK_GUARD, VM_GUARD | owner, "stack guard page") ||
 	    !insert(base + STACK_GUARD, base + STACK_GUARD + size,
-		    VM_READ | VM_WRITE | VM_LAZY | VM_STACK, "stack"))
+		    VM_READ | VM_WRITE | VM_LAZY | VM_STACK | owner, "stack"))
 		return 0;
 	return base + STACK_GUARD + size;
 }
@@ -664,6 +685,250 @@ static int dma_map_locked(void *p, size_t len, bool write, struct vm_run *runs, 
 	return n;
 }
 
+/*
+ * Fork snapshots (vm.h). The pages are kept sorted by address, as the
+ * areas are walked in order; a frame area's pages are its frames
+ * themselves (BORROWED), which stay its owner's.
+ */
+#define BORROWED 1ull
+
+struct saved_page {
+	uintptr_t va;
+	uint64_t phys; /* a copy of the page, or a frame | BORROWED */
+};
+
+struct vm_snapshot {
+	struct vm_area *areas;    /* the program's, with their file references */
+	struct saved_page *pages; /* sorted by va */
+	size_t npages, cap;
+	uintptr_t brk_cur;
+};
+
+/* Whether a child shares a's pages with its parent (MAP_SHARED, SysV
+ * segments) rather than getting copies. */
+static bool shared_area(const struct vm_area *a)
+{
+	return a->flags & (VM_SHARED | VM_FRAMES);
+}
+
+/* Whether a child may change what a's pages hold, so that they are
+ * copied: not the image's read-only sections, which stay mapped as they
+ * are (munmap refuses them). */
+static bool copied_area(const struct vm_area *a)
+{
+	return !shared_area(a) && !(a->flags & VM_GUARD) && (a->flags & (VM_LAZY | VM_WRITE));
+}
+
+static int save_page(struct vm_snapshot *s, uintptr_t va, uint64_t phys)
+{
+	if (s->npages == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct saved_page *p = krealloc(s->pages, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->pages = p;
+		s->cap = cap;
+	}
+	s->pages[s->npages++] = (struct saved_page){ va, phys };
+	return 0;
+}
+
+static struct vm_area *find_in(struct vm_area *list, uintptr_t va)
+{
+	for (struct vm_area *a = list; a && a->start <= va; a = a->next)
+		if (va < a->end)
+			return a;
+	return NULL;
+}
+
+/* Copies a's pages that a child may change into s. */
+static int save_area(struct vm_snapshot *s, const struct vm_area *a)
+{
+	if (!copied_area(a) && !(a->flags & VM_FRAMES))
+		return 0;
+	for (uintptr_t va = mmu_next_mapped(a->start, a->end); va < a->end;
+	     va = mmu_next_mapped(va + PAGE_SIZE, a->end)) {
+		uint64_t phys = mmu_lookup(va), copy;
+		if ((a->flags & (VM_FILE | VM_SHARED)) == VM_FILE &&
+		    phys == filemap_peek(a->fm, file_page(a, va)))
+			continue; /* the file's own page: read again when touched */
+		if (a->flags & VM_FRAMES) {
+			copy = phys | BORROWED;
+		} else {
+			if (!(copy = pmem_alloc(1)))
+				return -ENOMEM;
+			memcpy(phys_to_virt(copy), phys_to_virt(phys), PAGE_SIZE);
+		}
+		if (save_page(s, va, copy)) {
+			if (!(copy & BORROWED))
+				pmem_free(copy, 1);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int snapshot_locked(struct vm_snapshot *s)
+{
+	struct vm_area **tail = &s->areas;
+
+	s->brk_cur = brk_cur;
+	for (struct vm_area *a = areas; a; a = a->next) {
+		if (a->flags & VM_KERNEL)
+			continue;
+		struct vm_area *c = kmalloc(sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		*c = *a;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+		if (a->flags & VM_FILE)
+			filemap_ref(a->fm);
+		int r = save_area(s, a);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static const struct saved_page *saved_at(const struct vm_snapshot *s, uintptr_t va)
+{
+	size_t lo = 0, hi = s->npages;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->pages[mid].va == va)
+			return &s->pages[mid];
+		if (s->pages[mid].va < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Copies what the page at va (mapped) holds now within the kept ranges
+ * into copy, the page as it was: the bytes the kernel changed stay, the
+ * rest of the page is the parent's again. */
+static void keep_bytes(uintptr_t va, uint64_t copy, const struct vm_range *keep, int nkeep)
+{
+	for (int i = 0; i < nkeep; i++) {
+		uintptr_t lo = keep[i].start > va ? keep[i].start : va;
+		uintptr_t hi = keep[i].end < va + PAGE_SIZE ? keep[i].end : va + PAGE_SIZE;
+		if (lo < hi)
+			memcpy((char *)phys_to_virt(copy) + (lo - va), (void *)lo, hi - lo);
+	}
+}
+
+static bool kept(uintptr_t va, const struct vm_range *keep, int nkeep)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i].start < va + PAGE_SIZE && va < keep[i].end)
+			return true;
+	return false;
+}
+
+/* Whether the page now mapped at va in area a stays as it is when the
+ * parent's areas come back (was: the parent's area at va; saved: whether
+ * the page has a copy): shared with the parent, the image's own, or in a
+ * kept range without a copy. */
+static bool page_stays(const struct vm_area *a, const struct vm_area *was, uintptr_t va,
+		       bool saved, const struct vm_range *keep, int nkeep)
+{
+	if (!was || (was->flags & VM_GUARD))
+		return false;
+	if (shared_area(was))
+		return a->flags == was->flags && a->fm == was->fm;
+	return !copied_area(was) || (!saved && kept(va, keep, nkeep));
+}
+
+/* Takes the program's areas off the list, unmaps the pages that do not
+ * stay and returns the areas. */
+static struct vm_area *drop_program_areas(const struct vm_snapshot *s,
+					  const struct vm_range *keep, int nkeep)
+{
+	struct vm_area *old = NULL, **tail = &old, **pp = &areas;
+	struct batch b = { .n = 0 };
+
+	while (*pp) {
+		struct vm_area *a = *pp;
+		if (a->flags & VM_KERNEL) {
+			pp = &a->next;
+			continue;
+		}
+		*pp = a->next;
+		a->next = NULL;
+		*tail = a;
+		tail = &a->next;
+		if (a->flags & VM_FILE)
+			file_areas--;
+	}
+	for (struct vm_area *a = old; a; a = a->next) {
+		for (uintptr_t va = mmu_next_mapped(a->start, a->end); va < a->end;
+		     va = mmu_next_mapped(va + PAGE_SIZE, a->end)) {
+			const struct saved_page *sp = saved_at(s, va);
+			if (sp && !(sp->phys & BORROWED))
+				keep_bytes(va, sp->phys, keep, nkeep);
+			if (!page_stays(a, find_in(s->areas, va), va, sp != NULL, keep, nkeep))
+				drop_page(&b, a, va);
+		}
+	}
+	flush_batch(&b);
+	for (struct vm_area *a = old; a; a = a->next)
+		free_tables(a->start, a->end);
+	return old;
+}
+
+static int restore_locked(struct vm_snapshot *s, const struct vm_range *keep, int nkeep)
+{
+	struct vm_area *old = drop_program_areas(s, keep, nkeep);
+	int lost = 0;
+
+	while (old) {
+		struct vm_area *next = old->next;
+		if (old->flags & VM_FILE) {
+			old->next = dead;
+			dead = old;
+		} else {
+			kfree(old);
+		}
+		old = next;
+	}
+	for (struct vm_area *a = s->areas, *next; a; a = next) {
+		struct vm_area **pp = &areas;
+		next = a->next;
+		while (*pp && (*pp)->start < a->start)
+			pp = &(*pp)->next;
+		a->next = *pp;
+		*pp = a;
+		if (a->flags & VM_FILE)
+			file_areas++;
+	}
+	s->areas = NULL;
+	for (size_t i = 0; i < s->npages; i++) {
+		uintptr_t va = s->pages[i].va;
+		uint64_t phys = s->pages[i].phys & ~BORROWED;
+		bool own = !(s->pages[i].phys & BORROWED);
+		if (mmu_lookup(va) || mmu_map(va, phys, page_flags(find(va), va))) {
+			lost += !mmu_lookup(va);
+			if (own)
+				pmem_free(phys, 1);
+		} else if (own) {
+			resident++;
+		}
+	}
+	for (struct vm_area *a = areas; a; a = a->next) /* what the child changed */
+		if (!(a->flags & VM_KERNEL))
+			for (uintptr_t va = mmu_next_mapped(a->start, a->end); va < a->end;
+			     va = mmu_next_mapped(va + PAGE_SIZE, a->end))
+				mmu_protect(va, page_flags(a, va));
+	mmu_shootdown();
+	brk_cur = s->brk_cur;
+	s->npages = 0;
+	return lost;
+}
+
 /* For fault reports: no lock, as the faulting code may hold it. */
 bool vm_readable(const void *p, size_t len)
 {
@@ -744,6 +1009,8 @@ static long map_body(const struct change *c)
 {
 	long r = map_locked(c->a, c->b, (unsigned)c->c, c->x);
 
+	if (r >= 0 && (c->c & VM_SHARED))
+		find((uintptr_t)r)->flags |= VM_SHARED;
 	if (r >= 0)
 		merge_around((uintptr_t)r);
 	return r;
@@ -861,9 +1128,52 @@ uintptr_t vm_brk(uintptr_t brk)
 	return (uintptr_t)change((struct change){ brk_body, brk, 0, 0, 0, false, false, NULL, 0 });
 }
 
-uintptr_t vm_stack(size_t size)
+struct vm_snapshot *vm_snapshot(void)
 {
-	LOCKED(uintptr_t, stack_locked(size));
+	struct vm_snapshot *s = kzalloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	int r = snapshot_locked(s);
+	spin_unlock_irqrestore(&vm_lock, flags);
+	if (r) {
+		vm_snapshot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int vm_restore(struct vm_snapshot *s, const struct vm_range *keep, int nkeep)
+{
+	spin_lock(&vm_lock);
+	int lost = restore_locked(s, keep, nkeep);
+	spin_unlock(&vm_lock);
+	return lost;
+}
+
+void vm_snapshot_free(struct vm_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->npages; i++)
+		if (!(s->pages[i].phys & BORROWED))
+			pmem_free(s->pages[i].phys, 1);
+	while (s->areas) {
+		struct vm_area *next = s->areas->next;
+		if (s->areas->flags & VM_FILE)
+			filemap_put(s->areas->fm);
+		kfree(s->areas);
+		s->areas = next;
+	}
+	kfree(s->pages);
+	kfree(s);
+	reap();
+}
+
+uintptr_t vm_stack(size_t size, bool program)
+{
+	LOCKED(uintptr_t, stack_locked(size, program));
 }
 
 enum vm_fault_result vm_fault(uintptr_t addr, bool write, bool exec)
@@ -880,6 +1190,11 @@ int vm_dma_map(void *p, size_t len, bool write, struct vm_run *runs, int max, si
 {
 	vm_populate(p, len, write);
 	LOCKED(int, dma_map_locked(p, len, write, runs, max, covered));
+}
+
+bool vm_dma_idle(void)
+{
+	return !__atomic_load_n(&dma_users, __ATOMIC_ACQUIRE);
 }
 
 void vm_dma_done(void)

@@ -43,7 +43,7 @@ static int start_ap(int id, uint32_t apic_id, struct trampoline_data *td)
 {
 	struct cpu *c = kzalloc(sizeof(*c));
 	void *ist = kmalloc(IST_SIZE);
-	uintptr_t stack = vm_stack(AP_STACK_SIZE);
+	uintptr_t stack = vm_stack(AP_STACK_SIZE, false);
 
 	if (!c || !ist || !stack) {
 		printk("smp: no memory for CPU %d\n", id);

@@ -17,10 +17,9 @@
 #define F_SS 168
 #define FRAME_SIZE 176
 
-	.text
-	.globl arch_switch
-	.hidden arch_switch
-arch_switch:
+/* Writes the caller's registers into the frame at %rdi so that it resumes
+ * as if the function had returned, with %rax = \rax. Clobbers %rax. */
+	.macro SAVE_CALLER_FRAME rax
 	mov %r15, 0(%rdi)
 	mov %r14, 8(%rdi)
 	mov %r13, 16(%rdi)
@@ -35,7 +34,7 @@ arch_switch:
 	mov %rdx, 88(%rdi)
 	mov %rcx, 96(%rdi)
 	mov %rbx, 104(%rdi)
-	mov %rax, F_RAX(%rdi)
+	movq \rax, F_RAX(%rdi)
 	movq $0, 120(%rdi)
 	movq $0, 128(%rdi)
 	mov (%rsp), %rax
@@ -47,6 +46,13 @@ arch_switch:
 	lea 8(%rsp), %rax
 	mov %rax, F_RSP(%rdi)
 	movq $0x10, F_SS(%rdi)
+	.endm
+
+	.text
+	.globl arch_switch
+	.hidden arch_switch
+arch_switch:
+	SAVE_CALLER_FRAME %rax
 
 	/* Off the old stack, then the old thread may run elsewhere. */
 	mov %rcx, %rsp
@@ -58,6 +64,17 @@ arch_switch:
 	cld
 	rep movsq
 	RESTORE_FRAME
+
+/*
+ * arch_frame_save(frame): as setjmp, returns 0 after writing the caller's
+ * registers into frame; arch_resume(frame) returns from it again, with 1.
+ */
+	.globl arch_frame_save
+	.hidden arch_frame_save
+arch_frame_save:
+	SAVE_CALLER_FRAME $1
+	xor %eax, %eax
+	ret
 
 /*
  * arch_run_on_stack(top, fn, arg): calls fn(arg) with %rsp = top (16-byte

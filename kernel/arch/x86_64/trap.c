@@ -118,20 +118,21 @@ static void park(void)
 		__asm__ volatile("sti; hlt");
 }
 
-/* Ends the run with status from thread context: f resumes in
- * process_exit() on a stack of its own. Only the first thread to end
- * this way gets it; a later one waits for the end. */
-static void exit_from_trap(struct trap_frame *f, int status)
+/* Ends the process as signal sig does, from thread context: f resumes in
+ * process_killed() on a stack of its own. Only the first thread to end
+ * the run this way gets it; a later one waits for the end. A fork child
+ * runs alone, and its end returns to its parent. */
+static void exit_from_trap(struct trap_frame *f, int sig)
 {
 	f->rflags = 0x202;
 	if (this_cpu()->current)
 		this_cpu()->current->sys_depth++; /* kernel code from here on */
-	if (__atomic_exchange_n(&trap_exit_taken, 1, __ATOMIC_ACQ_REL)) {
+	if (!process_is_child() && __atomic_exchange_n(&trap_exit_taken, 1, __ATOMIC_ACQ_REL)) {
 		f->rip = (uintptr_t)park;
 		return;
 	}
-	f->rip = (uintptr_t)process_exit;
-	f->rdi = (uint64_t)status;
+	f->rip = (uintptr_t)process_killed;
+	f->rdi = (uint64_t)sig;
 	f->rsp = (uintptr_t)trap_exit_stack + EXIT_STACK_SIZE - 8;
 	f->rbp = 0;
 }
@@ -202,7 +203,8 @@ static void page_in(struct trap_frame *at, uintptr_t addr, bool write)
 {
 	struct thread *t = current();
 
-	t->sys_depth++;
+	if (!t->sys_depth++) /* the frames above are the program's */
+		t->sys_sp = (uintptr_t)(at + 1);
 	vm_fault_in(addr, write);
 	t->sys_depth--;
 	arch_resume(at);
@@ -240,10 +242,14 @@ static void fault(struct trap_frame *f)
 	    page_in_later(f, addr))
 		return;
 	if (r == VM_FAULT_OOM) {
-		console_panic = true; /* reports from a trap go out without sleeping */
-		panic_printf("unishyper: out of memory: program killed (no page for address %#lx)\n",
-			     addr);
-		exit_from_trap(f, 128 + SIGKILL);
+		if (process_is_child()) {
+			printk("unishyper: out of memory: process %d killed\n", process_pid);
+		} else {
+			console_panic = true; /* reports from a trap go out without sleeping */
+			panic_printf("unishyper: out of memory: program killed "
+				     "(no page for address %#lx)\n", addr);
+		}
+		exit_from_trap(f, SIGKILL);
 		return;
 	}
 	if ((f->vector == 14 || f->vector == 13) && arch_uaccess_fixup(f))
@@ -253,11 +259,17 @@ static void fault(struct trap_frame *f)
 	sig = signal_of(f, r, &code);
 	if (signal_fault(f, sig, code, f->vector == 14 ? addr : f->rip))
 		return;
+	if (process_is_child()) { /* as on Linux, the parent's wait4 tells */
+		printk("unishyper: process %d terminated by signal %d (%s) at %#lx\n",
+		       process_pid, sig, signal_name(sig), f->rip);
+		exit_from_trap(f, sig);
+		return;
+	}
 	console_panic = true;
 	panic_printf("unishyper: program terminated by signal %d (%s): ", sig, signal_name(sig));
 	report(f, addr);
 	ksyms_backtrace(f->rip, f->rbp);
-	exit_from_trap(f, 128 + sig);
+	exit_from_trap(f, sig);
 }
 
 void trap_dispatch(struct trap_frame *f)

@@ -65,6 +65,10 @@ long arch_call_on_cpu_stack(long (*fn)(void *), void *arg);
 /* Makes f resume its registers: %rsp, %rip and the flags from f. */
 _Noreturn void arch_resume(const struct trap_frame *f);
 
+/* As setjmp: writes the caller's registers into f and returns 0; a later
+ * arch_resume(f) returns from it again, with 1. */
+__attribute__((returns_twice)) int arch_frame_save(struct trap_frame *f);
+
 /* A frame that starts at rip with stack pointer rsp, interrupts on. */
 void arch_frame_init(struct trap_frame *f, uintptr_t rip, uintptr_t rsp);
 /* Sets the first argument of the function a new frame starts in. */
