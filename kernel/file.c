@@ -6,6 +6,7 @@
  */
 #include <unishyper/epoll.h>
 #include <unishyper/file.h>
+#include <unishyper/flock.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/vfs.h>
 
@@ -30,6 +31,7 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	epoll_file_release(f);
+	flock_release(f);
 	if (f->ops->close)
 		f->ops->close(f);
 	kfree(f->path);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include <unishyper/file.h>
+#include <unishyper/flock.h>
 #include <unishyper/syscall.h>
 #include <unishyper/uaccess.h>
 
@@ -76,7 +77,9 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
-		/* One process: no other process can hold a lock. */
+		/* Only another process could hold a conflicting lock, and
+		 * the only other is a fork child's waiting parent: locks are
+		 * not kept, so a child does not see its parent's. */
 		{
 			struct flock l;
 			r = uaccess_get(l, (struct flock *)arg);
@@ -99,6 +102,17 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, cmd, unsigned long, arg)
 	if (!f)
 		return -EBADF;
 	long r = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE2(flock, int, fd, int, op)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = flock_lock(f, op);
 	file_put(f);
 	return r;
 }

@@ -9,8 +9,9 @@
  * change is kept aside for the parent: a copy of every page of program
  * memory it could write (vm_snapshot; the kernel's memory and shared
  * mappings are not copied), the descriptor table (the child's files are
- * the same open files, each with one more reference), the signal state,
- * the interval timers, the working folder, the umask and the limits.
+ * the same open files, each with one more reference), the shared-memory
+ * attaches, the signal state, the interval timers, the working folder,
+ * the umask and the limits.
  * fork() returns 0 in the child, which has a process id of its own.
  *
  * The child ends as any process does: exit, a fatal signal, a fault. Then
@@ -52,6 +53,8 @@
 #include <unishyper/vm.h>
 #include <unishyper/wait.h>
 
+#include "ipc.h"
+
 #define FORK_DEPTH_MAX 8
 #define END_STACK_SIZE 8192
 #define MAX_KEEP 64 /* sleeping threads whose kernel frames stay */
@@ -67,6 +70,7 @@ struct parent {
 	int lost;                 /* pages vm_restore() could not put back */
 	struct vm_snapshot *vm;
 	struct fd_entry *fds;
+	struct shm_attach *shm;
 	struct signal_state *signals;
 	struct ktimer *itimers;
 	struct rlimit limits[RLIM_NLIMITS];
@@ -116,19 +120,14 @@ static bool keep_state(struct parent *p)
 
 	p->fpu = kmalloc(arch_fpu_size() + 64);
 	p->end_stack = kmalloc(END_STACK_SIZE);
-	if (!p->fpu || !p->end_stack || !(p->vm = vm_snapshot()))
+	if (!p->fpu || !p->end_stack || !(p->vm = vm_snapshot()) || shm_fork(&p->shm))
 		return false;
 	if (!(p->fds = fd_fork()))
-		return false;
-	if (!(p->signals = signal_fork())) {
-		fd_fork_end(p->fds);
-		return false;
-	}
-	if (!(p->itimers = timer_fork())) {
-		signal_fork_end(p->signals);
-		fd_fork_end(p->fds);
-		return false;
-	}
+		goto no_fds;
+	if (!(p->signals = signal_fork()))
+		goto no_signals;
+	if (!(p->itimers = timer_fork()))
+		goto no_timers;
 	arch_fpu_save(fpu_area(p->fpu));
 	memcpy(p->limits, process_limits, sizeof(p->limits));
 	p->umask = program_umask();
@@ -139,6 +138,14 @@ static bool keep_state(struct parent *p)
 	p->sys_depth = t->sys_depth;
 	p->sys_sp = t->sys_sp;
 	return true;
+
+no_timers:
+	signal_fork_end(p->signals);
+no_signals:
+	fd_fork_end(p->fds);
+no_fds:
+	shm_fork_end(p->shm);
+	return false;
 }
 
 static struct parent *resumed; /* for fork()'s second return */
@@ -288,6 +295,8 @@ _Noreturn void fork_child_end(int wstatus)
 
 	timer_fork_end(p->itimers);
 	fd_fork_end(p->fds);
+	shm_fork_end(p->shm);
+	sem_process_end(process_pid);
 	signal_fork_end(p->signals);
 	memcpy(process_limits, p->limits, sizeof(p->limits));
 	vm_set_limits(process_limits[RLIMIT_AS].rlim_cur, process_limits[RLIMIT_DATA].rlim_cur);

@@ -79,4 +79,19 @@ static inline int ipc_cmd(int cmd)
 	return cmd & ~0x100;
 }
 
+/*
+ * A fork child's shared-memory attaches (shm.c): shm_fork() gives the
+ * child records of its own for the parent's attaches, each segment
+ * counting one attach more, as on Linux, and keeps the parent's in
+ * *parent: 0 or -ENOMEM. shm_fork_end() detaches what the child still
+ * has attached (its mappings go with its memory) and gives the parent its
+ * records back.
+ */
+struct shm_attach;
+int shm_fork(struct shm_attach **parent);
+void shm_fork_end(struct shm_attach *parent);
+
+/* A process ended: its SEM_UNDO adjustments apply (sem.c). */
+void sem_process_end(int pid);
+
 #endif

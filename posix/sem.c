@@ -5,9 +5,11 @@
  * list of operations at once or not at all: when one would block, none
  * is applied, the caller counts itself in that semaphore's semncnt or
  * semzcnt and sleeps until something changes, then tries the whole list
- * again. SEM_UNDO is accepted and needs nothing: its adjustments apply
- * when the process ends, and the one process ending ends everything that
- * could see them.
+ * again. SEM_UNDO keeps, per process and semaphore, the adjustment that
+ * undoes the operations so flagged; it is applied when a fork child ends
+ * (sem_process_end), clamped to the semaphore's range as on Linux, and
+ * dropped by SETVAL and SETALL. The first process's end ends everything
+ * that could see its adjustments.
  */
 #include <errno.h>
 #include <sys/sem.h>
@@ -39,7 +41,14 @@ struct sem_set {
 	struct sem sems[];
 };
 
+/* The adjustment SEM_UNDO keeps for one process and semaphore. */
+struct sem_undo {
+	int pid, id, num, adj;
+	struct sem_undo *next;
+};
+
 static struct ipc_ids sem_ids;
+static struct sem_undo *undos;
 
 static struct ipc_obj *create(void *arg, int *err)
 {
@@ -73,8 +82,18 @@ SYSCALL_DEFINE3(semget, key_t, key, int, nsems, int, flags)
 	return r;
 }
 
+/* The running process's adjustment of semaphore num of set id, or NULL.
+ * ipc_lock held. */
+static struct sem_undo *find_undo(int id, int num)
+{
+	for (struct sem_undo *u = undos; u; u = u->next)
+		if (u->pid == process_pid && u->id == id && u->num == num)
+			return u;
+	return NULL;
+}
+
 /* Applies ops to s if none blocks: 0, -ERANGE, or 1 with *blocked the
- * operation that would block. */
+ * operation that would block; the SEM_UNDO entries exist. */
 static int try_ops(struct sem_set *s, const struct sembuf *ops, size_t n, size_t *blocked)
 {
 	size_t i;
@@ -101,8 +120,57 @@ static int try_ops(struct sem_set *s, const struct sembuf *ops, size_t n, size_t
 	for (i = 0; i < n; i++) {
 		s->sems[ops[i].sem_num].val += ops[i].sem_op;
 		s->sems[ops[i].sem_num].pid = process_pid;
+		if (ops[i].sem_flg & SEM_UNDO)
+			find_undo(s->obj.id, ops[i].sem_num)->adj -= ops[i].sem_op;
 	}
 	return 0;
+}
+
+/* Makes sure every SEM_UNDO operation of ops has its adjustment entry, so
+ * that applying them cannot fail: 0 or -ENOMEM. ipc_lock held. */
+static int undo_entries(int id, const struct sembuf *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!(ops[i].sem_flg & SEM_UNDO) || find_undo(id, ops[i].sem_num))
+			continue;
+		struct sem_undo *u = kmalloc(sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		*u = (struct sem_undo){ process_pid, id, ops[i].sem_num, 0, undos };
+		undos = u;
+	}
+	return 0;
+}
+
+/* Drops the adjustments that match: of semaphore num of set id (num -1:
+ * every one), or (id -1) of the process pid. ipc_lock held. */
+static void drop_undos(int pid, int id, int num)
+{
+	for (struct sem_undo **uu = &undos; *uu;) {
+		struct sem_undo *u = *uu;
+		if (id < 0 ? u->pid == pid : u->id == id && (num < 0 || u->num == num)) {
+			*uu = u->next;
+			kfree(u);
+		} else {
+			uu = &u->next;
+		}
+	}
+}
+
+void sem_process_end(int pid)
+{
+	mutex_lock(&ipc_lock);
+	for (struct sem_undo *u = undos; u; u = u->next) {
+		struct sem_set *s = (struct sem_set *)ipc_find(&sem_ids, u->id);
+		if (u->pid != pid || !u->adj || !s)
+			continue;
+		int v = s->sems[u->num].val + u->adj;
+		s->sems[u->num].val = (unsigned short)(v < 0 ? 0 : v > SEM_VALUE_MAX ? SEM_VALUE_MAX : v);
+		s->sems[u->num].pid = pid;
+		ipc_wake();
+	}
+	drop_undos(pid, -1, -1);
+	mutex_unlock(&ipc_lock);
 }
 
 static long semop_common(int id, const struct sembuf *uops, size_t n, uint64_t deadline)
@@ -134,7 +202,7 @@ static long semop_common(int id, const struct sembuf *uops, size_t n, uint64_t d
 	}
 	for (;;) {
 		size_t b = 0;
-		if ((r = try_ops(s, ops, n, &b)) <= 0)
+		if ((r = undo_entries(id, ops, n)) || (r = try_ops(s, ops, n, &b)) <= 0)
 			break;
 		if (ops[b].sem_flg & IPC_NOWAIT) {
 			r = -EAGAIN;
@@ -201,6 +269,7 @@ static long set_all(struct sem_set *s, const unsigned short *vals)
 			return -ERANGE;
 	for (int i = 0; i < s->nsems; i++)
 		s->sems[i].val = vals[i];
+	drop_undos(0, s->obj.id, -1);
 	s->obj.ctime = ipc_now();
 	ipc_wake();
 	return 0;
@@ -221,6 +290,7 @@ static long ctl_locked(struct sem_set *s, int num, int cmd, unsigned long arg,
 		ipc_perm_set(&s->obj, &in->sem_perm);
 		return 0;
 	case IPC_RMID: /* sleepers find it gone: EIDRM */
+		drop_undos(0, s->obj.id, -1);
 		ipc_remove(&sem_ids, &s->obj);
 		kfree(s);
 		return 0;
@@ -236,6 +306,7 @@ static long ctl_locked(struct sem_set *s, int num, int cmd, unsigned long arg,
 		if ((int)arg < 0 || (int)arg > SEM_VALUE_MAX)
 			return -ERANGE;
 		s->sems[num].val = (unsigned short)(int)arg;
+		drop_undos(0, s->obj.id, num);
 		s->obj.ctime = ipc_now();
 		ipc_wake();
 		return 0;

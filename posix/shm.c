@@ -9,6 +9,8 @@
  * its id while attached, as on Linux, but no key finds it any more.
  * shmdt undoes the attach that begins at its address; a segment unmapped
  * with munmap instead still counts that attach until the process ends.
+ * The records of the attaches are the running process's: a fork child
+ * gets copies (shm_fork).
  */
 #include <errno.h>
 #include <string.h>
@@ -129,6 +131,16 @@ out:
 	return r;
 }
 
+/* One attach of s fewer; ipc_lock held. */
+static void detach(struct shm_seg *s)
+{
+	s->dtime = ipc_now();
+	if (!--s->nattch && s->removed) {
+		ipc_remove(&shm_ids, &s->obj);
+		free_seg(s);
+	}
+}
+
 SYSCALL_DEFINE1(shmdt, uintptr_t, addr)
 {
 	struct shm_attach **pp, *a = NULL;
@@ -142,17 +154,54 @@ SYSCALL_DEFINE1(shmdt, uintptr_t, addr)
 		}
 	}
 	if (a) {
-		struct shm_seg *s = a->seg;
-		(void)vm_unmap(addr, s->npages * PAGE_SIZE);
-		s->dtime = ipc_now();
-		if (!--s->nattch && s->removed) {
-			ipc_remove(&shm_ids, &s->obj);
-			free_seg(s);
-		}
+		(void)vm_unmap(addr, a->seg->npages * PAGE_SIZE);
+		detach(a->seg);
 	}
 	mutex_unlock(&ipc_lock);
 	kfree(a);
 	return a ? 0 : -EINVAL;
+}
+
+static void free_records(struct shm_attach *list)
+{
+	while (list) {
+		struct shm_attach *next = list->next;
+		kfree(list);
+		list = next;
+	}
+}
+
+int shm_fork(struct shm_attach **parent)
+{
+	struct shm_attach *copy = NULL, **tail = &copy;
+
+	mutex_lock(&ipc_lock);
+	for (struct shm_attach *a = shm_attaches; a; a = a->next) {
+		if (!(*tail = kmalloc(sizeof(**tail)))) {
+			mutex_unlock(&ipc_lock);
+			free_records(copy);
+			return -ENOMEM;
+		}
+		**tail = (struct shm_attach){ a->addr, a->seg, NULL };
+		tail = &(*tail)->next;
+	}
+	for (struct shm_attach *a = copy; a; a = a->next)
+		a->seg->nattch++;
+	*parent = shm_attaches;
+	shm_attaches = copy;
+	mutex_unlock(&ipc_lock);
+	return 0;
+}
+
+void shm_fork_end(struct shm_attach *parent)
+{
+	mutex_lock(&ipc_lock);
+	struct shm_attach *child = shm_attaches;
+	shm_attaches = parent;
+	for (struct shm_attach *a = child; a; a = a->next)
+		detach(a->seg);
+	mutex_unlock(&ipc_lock);
+	free_records(child);
 }
 
 static long stat_seg(struct shm_seg *s, struct shmid_ds *buf)

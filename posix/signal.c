@@ -26,7 +26,10 @@
  * sender if it does not block it, else to the first thread that does not.
  * Each signal is pending at most once per set, real-time ones included: a
  * second one merges into the first (a timer's adds to its overrun).
- * Default actions end the run with status 128 + the signal, or ignore.
+ * Default actions end the process (the run with status 128 + the signal,
+ * a fork child for its parent's wait4), or ignore. A parent waiting for
+ * its fork child keeps its state aside (signal_fork): what is sent to it
+ * meanwhile waits there.
  */
 #include <errno.h>
 #include <signal.h>
@@ -668,7 +671,7 @@ SYSCALL_DEFINE0(rt_sigreturn)
 	return arch_signal_sigreturn();
 }
 
-/* The target of a thread-directed call: tid in the one process. */
+/* The target of a thread-directed call: tid in the running process. */
 static long thread_of(int tgid, int tid)
 {
 	if (tgid != process_pid)

@@ -19,6 +19,7 @@
 #include <unishyper/file.h>
 #include <unishyper/kmalloc.h>
 #include <unishyper/poll.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/syscall.h>
@@ -52,7 +53,10 @@ static struct signalfd_siginfo record(int sig, const struct signal_info *in)
 {
 	struct signalfd_siginfo r = { .ssi_signo = (uint32_t)sig, .ssi_code = in->code };
 
-	if (in->code > 0 && in->code != SI_KERNEL) {
+	if (sig == SIGCHLD && in->code >= CLD_EXITED && in->code <= CLD_CONTINUED) {
+		r.ssi_pid = (uint32_t)in->pid;
+		r.ssi_status = (int32_t)in->value;
+	} else if (in->code > 0 && in->code != SI_KERNEL) {
 		r.ssi_addr = in->value; /* a fault */
 	} else if (in->code == SI_TIMER) {
 		r.ssi_tid = (uint32_t)in->timerid;
@@ -60,7 +64,7 @@ static struct signalfd_siginfo record(int sig, const struct signal_info *in)
 		r.ssi_int = (int32_t)in->value;
 		r.ssi_ptr = in->value;
 	} else if (in->code != SI_KERNEL) {
-		r.ssi_pid = 1; /* the one process; uid 0 */
+		r.ssi_pid = (uint32_t)(in->pid ? in->pid : process_pid); /* uid 0 */
 		r.ssi_int = (int32_t)in->value;
 		r.ssi_ptr = in->value;
 	}

@@ -1,5 +1,5 @@
 /*
- * Thread system calls: clone (threads only: the one process cannot fork),
+ * Thread system calls: clone (threads only: a process comes from fork.c),
  * exit, futex, gettid, sched_yield and CPU affinity.
  * sched_exit_unmap() is musl's __unmapself.
  *

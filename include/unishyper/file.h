@@ -76,6 +76,7 @@ struct file {
 	uint64_t dir_pos;    /* files of a file system: the getdents64 cursor */
 	char *path;          /* files of a file system: the absolute path opened */
 	struct list_node epolls; /* the epoll items watching it (kernel/epoll.c) */
+	bool flocked;        /* it has taken a flock(2) lock (kernel/flock.c) */
 };
 
 /* A new file of kind ops with one reference (kernel/file.c); NULL without

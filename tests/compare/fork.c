@@ -2,8 +2,9 @@
  * fork, vfork and the waits, as a program sees them: what the child
  * changes stays the child's (globals, heap, stack, break, mappings,
  * descriptors, folder, umask, signal dispositions, limits), what is shared
- * stays shared (open files and their offsets, pipes, MAP_SHARED memory),
- * the parent learns how each child ended (exit statuses, signals, faults)
+ * stays shared (open files and their offsets, pipes, MAP_SHARED and SysV
+ * shared memory), SEM_UNDO operations are undone at the child's end, the
+ * parent learns how each child ended (exit statuses, signals, faults)
  * through wait4, waitid and SIGCHLD, children nest, and a parent's other
  * threads go on afterwards. Every line is printed by the parent after its
  * child ended, so the output does not depend on which runs first.
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,6 +119,23 @@ static int mappings(void *arg)
 		return 1;
 	memset(fresh, 'x', 1 << 20);
 	return 0;
+}
+
+static int shm_child(void *arg)
+{
+	char *p = arg;
+
+	p[0] = 'c';
+	return shmdt(p) != 0;
+}
+
+static int sem_child(void *arg)
+{
+	int id = *(int *)arg;
+	struct sembuf undone[2] = { { 0, 2, SEM_UNDO }, { 1, -1, SEM_UNDO } };
+	struct sembuf kept = { 0, 5, 0 };
+
+	return semop(id, undone, 2) || semop(id, &kept, 1);
 }
 
 static long brk_now(void)
@@ -252,6 +272,23 @@ int main(void)
 	say("a private mapping stays the parent's", status == 0 && m[0][0] == 'p');
 	say("a shared mapping shows the child's write", m[1][0] == 'c');
 	say("a mapping the child unmapped stays the parent's", m[2][0] == 'k');
+
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	char *sp = shmat(id, NULL, 0);
+	struct shmid_ds ds;
+	sp[0] = 'p';
+	status = child(shm_child, sp);
+	say("SysV memory: the child's write shows, its detach leaves the parent's attach",
+	    status == 0 && sp[0] == 'c' && shmctl(id, IPC_STAT, &ds) == 0 && ds.shm_nattch == 1);
+	shmdt(sp);
+	shmctl(id, IPC_RMID, NULL);
+
+	id = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+	semctl(id, 1, SETVAL, 3);
+	status = child(sem_child, &id);
+	say("SEM_UNDO: the child's flagged operations are undone at its end, the others stay",
+	    status == 0 && semctl(id, 0, GETVAL) == 5 && semctl(id, 1, GETVAL) == 3);
+	semctl(id, 0, IPC_RMID);
 
 	long brk_before = brk_now();
 	status = child(grow, NULL);
