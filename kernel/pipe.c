@@ -9,6 +9,11 @@
  * every change of the buffer or of the number of ends. Their conditions
  * read the counts under the queue's lock, which every waker takes after
  * changing them, so no wake-up is lost between a check and a sleep.
+ *
+ * A fork child never waits for its parent, which cannot run before the
+ * child ends (posix/fork.c): its write grows a full pipe instead (to
+ * PIPE_GROW_MAX), and its read of an empty pipe whose write ends are all
+ * the parent's is an end of file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +28,7 @@
 #include <unishyper/mutex.h>
 #include <unishyper/pipe.h>
 #include <unishyper/poll.h>
+#include <unishyper/process.h>
 #include <unishyper/sched.h>
 #include <unishyper/signal.h>
 #include <unishyper/uaccess.h>
@@ -43,6 +49,8 @@ struct room {
 	struct pipe *p;
 	size_t need;
 };
+
+#define PIPE_GROW_MAX (256ul << 20)
 
 static uint64_t pipe_next_ino = 1;
 
@@ -90,6 +98,14 @@ static int ring_copy(struct pipe *p, size_t pos, void *user, size_t n, bool in)
 	return uaccess_copy(u, p->buf + at, first) ?: uaccess_copy(u + first, p->buf, n - first);
 }
 
+static const struct file_ops pipe_ops;
+
+/* Whether f is a write end of the pipe p. */
+static bool writes_to(struct file *f, void *p)
+{
+	return f->ops == &pipe_ops && f->priv == p && (f->flags & O_ACCMODE) != O_RDONLY;
+}
+
 static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	struct pipe *p = f->priv;
@@ -101,7 +117,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *off)
 		return 0;
 	mutex_lock(&p->lock);
 	while (!p->len) {
-		if (!p->writers) {
+		if (!p->writers || (process_is_child() && !fd_any(writes_to, p))) {
 			mutex_unlock(&p->lock);
 			return 0;
 		}
@@ -124,6 +140,8 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	return (ssize_t)c;
 }
 
+static int grow(struct pipe *p, size_t want);
+
 static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
 	struct pipe *p = f->priv;
@@ -140,6 +158,8 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *o
 			break;
 		}
 		size_t room = p->size - p->len;
+		if (room < w.need && process_is_child() && !grow(p, p->len + w.need))
+			continue;
 		if (room < w.need) {
 			if (f->flags & O_NONBLOCK) {
 				r = -EAGAIN;
@@ -201,6 +221,17 @@ static size_t round_size(unsigned long want)
 	return size;
 }
 
+/* Moves the data into buf, of size bytes (at least len); lock held. */
+static void move_to(struct pipe *p, char *buf, size_t size)
+{
+	for (size_t i = 0; i < p->len; i++)
+		buf[i] = p->buf[(p->head + i) % p->size];
+	kfree(p->buf);
+	p->buf = buf;
+	p->head = 0;
+	__atomic_store_n(&p->size, size, __ATOMIC_RELAXED);
+}
+
 static long resize(struct pipe *p, unsigned long want)
 {
 	size_t size;
@@ -217,15 +248,23 @@ static long resize(struct pipe *p, unsigned long want)
 		kfree(buf);
 		return -EBUSY;
 	}
-	for (size_t i = 0; i < p->len; i++)
-		buf[i] = p->buf[(p->head + i) % p->size];
-	kfree(p->buf);
-	p->buf = buf;
-	p->head = 0;
-	__atomic_store_n(&p->size, size, __ATOMIC_RELAXED);
+	move_to(p, buf, size);
 	mutex_unlock(&p->lock);
 	waitq_wake_all(&p->wq);
 	return (long)size;
+}
+
+/* A fork child's write: makes room for want bytes at least; 0, or
+ * -ENOMEM (then the writer waits as any does). Lock held. */
+static int grow(struct pipe *p, size_t want)
+{
+	size_t size = round_size(want > 2 * p->size ? want : 2 * p->size);
+	char *buf = size <= PIPE_GROW_MAX ? kmalloc(size) : NULL;
+
+	if (!buf)
+		return -ENOMEM;
+	move_to(p, buf, size);
+	return 0;
 }
 
 static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)

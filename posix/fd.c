@@ -159,3 +159,14 @@ void fd_fork_end(struct fd_entry *parent)
 	spin_unlock_irqrestore(&fd_lock, flags);
 	kfree(parent);
 }
+
+bool fd_any(bool (*match)(struct file *f, void *arg), void *arg)
+{
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+	bool found = false;
+
+	for (int fd = 0; fd < FD_MAX && !found; fd++)
+		found = fd_table[fd].file && match(fd_table[fd].file, arg);
+	spin_unlock_irqrestore(&fd_lock, flags);
+	return found;
+}

@@ -122,6 +122,9 @@ void fd_init_console(void);
  */
 struct fd_entry;
 struct fd_entry *fd_fork(void);
+/* Whether a descriptor of the running process holds a file match()
+ * accepts. */
+bool fd_any(bool (*match)(struct file *f, void *arg), void *arg);
 void fd_fork_end(struct fd_entry *parent);
 
 /*

@@ -232,6 +232,44 @@ int main(void)
 	say("the pipe ends once the child closed its end", read(p[0], buf, sizeof(buf)) == 0);
 	close(p[0]);
 
+	/* A child that writes more than a pipe holds: natively it waits for
+	 * the parent to read; here the pipe grows until the child ends. */
+	pipe(p);
+	fflush(stdout);
+	pid_t writer = fork();
+	if (writer == 0) {
+		static char chunk[65536];
+		close(p[0]);
+		memset(chunk, 'w', sizeof(chunk));
+		for (int i = 0; i < 16; i++)
+			if (write(p[1], chunk, sizeof(chunk)) != sizeof(chunk))
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	size_t total = 0;
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	close(p[0]);
+	say("1 MiB a child wrote into a pipe reaches the parent",
+	    waitpid(writer, &status, 0) == writer && status == 0 && total == 16 * 65536);
+
+	/* A child that waits for its parent to close a pipe (redis's diskless
+	 * sync): natively the parent closes it; here it ends at once. */
+	int go[2];
+	pipe(go);
+	fflush(stdout);
+	pid_t waiter = fork();
+	if (waiter == 0) {
+		close(go[1]);
+		_exit(read(go[0], buf, 1) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	usleep(10000);
+	close(go[1]);
+	say("a child reading a pipe its parent closes sees its end",
+	    waitpid(waiter, &status, 0) == waiter && status == 0);
+
 	fd = open("/tmp/fork-test", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	child(close_fd, &fd);
 	say("a descriptor the child closed stays open", write(fd, "parent\n", 7) == 7);
