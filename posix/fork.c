@@ -64,8 +64,8 @@
  * child's run may change. */
 struct parent {
 	struct trap_frame resume; /* fork()'s return in the parent */
-	int pid, ppid, tid, sys_depth;
-	uintptr_t sys_sp;
+	int pid, ppid;
+	struct thread thread;     /* the calling thread's fields a child may change */
 	int child, wstatus;
 	int lost;                 /* pages vm_restore() could not put back */
 	struct vm_snapshot *vm;
@@ -134,9 +134,7 @@ static bool keep_state(struct parent *p)
 	vfs_getcwd(p->cwd, sizeof(p->cwd));
 	p->pid = process_pid;
 	p->ppid = process_ppid;
-	p->tid = t->tid;
-	p->sys_depth = t->sys_depth;
-	p->sys_sp = t->sys_sp;
+	p->thread = *t;
 	return true;
 
 no_timers:
@@ -280,9 +278,14 @@ static void put_back(void *arg)
 	struct thread *t = current();
 
 	p->lost = vm_restore(p->vm, p->keep, p->nkeep);
-	t->tid = p->tid;
-	t->sys_depth = p->sys_depth;
-	t->sys_sp = p->sys_sp;
+	t->tid = p->thread.tid;
+	t->sys_depth = p->thread.sys_depth;
+	t->sys_sp = p->thread.sys_sp;
+	t->fs_base = p->thread.fs_base;
+	t->clear_child_tid = p->thread.clear_child_tid;
+	t->robust_list = p->thread.robust_list;
+	memcpy(t->name, p->thread.name, sizeof(t->name));
+	arch_set_fs_base(t->fs_base);
 	arch_fpu_restore(fpu_area(p->fpu));
 	resumed = p;
 	arch_resume(&p->resume);

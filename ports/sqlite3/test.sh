@@ -22,7 +22,8 @@ trap 'rm -rf "$tmp"' EXIT
 # the suite's "valgrind" permutation runs it (test/permutations.test):
 # the same file, except that do_multiclient_test runs only its variant
 # with all connections in one process, not the one that starts two more
-# testfixture processes, which an image cannot (one process, no fork).
+# testfixture processes beside it, which an image cannot (no program
+# loader; a fork child runs only while its parent waits).
 files="test/wal.test test/wal2.test test/wal4.test test/wal5.test test/wal6.test
 	test/wal7.test test/wal8.test test/wal9.test test/walbak.test test/walbig.test
 	test/walhook.test test/walmode.test test/walnoshm.test test/walpersist.test
