@@ -15,7 +15,8 @@
 #   native    the same program, musl-gcc -static -O2, run on the host
 # Figures: (a) image size, (b) smallest -m that runs hello, (c) launch to
 # exit against the floor, (d) PVH entry to main read in the guest, (e) ns/op
-# of getpid() and write(1, buf, 0) against a function call, (f) threads:
+# of getpid() and write(1, buf, 0) against a function call, and of a fork
+# with its child's exit and the wait, (f) threads:
 # create+join, futex ping-pong on one and on two CPUs, an uncontended mutex
 # and the speed-up of CPU-bound work from -smp 1 to -smp 2
 # (bench/src/threadbench.c; natively pinned with taskset to CPU 0 and to
@@ -425,7 +426,7 @@ result() {
 		sed -n "s/^RESULT $3 median=\([0-9.]*\).*/\1/p" | head -n 1)
 	echo "${v:--}"
 }
-if sec e; then ns_run e sysbench 'RESULT write0'; fi
+if sec e; then ns_run e sysbench 'RESULT fork_16m'; fi
 
 # ------------------------------------------------------------ (f) threads
 # threads GUEST SMP FIGURE...: one run of threadbench with SMP CPUs (the
@@ -842,17 +843,20 @@ declare -A FLOOR_OF=([floor]=floor [linux]=floor [ufloor]=ufloor [uni]=ufloor [w
 	echo
 	echo "bench/src/sysbench.c, one source built three ways; each loop is sized to ~0.2 s and run"
 	echo "5 times, median shown.  \`write0\` is write(1, buf, 0): in the guests fd 1 is the serial"
-	echo "console, natively a file.  The guests run on \`-M microvm\`."
+	echo "console, natively a file.  \`fork\` is fork(), the child's _exit(0) and the parent's"
+	echo "waitpid(); \`fork_16m\` the same after writing 16 MiB of the program's memory, which"
+	echo "Linux shares copy-on-write and Unishyper copies (its child runs while the parent waits)."
+	echo "The guests run on \`-M microvm\`."
 	echo
 	echo "| ns/op | Unishyper (TCG) | Linux microVM (TCG) | native host | Linux ÷ Unishyper |"
 	echo "|---|---:|---:|---:|---:|"
 	declare -A NS=()
 	for g in uni linux native; do
-		for t in funccall getpid write0; do
+		for t in funccall getpid write0 fork fork_16m; do
 			NS["$g-$t"]=$(result sysbench "$g" "$t")
 		done
 	done
-	for t in funccall getpid write0; do
+	for t in funccall getpid write0 fork fork_16m; do
 		echo "| $t | $(cell uni "${NS[uni-$t]}") | $(cell linux "${NS[linux-$t]}") | ${NS[native-$t]} | $(ratio "${NS[linux-$t]}" "${NS[uni-$t]}" 1) |"
 	done
 	for t in getpid write0; do
