@@ -1,15 +1,16 @@
 /*
  * System calls that move data through open files, each through the
  * file's own operations: read, write, pread64, pwrite64, readv, writev,
- * preadv, pwritev, sendfile, lseek, getdents64; and the calls that put a file's
- * data where it belongs: fsync, fdatasync, syncfs, sync, ftruncate,
- * fallocate.
+ * preadv, pwritev, sendfile, lseek, getdents64; and the calls that put a
+ * file's data where it belongs: fsync, fdatasync, sync_file_range, syncfs,
+ * sync, ftruncate, fallocate.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -354,6 +355,27 @@ SYSCALL_DEFINE1(fsync, int, fd)
 SYSCALL_DEFINE1(fdatasync, int, fd)
 {
 	return do_sys_fsync(fd);
+}
+
+/* sync_file_range(2): the whole file is written out, more than asked,
+ * when WRITE or WAIT_AFTER is; WAIT_BEFORE alone has nothing to wait for. */
+SYSCALL_DEFINE4(sync_file_range, int, fd, long, off, long, n, unsigned, flags)
+{
+	struct file *f;
+	struct vfs_attr a;
+	long r = 0;
+
+	if ((flags & ~7u) || off < 0 || n < 0 || off + n < off)
+		return -EINVAL;
+	if (!(f = fd_get(fd)))
+		return -EBADF;
+	if (f->ops->stat(f, &a) || !(S_ISREG(a.mode) || S_ISBLK(a.mode) || S_ISDIR(a.mode) ||
+				       S_ISLNK(a.mode)))
+		r = -ESPIPE;
+	else if ((flags & (SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) && f->ops->sync)
+		r = f->ops->sync(f);
+	file_put(f);
+	return r;
 }
 
 SYSCALL_DEFINE1(syncfs, int, fd)

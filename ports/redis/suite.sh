@@ -26,10 +26,11 @@ trap 'rm -rf "$tmp"' EXIT
 # The units of test_helper.tcl's all_tests under tests/unit, in its order:
 # the commands, data types, scripting, ACLs, clients and limits. The
 # integration units (replication, psync, AOF and RDB loading, redis-cli
-# and redis-benchmark against replicas) are left out: nearly every test in
-# them makes the server fork a child (BGSAVE, AOF rewrite, a replica's full
-# sync), which an image cannot (one process), and they take most of the
-# suite's hour natively.
+# and redis-benchmark against replicas) are left out: they take most of
+# the suite's hour natively, and nearly every one starts replicas, whose
+# full sync is diskless by default: the server's fork child writes the
+# data into a pipe and waits until the parent has sent it on, which a
+# child that runs while its parent waits cannot (docs/architecture.md).
 units=${*:-"unit/printver unit/dump unit/auth unit/protocol unit/keyspace unit/scan unit/info
 unit/info-command unit/type/string unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3
 unit/type/set unit/type/zset unit/type/hash unit/type/stream unit/type/stream-cgroups unit/sort

@@ -77,6 +77,11 @@ static void files(void)
 	T("write from unmapped memory", syscall(SYS_write, fd, unmapped, 4));
 	T("pread at a negative offset", syscall(SYS_pread64, fd, buf, 4, -1l));
 	T("pwrite at a negative offset", syscall(SYS_pwrite64, fd, buf, 4, -1l));
+	T("sync_file_range of a file", syscall(SYS_sync_file_range, fd, 0l, 4l, 7));
+	T("sync_file_range with flags 8", syscall(SYS_sync_file_range, fd, 0l, 4l, 8));
+	T("sync_file_range at a negative offset", syscall(SYS_sync_file_range, fd, -1l, 4l, 2));
+	T("sync_file_range of /dev/zero", syscall(SYS_sync_file_range, zero, 0l, 4l, 2));
+	T("sync_file_range of fd 999", syscall(SYS_sync_file_range, 999, 0l, 4l, 2));
 
 	struct iovec big[2] = { { buf, 4 }, { buf, (size_t)SSIZE_MAX + 1 } };
 	struct iovec neg[1] = { { buf, (size_t)-1 } };
