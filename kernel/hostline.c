@@ -27,32 +27,13 @@
 
 #define STACK (16 * 1024)
 
-/* The next line into buf (without its '\n'); false once the host closed
- * the port. */
-static bool read_line(struct vcon_port *p, char *buf, size_t size)
-{
-	size_t n = 0;
-	char c;
-
-	for (;;) {
-		if (vcon_port_read(p, &c, 1) <= 0)
-			return false;
-		if (c == '\n')
-			break;
-		if (n + 1 < size)
-			buf[n++] = c;
-	}
-	buf[n] = 0;
-	return true;
-}
-
 static void signal_loop(void *arg)
 {
 	struct vcon_port *p = arg;
 	char line[32];
 
 	for (;;) {
-		if (!read_line(p, line, sizeof(line))) {
+		if (!vcon_port_read_line(p, line, sizeof(line))) {
 			vcon_port_wait_connected(p);
 			continue;
 		}
@@ -73,7 +54,7 @@ void hostline_start(void)
 
 	if (!p)
 		return;
-	if (vcon_port_write(p, "time\n", 5) == 5 && read_line(p, line, sizeof(line)) &&
+	if (vcon_port_write(p, "time\n", 5) == 5 && vcon_port_read_line(p, line, sizeof(line)) &&
 	    !strncmp(line, "time ", 5) && !cmdline_u64(line + 5, &ns) && ns)
 		time_set_realtime(ns);
 	if (!sched_spawn("host", signal_loop, p, STACK))

@@ -385,6 +385,23 @@ ssize_t vcon_port_read(struct vcon_port *p, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+bool vcon_port_read_line(struct vcon_port *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	char c;
+
+	for (;;) {
+		if (vcon_port_read(p, &c, 1) <= 0)
+			return false;
+		if (c == '\n')
+			break;
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+	buf[n] = 0;
+	return true;
+}
+
 ssize_t vcon_read(void *buf, size_t n)
 {
 	return vcon_port_read(vcon_stream[0], buf, n);

@@ -50,6 +50,11 @@ void vcon_port_wait_connected(struct vcon_port *p);
  * time. */
 ssize_t vcon_port_read(struct vcon_port *p, void *buf, size_t n);
 
+/* Reads the next line into buf (NUL-terminated, without its '\n'; what
+ * does not fit is dropped): the kernel's line ports. false once the host
+ * closed the port. */
+bool vcon_port_read_line(struct vcon_port *p, char *buf, size_t size);
+
 /* Whether vcon_port_read() would not wait. */
 bool vcon_port_ready(struct vcon_port *p);
 

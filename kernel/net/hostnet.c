@@ -45,20 +45,10 @@ static int ask(const char *verb, uint16_t port, char *answer, size_t size)
 {
 	struct vcon_port *p = vcon_line_port("hostnet");
 	char line[32];
-	size_t n = 0;
 	int len = ksnprintf(line, sizeof(line), "%s %u\n", verb, port);
 
-	if (vcon_port_write(p, line, (size_t)len) != len)
+	if (vcon_port_write(p, line, (size_t)len) != len || !vcon_port_read_line(p, answer, size))
 		return -EPIPE;
-	while (n + 1 < size) {
-		ssize_t k = vcon_port_read(p, answer + n, 1);
-		if (k <= 0)
-			return -EPIPE;
-		if (answer[n] == '\n')
-			break;
-		n++;
-	}
-	answer[n] = 0;
 	return 0;
 }
 
