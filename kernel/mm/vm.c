@@ -1007,7 +1007,8 @@ static long change(const struct change c)
 
 static long map_body(const struct change *c)
 {
-	long r = map_locked(c->a, c->b, (unsigned)c->c, c->x);
+	/* Shared anonymous memory counts as private memory does: RAM backs it. */
+	long r = map_locked(c->a, c->b, (unsigned)c->c & ~VM_SHARED, c->x);
 
 	if (r >= 0 && (c->c & VM_SHARED))
 		find((uintptr_t)r)->flags |= VM_SHARED;
