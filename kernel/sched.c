@@ -310,6 +310,8 @@ int sched_block(spinlock_t *lock, uint64_t deadline, bool interruptible)
 	t->state = THREAD_BLOCKED;
 	t->wake_reason = 0;
 	t->interruptible = interruptible;
+	t->slept_at = time_ns();
+	t->sleeps_forever = deadline == SCHED_FOREVER;
 	if (deadline != SCHED_FOREVER) {
 		struct list_node *n;
 		t->deadline = deadline;

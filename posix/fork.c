@@ -25,11 +25,13 @@
  * So the child runs first and to its end, as after vfork(), which POSIX
  * allows: programs that fork a child to save, compress or check something
  * and wait for it work unchanged. What cannot work is a child that waits
- * for its parent: a pipe to a parent that reads it only later takes what
- * the pipe holds, then blocks; such a child is stopped with SIGKILL from
- * outside, or waits forever. A child cannot create threads (EAGAIN) nor
- * run another program (execve: no loader). Children nest, up to
- * FORK_DEPTH_MAX deep.
+ * for its parent. Pipes spare the common cases (kernel/pipe.c); a child
+ * asleep without a deadline for FORK_WAIT_MAX_NS, which can only be
+ * waiting for what its parent would do (a connection, a signal), is
+ * killed with SIGKILL, with a line in the kernel log, so that the parent
+ * goes on instead of both waiting forever. A child cannot create threads
+ * (EAGAIN) nor run another program (execve: no loader). Children nest,
+ * up to FORK_DEPTH_MAX deep.
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,6 +49,7 @@
 #include <unishyper/signal.h>
 #include <unishyper/spinlock.h>
 #include <unishyper/syscall.h>
+#include <unishyper/time.h>
 #include <unishyper/timer.h>
 #include <unishyper/uaccess.h>
 #include <unishyper/vfs.h>
@@ -59,6 +62,7 @@
 #define END_STACK_SIZE 8192
 #define MAX_KEEP 64 /* sleeping threads whose kernel frames stay */
 #define FRAMES_MAX (64ul << 10) /* the most a system call's frames take */
+#define FORK_WAIT_MAX_NS (10 * NSEC_PER_SEC)
 
 /* A parent waiting for its child: where its fork() returns, and what the
  * child's run may change. */
@@ -148,6 +152,28 @@ no_fds:
 
 static struct parent *resumed; /* for fork()'s second return */
 
+/* Once a second while a child runs: a child asleep without a deadline
+ * for FORK_WAIT_MAX_NS waits for its parent, which cannot run. */
+static struct sched_timer watchdog;
+static struct thread *child_thread;
+
+static void watch(struct sched_timer *st)
+{
+	struct thread *t = __atomic_load_n(&child_thread, __ATOMIC_ACQUIRE);
+	uint64_t now = time_ns();
+
+	if (!t)
+		return;
+	if (t->state == THREAD_BLOCKED && t->interruptible && t->sleeps_forever &&
+	    now - t->slept_at > FORK_WAIT_MAX_NS) {
+		struct signal_info info = { .code = SI_KERNEL };
+		printk("unishyper: process %d waited %llu s for its parent, which runs only after "
+		       "it: killed\n", process_pid, (unsigned long long)(FORK_WAIT_MAX_NS / NSEC_PER_SEC));
+		signal_post(t->tid, SIGKILL, &info);
+	}
+	sched_timer_arm(st, now + NSEC_PER_SEC);
+}
+
 /* One thread of the first process freezes the others at a time: another
  * that forks meanwhile waits here, where the freeze holds it. */
 static struct waitq gate = WAITQ_INIT(gate);
@@ -201,6 +227,10 @@ static long parent_resumes(void)
 	};
 
 	free_parent(p);
+	if (!process_is_child()) {
+		__atomic_store_n(&child_thread, NULL, __ATOMIC_RELEASE);
+		sched_timer_cancel(&watchdog, true);
+	}
 	thaw_others();
 	if (lost) {
 		printk("unishyper: out of memory: %d pages of process %d lost at its child's end\n",
@@ -239,6 +269,11 @@ static long do_fork(void)
 	process_pid = p->child;
 	current()->tid = p->child;
 	spin_unlock_irqrestore(&fork_lock, flags);
+	if (depth == 1) {
+		__atomic_store_n(&child_thread, current(), __ATOMIC_RELEASE);
+		watchdog.fn = watch;
+		sched_timer_arm(&watchdog, time_ns() + NSEC_PER_SEC);
+	}
 	return 0;
 }
 

@@ -44,6 +44,8 @@ struct thread {
 	bool held;                /* frozen, asleep or parked: wake-ups wait */
 	bool wake_held;           /* woken while held: runs at sched_thaw() */
 	int wake_reason;          /* what sched_block() returns */
+	uint64_t slept_at;        /* time_ns() of its last sched_block() */
+	bool sleeps_forever;      /* that sleep has no deadline */
 	struct cpu *cpu;          /* the run queue it belongs to */
 	uint64_t affinity;        /* allowed CPUs, one bit each */
 	struct list_node run_link, all_link, timer_link;

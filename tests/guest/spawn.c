@@ -3,14 +3,18 @@
  * loader: execve with ENOSYS, and system(), popen() and posix_spawn() with
  * an error the program can report; system(NULL) says there is no shell.
  * Without a child, wait4 and waitid give ECHILD. None of them hangs.
- * (fork itself: tests/compare/fork.c.)
+ * (fork itself: tests/compare/fork.c.) A fork child that waits for what
+ * only its parent could do is killed after 10 s instead of waiting
+ * forever, since the parent runs only after the child.
  */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -38,5 +42,14 @@ int main(void)
 	CHECK(syscall(SYS_clone, 17 /* SIGCHLD: a new process */, 0, 0, 0, 0) == -1 &&
 		      errno == ENOSYS,
 	      "clone of a process: ENOSYS");
+	time_t start = time(NULL);
+	pid = fork();
+	if (pid == 0) {
+		pause(); /* for a signal the parent would send */
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+		      WTERMSIG(status) == SIGKILL && time(NULL) - start >= 10,
+	      "a child waiting for its parent is killed after %ld s", (long)(time(NULL) - start));
 	return tap_done();
 }
