@@ -376,6 +376,12 @@ enum signal_outcome signal_deliver_pending(void)
 	struct delivery d;
 
 	while (next_delivery(t, &d)) {
+		if (d.a.handler == SIG_DFL && process_is_child() && t->sys_depth > 0) {
+			/* A fork child ends once its call has unwound and let go
+			 * of what it holds (signal_syscall_leave). */
+			t->killed_by = d.sig;
+			return SIGNAL_EINTR;
+		}
 		if (d.a.handler == SIG_DFL)
 			signal_terminate(d.sig);
 		if ((o = run_handler(t, &d)) > out)
@@ -404,6 +410,11 @@ void signal_syscall_leave(struct thread *t)
 {
 	if (t->sys_depth == 1 && signal_pending_for(t))
 		signal_deliver_pending();
+	if (t->sys_depth == 1 && t->killed_by) {
+		int sig = t->killed_by;
+		t->killed_by = 0;
+		signal_terminate(sig);
+	}
 	if (t->sys_depth == 1)
 		sched_stop_point(); /* the shell's kill TID parks it here */
 	t->sys_depth--;

@@ -59,6 +59,7 @@ struct thread {
 	struct signal_set sig_pending; /* sent to this thread */
 	uint64_t sig_blocked;
 	int sys_depth;            /* system calls in progress (syscall.h) */
+	int killed_by;            /* a fork child's fatal signal, taken at its call's end */
 	uintptr_t sys_sp;         /* the stack at the outermost call's entry */
 	/* A signal from the moment its frame is decided until its handler
 	 * starts (posix/signal.c): the registers, the action, the info. */
