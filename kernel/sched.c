@@ -768,7 +768,8 @@ static int release(struct thread *t, void *arg)
 	struct cpu *c = t->cpu, *remote = NULL;
 	unsigned long flags = spin_lock_irqsave(&c->lock);
 	t->held = false;
-	t->frozen = !all && t->frozen;
+	if (all)
+		t->frozen = false;
 	if (t->wake_held) {
 		t->wake_held = false;
 		enqueue(c, t);
